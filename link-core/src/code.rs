@@ -1,0 +1,112 @@
+//! [`LinkCode`]: the path segment that names a link within its app (`Ab3xK9q`, or an alias
+//! such as `summer-sale`).
+
+use std::borrow::Borrow;
+use std::fmt;
+
+use rand::Rng;
+use serde::{Deserialize, Serialize};
+
+use crate::invalid::Invalid;
+
+/// `[A-Za-z0-9_-]{1,128}`, case-sensitive. Only these characters ever reach a URL path, an
+/// HTML page or a cache key, so no escaping question arises downstream.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct LinkCode(String);
+
+/// Alphabet of generated codes: no look-alikes (0/O, 1/l/I) so codes survive being read out.
+const GENERATED_ALPHABET: &[u8] = b"23456789abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ";
+
+impl LinkCode {
+    pub const MAX_LEN: usize = 128;
+    /// 11 characters of a 56-letter alphabet: about 64 bits, so guessing codes is hopeless
+    /// and collisions are rare enough to retry.
+    pub const GENERATED_LEN: usize = 11;
+
+    pub fn parse(raw: &str) -> Result<Self, Invalid> {
+        if raw.is_empty() {
+            return Err(Invalid::new("must not be empty"));
+        }
+        if raw.len() > Self::MAX_LEN {
+            return Err(Invalid::new("must be at most 128 characters"));
+        }
+        if !raw.bytes().all(is_code_byte) {
+            return Err(Invalid::new(
+                "may only contain letters, digits, '-' and '_'",
+            ));
+        }
+        Ok(Self(raw.to_owned()))
+    }
+
+    /// A fresh random code for a link created without an alias.
+    pub fn generate() -> Self {
+        let mut rng = rand::rng();
+        let code = (0..Self::GENERATED_LEN)
+            .map(|_| {
+                let idx = rng.random_range(0..GENERATED_ALPHABET.len());
+                char::from(GENERATED_ALPHABET[idx])
+            })
+            .collect();
+        Self(code)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// True for the bytes a code may contain; lets the click path reject a path cheaply.
+pub fn is_code_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'-' || b == b'_'
+}
+
+impl Borrow<str> for LinkCode {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for LinkCode {
+    type Error = Invalid;
+
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Self::parse(&value)
+    }
+}
+
+impl From<LinkCode> for String {
+    fn from(value: LinkCode) -> Self {
+        value.0
+    }
+}
+
+impl fmt::Display for LinkCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accepts_url_safe_codes_only() {
+        for ok in ["a", "Ab3xK9q", "summer-sale_2026", &"x".repeat(128)] {
+            assert!(LinkCode::parse(ok).is_ok(), "{ok}");
+        }
+        for bad in ["", "a b", "a/b", "..", "%41", "é", "a.b", &"x".repeat(129)] {
+            assert!(LinkCode::parse(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn generated_codes_are_valid_and_distinct() {
+        let a = LinkCode::generate();
+        let b = LinkCode::generate();
+        assert_eq!(a.as_str().len(), LinkCode::GENERATED_LEN);
+        assert!(LinkCode::parse(a.as_str()).is_ok());
+        assert_ne!(a, b);
+    }
+}

@@ -1,0 +1,34 @@
+//! Hoplink's pure domain: everything that decides, validates or names things, and nothing
+//! that waits on I/O.
+//!
+//! # Layout
+//! - [`invalid`]: the validation error every parser returns.
+//! - [`ids`]: identifiers that cross crate boundaries ([`AppId`], [`ShardId`], [`ClickId`]).
+//! - [`host`]: [`Host`], a registered link domain or the host of a request.
+//! - [`code`]: [`LinkCode`], the path segment of a short link.
+//! - [`url`]: [`WebUrl`], an http(s) destination that is safe to emit.
+//! - [`app`]: an app's platform configuration ([`AppConfig`]).
+//! - [`link`]: the link model ([`Link`]).
+//! - [`keys`]: API key generation, display prefix and hashing.
+//!
+//! This crate must never open a socket, a file or a database connection, and must not depend
+//! on any other Hoplink crate: every service depends on it, never the other way round.
+
+pub mod app;
+pub mod client;
+pub mod code;
+pub mod host;
+pub mod ids;
+pub mod invalid;
+pub mod keys;
+pub mod link;
+pub mod url;
+
+pub use app::{AndroidConfig, AppConfig, ExpiredLinkBehavior, IosConfig, PreviewDefaults};
+pub use code::LinkCode;
+pub use host::Host;
+pub use ids::{AppId, ClickId, ShardId};
+pub use invalid::{FieldError, Invalid};
+pub use keys::{KeyHash, KeyKind, NewKey};
+pub use link::{Link, LinkType};
+pub use url::WebUrl;

@@ -1,0 +1,3 @@
+//! Hoplink's link service: the click path.
+
+pub mod pages;
