@@ -7,7 +7,7 @@ use crate::invalid::{FieldError, Invalid};
 use crate::url::WebUrl;
 
 /// Everything the click path needs to know about an app besides its links.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AppConfig {
     #[serde(default)]
     pub ios: IosConfig,
@@ -27,6 +27,37 @@ pub struct AppConfig {
 }
 
 pub const DEFAULT_ATTRIBUTION_WINDOW_SECS: u32 = 7200;
+
+/// Bounds of `attribution_window_secs`: a minute to 90 days.
+pub const ATTRIBUTION_WINDOW_RANGE: std::ops::RangeInclusive<u32> = 60..=7_776_000;
+
+impl AppConfig {
+    /// Checks what the field types cannot: text lengths and the attribution window.
+    pub fn validate(&self) -> Result<(), FieldError> {
+        self.preview.validate()?;
+        if !ATTRIBUTION_WINDOW_RANGE.contains(&self.attribution_window_secs) {
+            return Err(FieldError::new(
+                "attribution_window_secs",
+                "must be between 60 and 7776000 seconds (90 days)",
+            ));
+        }
+        Ok(())
+    }
+}
+
+impl Default for AppConfig {
+    fn default() -> Self {
+        Self {
+            ios: IosConfig::default(),
+            android: AndroidConfig::default(),
+            fallback_url: None,
+            desktop_url: None,
+            expired_link_behavior: ExpiredLinkBehavior::default(),
+            preview: PreviewDefaults::default(),
+            attribution_window_secs: DEFAULT_ATTRIBUTION_WINDOW_SECS,
+        }
+    }
+}
 
 fn default_attribution_window() -> u32 {
     DEFAULT_ATTRIBUTION_WINDOW_SECS

@@ -1,1 +1,31 @@
-fn main() {}
+//! `link-service`: reads config, sets up telemetry, serves until SIGINT/SIGTERM.
+
+use link_service::{Application, LinkServiceConfig};
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    service_kit::telemetry::init();
+    let config = match LinkServiceConfig::load() {
+        Ok(config) => config,
+        Err(error) => {
+            tracing::error!(%error, "invalid configuration");
+            return std::process::ExitCode::from(2);
+        }
+    };
+    let shutdown = service_kit::shutdown::on_signal();
+    let app = match Application::build(config, shutdown).await {
+        Ok(app) => app,
+        Err(error) => {
+            tracing::error!(error = %shard_router::migrate::error_chain(&error), "could not start");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    tracing::info!(port = app.port(), "link-service listening");
+    match app.run_until_stopped().await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            tracing::error!(%error, "server failed");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,31 @@
+//! `api-service`: reads config, sets up telemetry, serves until SIGINT/SIGTERM.
+
+use api_service::{Application, ApiServiceConfig};
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    service_kit::telemetry::init();
+    let config = match ApiServiceConfig::load() {
+        Ok(config) => config,
+        Err(error) => {
+            tracing::error!(%error, "invalid configuration");
+            return std::process::ExitCode::from(2);
+        }
+    };
+    let shutdown = service_kit::shutdown::on_signal();
+    let app = match Application::build(config, shutdown).await {
+        Ok(app) => app,
+        Err(error) => {
+            tracing::error!(error = %shard_router::migrate::error_chain(&error), "could not start");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    tracing::info!(port = app.port(), "api-service listening");
+    match app.run_until_stopped().await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            tracing::error!(%error, "server failed");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,132 @@
+//! Command-line definitions.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(name = "hoplink", version, about = "Operate a Hoplink deployment.")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct CatalogArgs {
+    /// Catalog database URL.
+    #[arg(long, env = "HOPLINK_CATALOG_URL", hide_env_values = true)]
+    pub catalog_url: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Migrate the catalog and every registered shard (idempotent).
+    Migrate(CatalogArgs),
+    /// Register and list Postgres shards.
+    #[command(subcommand)]
+    Shards(ShardsCommand),
+    /// Create and list apps.
+    #[command(subcommand)]
+    Apps(AppsCommand),
+    /// Manage API keys.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+    /// Run the whole stack locally with demo data (a private Postgres unless
+    /// HOPLINK_CATALOG_URL is set).
+    Dev(DevArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ShardsCommand {
+    /// Check, migrate and register a shard database.
+    Add {
+        /// Shard name: a-z, 0-9, '-' and '_'.
+        name: String,
+        /// postgres:// URL of the shard database.
+        url: String,
+        /// Relative capacity used by placement.
+        #[arg(long, default_value_t = 100)]
+        weight: i32,
+        #[command(flatten)]
+        catalog: CatalogArgs,
+    },
+    /// List shards as JSON lines.
+    List(CatalogArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AppsCommand {
+    /// Create an app and print its id, shard and keys as one JSON object.
+    Create(Box<CreateApp>),
+    /// List apps as JSON lines.
+    List(CatalogArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CreateApp {
+    /// Display name of the app.
+    pub name: String,
+    /// A link domain of the app (repeatable).
+    #[arg(long = "domain", value_name = "HOST")]
+    pub domains: Vec<String>,
+    /// Place on this shard instead of the least loaded one.
+    #[arg(long)]
+    pub shard: Option<String>,
+    #[arg(long)]
+    pub ios_bundle_id: Option<String>,
+    #[arg(long)]
+    pub ios_team_id: Option<String>,
+    #[arg(long)]
+    pub ios_app_store_id: Option<String>,
+    #[arg(long)]
+    pub ios_scheme: Option<String>,
+    #[arg(long)]
+    pub android_package: Option<String>,
+    /// SHA-256 signing certificate fingerprint (repeatable).
+    #[arg(long = "android-sha256", value_name = "FINGERPRINT")]
+    pub android_sha256: Vec<String>,
+    #[arg(long)]
+    pub android_scheme: Option<String>,
+    #[arg(long)]
+    pub fallback_url: Option<String>,
+    #[arg(long)]
+    pub desktop_url: Option<String>,
+    #[command(flatten)]
+    pub catalog: CatalogArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Revoke an app's keys and issue new ones; prints them as JSON.
+    Rotate {
+        app_id: String,
+        /// Which keys to rotate.
+        #[arg(long, value_enum, default_value_t = KeySelection::Both)]
+        kind: KeySelection,
+        #[command(flatten)]
+        catalog: CatalogArgs,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum KeySelection {
+    Sdk,
+    Secret,
+    Both,
+}
+
+#[derive(Debug, Args)]
+pub struct DevArgs {
+    /// Folder for the private Postgres cluster and demo state.
+    #[arg(long, default_value = ".hoplink-dev")]
+    pub dir: PathBuf,
+    /// Port of the link service.
+    #[arg(long, default_value_t = 8080)]
+    pub link_port: u16,
+    /// Port of the API service.
+    #[arg(long, default_value_t = 8081)]
+    pub api_port: u16,
+    /// Use this catalog instead of a private Postgres.
+    #[arg(long, env = "HOPLINK_CATALOG_URL", hide_env_values = true)]
+    pub catalog_url: Option<String>,
+}

@@ -1,0 +1,102 @@
+use std::collections::HashMap;
+
+use crate::helpers::*;
+
+#[tokio::test]
+async fn operator_workflow_spreads_apps_and_rotates_keys() {
+    let dbs = catalog_with_two_shards().await;
+
+    let listed = json_lines(&hoplink(&dbs.catalog_url, &["shards", "list"]).await);
+    assert_eq!(listed.len(), 2);
+    assert_eq!(listed[0]["id"], "s1");
+    assert!(!listed[0]["dsn"].as_str().unwrap().is_empty());
+
+    let mut per_shard: HashMap<String, u32> = HashMap::new();
+    let mut first = None;
+    for i in 0..4 {
+        let domain = format!("go{i}.acme.app");
+        let out = hoplink(
+            &dbs.catalog_url,
+            &[
+                "apps", "create", &format!("Acme {i}"), "--domain", &domain,
+                "--ios-bundle-id", "com.acme.app", "--ios-team-id", "ABCDE12345",
+                "--ios-app-store-id", "1234567890", "--ios-scheme", "acme",
+                "--android-package", "com.acme.app",
+                "--android-sha256", "14:6D:E9:83:C5:73:06:50:D8:EE:B9:95:2F:34:FC:64:16:A0:83:42:E6:1D:BE:A8:8A:04:96:B2:3F:CF:44:E5",
+                "--android-scheme", "acme",
+                "--fallback-url", "https://acme.app/", "--desktop-url", "https://acme.app/desktop",
+            ],
+        )
+        .await;
+        assert!(out.status.success(), "apps create: {}", stderr(&out));
+        let created = &json_lines(&out)[0];
+        assert!(created["app_id"].as_i64().unwrap() > 0);
+        assert!(created["sdk_key"].as_str().unwrap().starts_with("key_live_"));
+        assert!(created["secret_key"].as_str().unwrap().starts_with("secret_live_"));
+        *per_shard.entry(created["shard"].as_str().unwrap().to_owned()).or_default() += 1;
+        first.get_or_insert(created.clone());
+    }
+    assert_eq!(per_shard.get("s1"), Some(&2), "{per_shard:?}");
+    assert_eq!(per_shard.get("s2"), Some(&2), "{per_shard:?}");
+
+    let apps = json_lines(&hoplink(&dbs.catalog_url, &["apps", "list"]).await);
+    assert_eq!(apps.len(), 4);
+    for key in ["app_id", "name", "shard", "domains"] {
+        assert!(apps[0].get(key).is_some(), "apps list lacks {key}");
+    }
+    assert_eq!(apps[0]["domains"], serde_json::json!(["go0.acme.app"]));
+
+    let first = first.unwrap();
+    let app_id = first["app_id"].to_string();
+    let out = hoplink(&dbs.catalog_url, &["keys", "rotate", &app_id]).await;
+    assert!(out.status.success(), "rotate: {}", stderr(&out));
+    let rotated = &json_lines(&out)[0];
+    assert_ne!(rotated["sdk_key"], first["sdk_key"]);
+    assert_ne!(rotated["secret_key"], first["secret_key"]);
+    assert!(rotated["sdk_key"].as_str().unwrap().starts_with("key_live_"));
+
+    // Migrating again changes nothing and succeeds.
+    let out = hoplink(&dbs.catalog_url, &["migrate"]).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(json_lines(&out).len(), 3);
+}
+
+#[tokio::test]
+async fn bad_input_is_refused_with_a_clear_error_and_no_change() {
+    let dbs = catalog_with_two_shards().await;
+    let out = hoplink(&dbs.catalog_url, &["apps", "create", "Acme", "--domain", "go.acme.app"]).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    let before = catalog_counts(&dbs.catalog_url).await;
+
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (vec!["apps", "create", "Copy", "--domain", "GO.acme.app"], "domain go.acme.app is already registered"),
+        (vec!["apps", "create", "Bad", "--domain", "not a host"], "invalid --domain not a host"),
+        (vec!["apps", "create", "Bad", "--domain", "https://x.example/"], "invalid --domain"),
+        (vec!["apps", "create", "Bad", "--domain", "b.example", "--shard", "s9"], "no shard named s9"),
+        (vec!["apps", "create", "Bad", "--domain", "b.example", "--ios-team-id", "x"], "invalid --ios-team-id"),
+        (vec!["apps", "create", "Bad", "--domain", "b.example", "--fallback-url", "javascript:alert(1)"], "invalid --fallback-url"),
+        (vec!["apps", "create", "Bad", "--domain", "b.example", "--ios-scheme", "https"], "invalid --ios-scheme"),
+        (vec!["shards", "add", "s3", "postgres://"], "invalid POSTGRES_URL"),
+        (vec!["shards", "add", "s3", "mysql://db/x"], "invalid POSTGRES_URL"),
+        (vec!["shards", "add", "S 3", &dbs.shard_urls[0]], "invalid NAME"),
+        (vec!["shards", "add", "s1", &dbs.shard_urls[0]], "a shard named s1 already exists"),
+        (vec!["keys", "rotate", "abc"], "invalid APP_ID"),
+        (vec!["keys", "rotate", "999999"], "no app with id 999999"),
+    ];
+    for (args, expected) in cases {
+        let out = hoplink(&dbs.catalog_url, &args).await;
+        assert!(!out.status.success(), "{args:?} should fail");
+        let err = stderr(&out);
+        assert!(err.contains(expected), "{args:?}: expected {expected:?} in {err:?}");
+        assert!(err.starts_with("error: "), "{err:?}");
+        assert!(stdout(&out).is_empty(), "{args:?} printed a result");
+    }
+    assert_eq!(catalog_counts(&dbs.catalog_url).await, before);
+}
+
+#[tokio::test]
+async fn an_unreachable_catalog_is_a_clear_error() {
+    let out = hoplink("postgres://postgres@127.0.0.1:1/nowhere", &["apps", "list"]).await;
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("catalog database is unavailable"), "{}", stderr(&out));
+}

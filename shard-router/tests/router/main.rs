@@ -1,0 +1,8 @@
+//! shard-router against real Postgres: each test on its own catalog and shard databases.
+
+mod helpers;
+mod map_refresh;
+mod migrations;
+mod placement;
+mod validation;
+mod unreachable_shard;
