@@ -141,12 +141,14 @@ impl PreviewDefaults {
 
 fn check_text(value: Option<&str>, max: usize, field: &'static str) -> Result<(), FieldError> {
     match value {
-        Some(v) if v.chars().count() > max => {
-            Err(FieldError::new(field, format!("must be at most {max} characters")))
-        }
-        Some(v) if v.chars().any(|c| c.is_control() && c != '\n') => {
-            Err(FieldError::new(field, "must not contain control characters"))
-        }
+        Some(v) if v.chars().count() > max => Err(FieldError::new(
+            field,
+            format!("must be at most {max} characters"),
+        )),
+        Some(v) if v.chars().any(|c| c.is_control() && c != '\n') => Err(FieldError::new(
+            field,
+            "must not contain control characters",
+        )),
         _ => Ok(()),
     }
 }
@@ -307,7 +309,9 @@ mod tests {
         let fp = CertFingerprint::parse(raw).map(String::from);
         assert_eq!(
             fp.as_deref(),
-            Ok("14:6D:E9:83:C5:73:06:50:D8:EE:B9:95:2F:34:FC:64:16:A0:83:42:E6:1D:BE:A8:8A:04:96:B2:3F:CF:44:E5")
+            Ok(
+                "14:6D:E9:83:C5:73:06:50:D8:EE:B9:95:2F:34:FC:64:16:A0:83:42:E6:1D:BE:A8:8A:04:96:B2:3F:CF:44:E5"
+            )
         );
         assert!(CertFingerprint::parse("14:6d").is_err());
         assert!(CertFingerprint::parse(&"zz".repeat(32)).is_err());
@@ -315,9 +319,24 @@ mod tests {
 
     #[test]
     fn schemes_exclude_web_and_script() {
-        assert_eq!(UriScheme::parse("Acme").map(String::from).as_deref(), Ok("acme"));
-        assert_eq!(UriScheme::parse("acme://").map(String::from).as_deref(), Ok("acme"));
-        for bad in ["http", "javascript", "JavaScript", "data", "1abc", "a b", "", "intent"] {
+        assert_eq!(
+            UriScheme::parse("Acme").map(String::from).as_deref(),
+            Ok("acme")
+        );
+        assert_eq!(
+            UriScheme::parse("acme://").map(String::from).as_deref(),
+            Ok("acme")
+        );
+        for bad in [
+            "http",
+            "javascript",
+            "JavaScript",
+            "data",
+            "1abc",
+            "a b",
+            "",
+            "intent",
+        ] {
             assert!(UriScheme::parse(bad).is_err(), "{bad:?}");
         }
     }
@@ -326,9 +345,15 @@ mod tests {
     fn ids() {
         assert!(BundleId::parse("com.acme.app").is_ok());
         assert!(BundleId::parse("acme").is_err());
-        assert_eq!(TeamId::parse("abcde12345").map(String::from).as_deref(), Ok("ABCDE12345"));
+        assert_eq!(
+            TeamId::parse("abcde12345").map(String::from).as_deref(),
+            Ok("ABCDE12345")
+        );
         assert!(TeamId::parse("ABC").is_err());
-        assert_eq!(AppStoreId::parse("id123456").map(String::from).as_deref(), Ok("123456"));
+        assert_eq!(
+            AppStoreId::parse("id123456").map(String::from).as_deref(),
+            Ok("123456")
+        );
         assert!(AppStoreId::parse("12a").is_err());
         assert!(AndroidPackage::parse("com.acme.app").is_ok());
         assert!(AndroidPackage::parse("com.1acme").is_err());
@@ -343,6 +368,9 @@ mod tests {
         };
         assert_eq!(ios.app_identifier(), None);
         ios.team_id = TeamId::parse("ABCDE12345").ok();
-        assert_eq!(ios.app_identifier().as_deref(), Some("ABCDE12345.com.acme.app"));
+        assert_eq!(
+            ios.app_identifier().as_deref(),
+            Some("ABCDE12345.com.acme.app")
+        );
     }
 }

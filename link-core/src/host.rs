@@ -83,7 +83,11 @@ fn validate_dns_name(name: &str) -> Result<(), Invalid> {
             ));
         }
     }
-    if name.rsplit('.').next().is_some_and(|tld| tld.bytes().all(|b| b.is_ascii_digit())) {
+    if name
+        .rsplit('.')
+        .next()
+        .is_some_and(|tld| tld.bytes().all(|b| b.is_ascii_digit()))
+    {
         return Err(Invalid::new("not a valid host name"));
     }
     Ok(())
@@ -148,7 +152,11 @@ mod tests {
             (" links.example.com ", "links.example.com"),
         ];
         for (raw, want) in cases {
-            assert_eq!(Host::parse(raw).map(String::from), Ok(want.to_owned()), "{raw}");
+            assert_eq!(
+                Host::parse(raw).map(String::from),
+                Ok(want.to_owned()),
+                "{raw}"
+            );
         }
     }
 

@@ -109,11 +109,17 @@ impl fmt::Debug for PlainKey {
 pub fn prefix_of(presented: &str) -> Option<(KeyKind, &str)> {
     let kind = KeyKind::of_presented(presented)?;
     if presented.len() != kind.marker().len() + kind.random_len()
-        || !presented.bytes().skip(kind.marker().len()).all(|b| b.is_ascii_alphanumeric())
+        || !presented
+            .bytes()
+            .skip(kind.marker().len())
+            .all(|b| b.is_ascii_alphanumeric())
     {
         return None;
     }
-    Some((kind, &presented[..kind.marker().len() + PREFIX_RANDOM_CHARS]))
+    Some((
+        kind,
+        &presented[..kind.marker().len() + PREFIX_RANDOM_CHARS],
+    ))
 }
 
 /// SHA-256 of a whole key.

@@ -10,6 +10,7 @@
 //! - [`app`]: an app's platform configuration ([`AppConfig`]).
 //! - [`link`]: the link model ([`Link`]).
 //! - [`keys`]: API key generation, display prefix and hashing.
+//! - [`fingerprint`]: keyed click fingerprints for probabilistic attribution.
 //!
 //! This crate must never open a socket, a file or a database connection, and must not depend
 //! on any other Hoplink crate: every service depends on it, never the other way round.
@@ -17,6 +18,8 @@
 pub mod app;
 pub mod client;
 pub mod code;
+pub mod decision;
+pub mod fingerprint;
 pub mod host;
 pub mod ids;
 pub mod invalid;

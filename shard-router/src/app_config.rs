@@ -3,9 +3,7 @@
 //! The control plane creates the row when it places an app; the API updates it; the link
 //! service reads it. All SQL for the table lives here.
 
-use link_core::app::{
-    AndroidPackage, AppStoreId, BundleId, CertFingerprint, TeamId, UriScheme,
-};
+use link_core::app::{AndroidPackage, AppStoreId, BundleId, CertFingerprint, TeamId, UriScheme};
 use link_core::{
     AndroidConfig, AppConfig, AppId, ExpiredLinkBehavior, IosConfig, PreviewDefaults, WebUrl,
 };
@@ -34,10 +32,15 @@ pub async fn insert<'e>(
         "INSERT INTO app_configs (app_id, epoch, {COLUMNS}) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)"
     );
-    bind_config(sqlx::query(sqlx::AssertSqlSafe(sql)).bind(app_id.get()).bind(epoch), config)
-        .execute(db)
-        .await
-        .map(drop)
+    bind_config(
+        sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(app_id.get())
+            .bind(epoch),
+        config,
+    )
+    .execute(db)
+    .await
+    .map(drop)
 }
 
 /// Replaces the config (the caller runs this inside a fenced write transaction) and
@@ -53,10 +56,13 @@ pub async fn update<'e>(
          version = version + 1, updated_at = now() \
          WHERE app_id = $1 RETURNING version"
     );
-    bind_config(sqlx::query(sqlx::AssertSqlSafe(sql)).bind(app_id.get()), config)
-        .fetch_optional(db)
-        .await
-        .map(|row| row.map(|r| r.get::<i64, _>(0)))
+    bind_config(
+        sqlx::query(sqlx::AssertSqlSafe(sql)).bind(app_id.get()),
+        config,
+    )
+    .fetch_optional(db)
+    .await
+    .map(|row| row.map(|r| r.get::<i64, _>(0)))
 }
 
 pub async fn delete<'e>(db: impl PgExecutor<'e>, app_id: AppId) -> Result<(), sqlx::Error> {
@@ -154,7 +160,8 @@ fn decode(row: &sqlx::postgres::PgRow) -> Result<StoredConfig, sqlx::Error> {
             description: row.try_get("og_description")?,
             image_url: parsed(row, "og_image_url", WebUrl::parse)?,
         },
-        attribution_window_secs: u32::try_from(window).unwrap_or(link_core::app::DEFAULT_ATTRIBUTION_WINDOW_SECS),
+        attribution_window_secs: u32::try_from(window)
+            .unwrap_or(link_core::app::DEFAULT_ATTRIBUTION_WINDOW_SECS),
     };
     Ok(StoredConfig {
         config,

@@ -14,16 +14,17 @@ impl ShardDsn {
     pub fn parse(raw: &str) -> Result<Self, Invalid> {
         let raw = raw.trim();
         if !(raw.starts_with("postgres://") || raw.starts_with("postgresql://")) {
-            return Err(Invalid::new(
-                "must be a postgres:// or postgresql:// URL",
-            ));
+            return Err(Invalid::new("must be a postgres:// or postgresql:// URL"));
         }
-        let url = url::Url::parse(raw).map_err(|e| Invalid::new(format!("not a valid URL: {e}")))?;
+        let url =
+            url::Url::parse(raw).map_err(|e| Invalid::new(format!("not a valid URL: {e}")))?;
         if url.host_str().is_none_or(str::is_empty) && !raw.contains("host=") {
             return Err(Invalid::new("must name a host"));
         }
         if url.path().trim_start_matches('/').is_empty() {
-            return Err(Invalid::new("must name a database, e.g. postgres://host/hoplink_shard_1"));
+            return Err(Invalid::new(
+                "must name a database, e.g. postgres://host/hoplink_shard_1",
+            ));
         }
         PgConnectOptions::from_str(raw)
             .map_err(|e| Invalid::new(format!("not a valid Postgres URL: {e}")))?;
@@ -73,7 +74,10 @@ mod tests {
     #[test]
     fn accepts_postgres_urls_and_redacts_passwords() {
         let dsn = ShardDsn::parse("postgres://hop:s3cret@db1:5432/shard_1?sslmode=prefer").unwrap();
-        assert_eq!(dsn.redacted(), "postgres://hop:****@db1:5432/shard_1?sslmode=prefer");
+        assert_eq!(
+            dsn.redacted(),
+            "postgres://hop:****@db1:5432/shard_1?sslmode=prefer"
+        );
         assert!(!format!("{dsn:?}").contains("s3cret"));
         assert!(ShardDsn::parse("postgresql://127.0.0.1/x").is_ok());
     }

@@ -79,3 +79,15 @@ pub(crate) fn unique_violation(err: &sqlx::Error) -> Option<&str> {
         _ => None,
     }
 }
+
+/// An error and its causes on one line, for logs and CLI output.
+pub fn chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}

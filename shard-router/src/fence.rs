@@ -18,7 +18,10 @@ pub async fn begin_app_write(
     pool: &PgPool,
     route: &AppRoute,
 ) -> Result<Transaction<'static, Postgres>, RouterError> {
-    let mut tx = pool.begin().await.map_err(RouterError::shard(&route.shard))?;
+    let mut tx = pool
+        .begin()
+        .await
+        .map_err(RouterError::shard(&route.shard))?;
     let row: Option<(i64, bool)> =
         sqlx::query_as("SELECT epoch, fenced FROM app_configs WHERE app_id = $1 FOR SHARE")
             .bind(route.app_id.get())

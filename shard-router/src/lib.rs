@@ -11,7 +11,7 @@
 //! - [`catalog`]: catalog reads and the admin operations (shards, apps, domains, keys).
 //! - [`app_config`]: the shard-side `app_configs` row of an app.
 //! - [`fence`]: the epoch check every shard write transaction starts with.
-//! - [`error`]: [`RouterError`].
+//! - [`error`]: [`RouterError`], the router's error enum.
 //!
 //! Resolving host -> app -> pool reads only memory; this crate never puts a database
 //! round trip on the click path.

@@ -223,8 +223,18 @@ mod tests {
     fn rows() -> CatalogRows {
         CatalogRows {
             shards: vec![
-                ("s1".into(), "postgres://db1/shard_1".into(), "active".into(), 100),
-                ("s2".into(), "postgres://db2/shard_2".into(), "draining".into(), 50),
+                (
+                    "s1".into(),
+                    "postgres://db1/shard_1".into(),
+                    "active".into(),
+                    100,
+                ),
+                (
+                    "s2".into(),
+                    "postgres://db2/shard_2".into(),
+                    "draining".into(),
+                    50,
+                ),
             ],
             apps: vec![
                 (1, "s1".into(), "active".into(), 1),
@@ -249,11 +259,17 @@ mod tests {
         assert_eq!((route.app_id, route.shard.as_str()), (app(1), "s1"));
         assert_eq!(map.resolve_host("GO.Acme.App:8443").unwrap().app_id, app(1));
         let other = map.resolve_host("l.other.io").unwrap();
-        assert_eq!((other.shard.as_str(), other.epoch, other.state), ("s2", 3, AppState::Moving));
+        assert_eq!(
+            (other.shard.as_str(), other.epoch, other.state),
+            ("s2", 3, AppState::Moving)
+        );
         assert!(map.resolve_host("unknown.example").is_none());
         assert!(map.resolve_host("").is_none());
         assert_eq!(
-            map.domains_of(app(1)).iter().map(|h| h.as_str()).collect::<Vec<_>>(),
+            map.domains_of(app(1))
+                .iter()
+                .map(|h| h.as_str())
+                .collect::<Vec<_>>(),
             ["acme.link", "go.acme.app"]
         );
     }
@@ -262,10 +278,18 @@ mod tests {
     #[test]
     fn routing_is_stable() {
         let map = ShardMap::build(rows()).unwrap();
-        let golden = [("go.acme.app", 1, "s1"), ("acme.link", 1, "s1"), ("l.other.io", 2, "s2")];
+        let golden = [
+            ("go.acme.app", 1, "s1"),
+            ("acme.link", 1, "s1"),
+            ("l.other.io", 2, "s2"),
+        ];
         for (host, app_id, shard) in golden {
             let route = map.resolve_host(host).unwrap();
-            assert_eq!((route.app_id, route.shard.as_str()), (app(app_id), shard), "{host}");
+            assert_eq!(
+                (route.app_id, route.shard.as_str()),
+                (app(app_id), shard),
+                "{host}"
+            );
         }
     }
 
@@ -293,7 +317,17 @@ mod tests {
         let mut r = rows();
         r.shards[1].1 = "mysql://nope".into();
         let map = ShardMap::build(r).unwrap();
-        assert!(map.shard(&ShardId::parse("s2").unwrap()).unwrap().dsn.is_err());
-        assert!(map.shard(&ShardId::parse("s1").unwrap()).unwrap().dsn.is_ok());
+        assert!(
+            map.shard(&ShardId::parse("s2").unwrap())
+                .unwrap()
+                .dsn
+                .is_err()
+        );
+        assert!(
+            map.shard(&ShardId::parse("s1").unwrap())
+                .unwrap()
+                .dsn
+                .is_ok()
+        );
     }
 }

@@ -23,10 +23,13 @@ pub async fn migrate_catalog(catalog: &PgPool) -> Result<(), RouterError> {
 }
 
 pub async fn migrate_shard(pool: &PgPool, name: &str) -> Result<(), RouterError> {
-    SHARD.run(pool).await.map_err(|source| RouterError::Migration {
-        target: format!("shard {name}"),
-        source,
-    })
+    SHARD
+        .run(pool)
+        .await
+        .map_err(|source| RouterError::Migration {
+            target: format!("shard {name}"),
+            source,
+        })
 }
 
 /// What `hoplink migrate` did to each database.
@@ -59,20 +62,8 @@ pub async fn migrate_all(router: &ShardRouter) -> Result<Vec<MigrationReport>, R
         report.push(MigrationReport {
             target: format!("shard {}", handle.id),
             ok: result.is_ok(),
-            detail: result.err().map(|e| error_chain(&e)),
+            detail: result.err().map(|e| crate::error::chain(&e)),
         });
     }
     Ok(report)
-}
-
-/// An error and its causes on one line.
-pub fn error_chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }

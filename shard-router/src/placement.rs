@@ -66,16 +66,37 @@ mod tests {
 
     #[test]
     fn weight_scales_capacity() {
-        let shards = [shard("a", ShardState::Active, 100), shard("b", ShardState::Active, 300)];
+        let shards = [
+            shard("a", ShardState::Active, 100),
+            shard("b", ShardState::Active, 300),
+        ];
         // b may hold three times as many apps before a is preferred.
-        assert_eq!(place(&shards, &counts(&[("a", 1), ("b", 2)])).unwrap().as_str(), "b");
-        assert_eq!(place(&shards, &counts(&[("a", 1), ("b", 3)])).unwrap().as_str(), "a");
-        assert_eq!(place(&shards, &counts(&[("a", 1), ("b", 4)])).unwrap().as_str(), "a");
+        assert_eq!(
+            place(&shards, &counts(&[("a", 1), ("b", 2)]))
+                .unwrap()
+                .as_str(),
+            "b"
+        );
+        assert_eq!(
+            place(&shards, &counts(&[("a", 1), ("b", 3)]))
+                .unwrap()
+                .as_str(),
+            "a"
+        );
+        assert_eq!(
+            place(&shards, &counts(&[("a", 1), ("b", 4)]))
+                .unwrap()
+                .as_str(),
+            "a"
+        );
     }
 
     #[test]
     fn spreads_apps_evenly_over_time() {
-        let shards = [shard("a", ShardState::Active, 100), shard("b", ShardState::Active, 100)];
+        let shards = [
+            shard("a", ShardState::Active, 100),
+            shard("b", ShardState::Active, 100),
+        ];
         let mut c = HashMap::new();
         for _ in 0..10 {
             let id = place(&shards, &c).unwrap();
@@ -86,7 +107,10 @@ mod tests {
 
     #[test]
     fn none_without_an_active_shard() {
-        let shards = [shard("a", ShardState::Draining, 100), shard("b", ShardState::Retired, 1)];
+        let shards = [
+            shard("a", ShardState::Draining, 100),
+            shard("b", ShardState::Retired, 1),
+        ];
         assert!(place(&shards, &HashMap::new()).is_none());
         assert!(place(&[], &HashMap::new()).is_none());
     }

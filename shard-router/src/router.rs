@@ -33,11 +33,18 @@ pub struct ShardHandle {
 }
 
 impl ShardHandle {
+    /// The URL the pool connects to (`None` when the catalog's URL does not parse).
+    pub fn dsn(&self) -> Option<&ShardDsn> {
+        self.dsn.as_ref()
+    }
+
     pub fn pool(&self) -> Result<&PgPool, RouterError> {
-        self.pool.as_ref().map_err(|reason| RouterError::ShardUnavailable {
-            shard: self.id.clone(),
-            source: sqlx::Error::Configuration(reason.to_string().into()),
-        })
+        self.pool
+            .as_ref()
+            .map_err(|reason| RouterError::ShardUnavailable {
+                shard: self.id.clone(),
+                source: sqlx::Error::Configuration(reason.to_string().into()),
+            })
     }
 }
 
@@ -200,8 +207,13 @@ impl ShardRouter {
             .with_label_values(&[outcome])
             .inc();
         match &result {
-            Ok(()) => tracing::debug!(elapsed_ms = started.elapsed().as_millis() as u64, "shard map reloaded"),
-            Err(error) => tracing::warn!(%error, "shard map reload failed; keeping the previous map"),
+            Ok(()) => tracing::debug!(
+                elapsed_ms = started.elapsed().as_millis() as u64,
+                "shard map reloaded"
+            ),
+            Err(error) => {
+                tracing::warn!(%error, "shard map reload failed; keeping the previous map")
+            }
         }
         result
     }
@@ -265,7 +277,9 @@ pub fn shard_pool(options: PgConnectOptions, settings: &PoolSettings) -> PgPool 
     PgPoolOptions::new()
         .max_connections(settings.shard_max_connections.max(1))
         .min_connections(0)
-        .acquire_timeout(Duration::from_millis(settings.shard_acquire_timeout_ms.max(1)))
+        .acquire_timeout(Duration::from_millis(
+            settings.shard_acquire_timeout_ms.max(1),
+        ))
         .idle_timeout(Some(Duration::from_secs(600)))
         .connect_lazy_with(options)
 }
@@ -281,14 +295,20 @@ impl RouterMetrics {
     fn new() -> Self {
         Self {
             refreshes: IntCounterVec::new(
-                Opts::new("hoplink_shard_map_refreshes_total", "Shard map reloads by outcome."),
+                Opts::new(
+                    "hoplink_shard_map_refreshes_total",
+                    "Shard map reloads by outcome.",
+                ),
                 &["outcome"],
             )
             .expect("constant metric definition"),
             apps: IntGauge::new("hoplink_shard_map_apps", "Apps in the loaded shard map.")
                 .expect("constant metric definition"),
-            shards: IntGauge::new("hoplink_shard_map_shards", "Shards in the loaded shard map.")
-                .expect("constant metric definition"),
+            shards: IntGauge::new(
+                "hoplink_shard_map_shards",
+                "Shards in the loaded shard map.",
+            )
+            .expect("constant metric definition"),
         }
     }
 
@@ -298,4 +318,3 @@ impl RouterMetrics {
         registry.register(Box::new(self.shards.clone()))
     }
 }
-

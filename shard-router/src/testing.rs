@@ -70,14 +70,22 @@ impl Drop for TestDatabases {
         let names = std::mem::take(&mut self.names);
         // Drop may run inside a runtime that is shutting down: use a thread of our own.
         let dropper = std::thread::spawn(move || {
-            let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() else {
+            let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            else {
                 return;
             };
             rt.block_on(async move {
-                let Ok(mut conn) = admin.connect().await else { return };
+                let Ok(mut conn) = admin.connect().await else {
+                    return;
+                };
                 for name in names {
                     let sql = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
-                    if let Err(e) = sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(&mut conn).await {
+                    if let Err(e) = sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+                        .execute(&mut conn)
+                        .await
+                    {
                         eprintln!("warning: could not drop test database {name}: {e}");
                     }
                 }
@@ -113,7 +121,9 @@ impl ChaosProxy {
                         () = stop.cancelled() => return,
                         accepted = listener.accept() => accepted,
                     };
-                    let Ok((mut client, _)) = accepted else { continue };
+                    let Ok((mut client, _)) = accepted else {
+                        continue;
+                    };
                     if !up.load(Ordering::Acquire) {
                         // Closing at once looks like a dead server to the client.
                         drop(client);
@@ -121,7 +131,9 @@ impl ChaosProxy {
                     }
                     let mut cut = generation.subscribe();
                     tokio::spawn(async move {
-                        let Ok(mut server) = TcpStream::connect(target).await else { return };
+                        let Ok(mut server) = TcpStream::connect(target).await else {
+                            return;
+                        };
                         tokio::select! {
                             _ = tokio::io::copy_bidirectional(&mut client, &mut server) => {}
                             _ = cut.changed() => {}
@@ -142,7 +154,8 @@ impl ChaosProxy {
     /// `url` with its host and port replaced by this proxy's.
     pub fn proxied_url(&self, url: &str) -> String {
         let mut url = url::Url::parse(url).expect("valid URL");
-        url.set_host(Some(&self.addr.ip().to_string())).expect("set host");
+        url.set_host(Some(&self.addr.ip().to_string()))
+            .expect("set host");
         url.set_port(Some(self.addr.port())).expect("set port");
         url.into()
     }
@@ -172,5 +185,7 @@ pub fn server_addr(url: &str) -> SocketAddr {
     let url = url::Url::parse(url).expect("valid URL");
     let host = url.host_str().unwrap_or("127.0.0.1");
     let port = url.port().unwrap_or(5432);
-    format!("{host}:{port}").parse().expect("numeric host in test URL")
+    format!("{host}:{port}")
+        .parse()
+        .expect("numeric host in test URL")
 }

@@ -42,7 +42,11 @@ fn parse(args: &CreateApp) -> Result<NewApp, FieldError> {
         flag: &'static str,
         parse: fn(&str) -> Result<T, Invalid>,
     ) -> Result<Option<T>, FieldError> {
-        value.as_deref().map(parse).transpose().map_err(|e| e.at(flag))
+        value
+            .as_deref()
+            .map(parse)
+            .transpose()
+            .map_err(|e| e.at(flag))
     }
     let domains = args
         .domains
@@ -58,11 +62,19 @@ fn parse(args: &CreateApp) -> Result<NewApp, FieldError> {
         ios: IosConfig {
             bundle_id: opt(&args.ios_bundle_id, "--ios-bundle-id", BundleId::parse)?,
             team_id: opt(&args.ios_team_id, "--ios-team-id", TeamId::parse)?,
-            app_store_id: opt(&args.ios_app_store_id, "--ios-app-store-id", AppStoreId::parse)?,
+            app_store_id: opt(
+                &args.ios_app_store_id,
+                "--ios-app-store-id",
+                AppStoreId::parse,
+            )?,
             uri_scheme: opt(&args.ios_scheme, "--ios-scheme", UriScheme::parse)?,
         },
         android: AndroidConfig {
-            package: opt(&args.android_package, "--android-package", AndroidPackage::parse)?,
+            package: opt(
+                &args.android_package,
+                "--android-package",
+                AndroidPackage::parse,
+            )?,
             sha256_cert_fingerprints: fingerprints,
             uri_scheme: opt(&args.android_scheme, "--android-scheme", UriScheme::parse)?,
         },

@@ -12,7 +12,9 @@ pub async fn run(cmd: KeysCommand) -> anyhow::Result<()> {
             kind,
             catalog,
         } => {
-            let app_id: AppId = app_id.parse().map_err(|e: link_core::Invalid| e.at("APP_ID"))?;
+            let app_id: AppId = app_id
+                .parse()
+                .map_err(|e: link_core::Invalid| e.at("APP_ID"))?;
             let kinds: &[KeyKind] = match kind {
                 KeySelection::Sdk => &[KeyKind::Sdk],
                 KeySelection::Secret => &[KeyKind::Secret],

@@ -42,14 +42,23 @@ pub async fn ensure_shards(
         let dsn = ShardDsn::parse(url).map_err(|e| e.at("shard url"))?;
         if existing.iter().any(|s| s.id == id) {
             if repoint {
-                sqlx::query("UPDATE shards SET dsn = $2, updated_at = now() WHERE id = $1 AND dsn <> $2")
-                    .bind(id.as_str())
-                    .bind(dsn.expose())
-                    .execute(router.catalog())
-                    .await?;
+                sqlx::query(
+                    "UPDATE shards SET dsn = $2, updated_at = now() WHERE id = $1 AND dsn <> $2",
+                )
+                .bind(id.as_str())
+                .bind(dsn.expose())
+                .execute(router.catalog())
+                .await?;
             }
         } else if existing.is_empty() {
-            shards::add(router, id, dsn, shards::DEFAULT_WEIGHT, &PoolSettings::default()).await?;
+            shards::add(
+                router,
+                id,
+                dsn,
+                shards::DEFAULT_WEIGHT,
+                &PoolSettings::default(),
+            )
+            .await?;
         }
     }
     router.refresh().await?;
@@ -67,9 +76,12 @@ pub async fn ensure_app(router: &ShardRouter, dir: &Path) -> anyhow::Result<Demo
             Some(keys) => keys,
             // The keys file is gone: issue new keys rather than guess.
             None => {
-                let issued =
-                    keys::rotate(router.catalog(), app.app_id, &[KeyKind::Sdk, KeyKind::Secret])
-                        .await?;
+                let issued = keys::rotate(
+                    router.catalog(),
+                    app.app_id,
+                    &[KeyKind::Sdk, KeyKind::Secret],
+                )
+                .await?;
                 let key_of = |kind| {
                     issued
                         .iter()
@@ -140,7 +152,9 @@ fn demo_app() -> anyhow::Result<apps::NewApp> {
 
 /// The demo links, created when missing.
 async fn ensure_links(router: &ShardRouter, app_id: AppId) -> anyhow::Result<()> {
-    let resolved = router.app(app_id).context("demo app missing from the shard map")?;
+    let resolved = router
+        .app(app_id)
+        .context("demo app missing from the shard map")?;
     let pool = resolved.shard.pool()?.clone();
     let object = |v: serde_json::Value| v.as_object().cloned().unwrap_or_default();
     let demo_links = [
@@ -186,7 +200,10 @@ async fn ensure_links(router: &ShardRouter, app_id: AppId) -> anyhow::Result<()>
     ];
     for link in demo_links {
         let Some(alias) = &link.alias else { continue };
-        if links::find_by_code(&pool, app_id, alias.as_str()).await?.is_some() {
+        if links::find_by_code(&pool, app_id, alias.as_str())
+            .await?
+            .is_some()
+        {
             continue;
         }
         let mut tx = fence::begin_app_write(&pool, &resolved.route).await?;

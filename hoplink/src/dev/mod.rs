@@ -70,7 +70,11 @@ async fn serve(
     demo::ensure_shards(&router, shard_urls, repoint_shards).await?;
     for line in migrate::migrate_all(&router).await? {
         if !line.ok {
-            anyhow::bail!("{} could not be migrated: {}", line.target, line.detail.unwrap_or_default());
+            anyhow::bail!(
+                "{} could not be migrated: {}",
+                line.target,
+                line.detail.unwrap_or_default()
+            );
         }
     }
     let demo = demo::ensure_app(&router, dir).await?;
@@ -123,10 +127,11 @@ async fn ensure_database(url: &str) -> anyhow::Result<()> {
     let mut conn = sqlx::PgConnection::connect(admin_url.as_str())
         .await
         .with_context(|| format!("connecting to {}", redact(&admin_url)))?;
-    let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
-        .bind(&name)
-        .fetch_one(&mut conn)
-        .await?;
+    let exists: bool =
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
+            .bind(&name)
+            .fetch_one(&mut conn)
+            .await?;
     if !exists {
         sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
             .execute(&mut conn)

@@ -81,7 +81,10 @@ impl PrivatePostgres {
             .await
             .context("running pg_ctl stop")?;
         if !status.status.success() {
-            bail!("pg_ctl stop failed: {}", String::from_utf8_lossy(&status.stderr).trim());
+            bail!(
+                "pg_ctl stop failed: {}",
+                String::from_utf8_lossy(&status.stderr).trim()
+            );
         }
         Ok(())
     }
@@ -182,7 +185,10 @@ fn find_bin_dir() -> anyhow::Result<PathBuf> {
         }
         bail!("HOPLINK_PG_BIN={} has no initdb and pg_ctl", dir.display());
     }
-    if let Ok(out) = std::process::Command::new("pg_config").arg("--bindir").output() {
+    if let Ok(out) = std::process::Command::new("pg_config")
+        .arg("--bindir")
+        .output()
+    {
         let dir = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
         if out.status.success() && has_tools(&dir) {
             return Ok(dir);

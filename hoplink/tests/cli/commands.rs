@@ -31,9 +31,21 @@ async fn operator_workflow_spreads_apps_and_rotates_keys() {
         assert!(out.status.success(), "apps create: {}", stderr(&out));
         let created = &json_lines(&out)[0];
         assert!(created["app_id"].as_i64().unwrap() > 0);
-        assert!(created["sdk_key"].as_str().unwrap().starts_with("key_live_"));
-        assert!(created["secret_key"].as_str().unwrap().starts_with("secret_live_"));
-        *per_shard.entry(created["shard"].as_str().unwrap().to_owned()).or_default() += 1;
+        assert!(
+            created["sdk_key"]
+                .as_str()
+                .unwrap()
+                .starts_with("key_live_")
+        );
+        assert!(
+            created["secret_key"]
+                .as_str()
+                .unwrap()
+                .starts_with("secret_live_")
+        );
+        *per_shard
+            .entry(created["shard"].as_str().unwrap().to_owned())
+            .or_default() += 1;
         first.get_or_insert(created.clone());
     }
     assert_eq!(per_shard.get("s1"), Some(&2), "{per_shard:?}");
@@ -53,7 +65,12 @@ async fn operator_workflow_spreads_apps_and_rotates_keys() {
     let rotated = &json_lines(&out)[0];
     assert_ne!(rotated["sdk_key"], first["sdk_key"]);
     assert_ne!(rotated["secret_key"], first["secret_key"]);
-    assert!(rotated["sdk_key"].as_str().unwrap().starts_with("key_live_"));
+    assert!(
+        rotated["sdk_key"]
+            .as_str()
+            .unwrap()
+            .starts_with("key_live_")
+    );
 
     // Migrating again changes nothing and succeeds.
     let out = hoplink(&dbs.catalog_url, &["migrate"]).await;
@@ -64,22 +81,91 @@ async fn operator_workflow_spreads_apps_and_rotates_keys() {
 #[tokio::test]
 async fn bad_input_is_refused_with_a_clear_error_and_no_change() {
     let dbs = catalog_with_two_shards().await;
-    let out = hoplink(&dbs.catalog_url, &["apps", "create", "Acme", "--domain", "go.acme.app"]).await;
+    let out = hoplink(
+        &dbs.catalog_url,
+        &["apps", "create", "Acme", "--domain", "go.acme.app"],
+    )
+    .await;
     assert!(out.status.success(), "{}", stderr(&out));
     let before = catalog_counts(&dbs.catalog_url).await;
 
     let cases: Vec<(Vec<&str>, &str)> = vec![
-        (vec!["apps", "create", "Copy", "--domain", "GO.acme.app"], "domain go.acme.app is already registered"),
-        (vec!["apps", "create", "Bad", "--domain", "not a host"], "invalid --domain not a host"),
-        (vec!["apps", "create", "Bad", "--domain", "https://x.example/"], "invalid --domain"),
-        (vec!["apps", "create", "Bad", "--domain", "b.example", "--shard", "s9"], "no shard named s9"),
-        (vec!["apps", "create", "Bad", "--domain", "b.example", "--ios-team-id", "x"], "invalid --ios-team-id"),
-        (vec!["apps", "create", "Bad", "--domain", "b.example", "--fallback-url", "javascript:alert(1)"], "invalid --fallback-url"),
-        (vec!["apps", "create", "Bad", "--domain", "b.example", "--ios-scheme", "https"], "invalid --ios-scheme"),
-        (vec!["shards", "add", "s3", "postgres://"], "invalid POSTGRES_URL"),
-        (vec!["shards", "add", "s3", "mysql://db/x"], "invalid POSTGRES_URL"),
-        (vec!["shards", "add", "S 3", &dbs.shard_urls[0]], "invalid NAME"),
-        (vec!["shards", "add", "s1", &dbs.shard_urls[0]], "a shard named s1 already exists"),
+        (
+            vec!["apps", "create", "Copy", "--domain", "GO.acme.app"],
+            "domain go.acme.app is already registered",
+        ),
+        (
+            vec!["apps", "create", "Bad", "--domain", "not a host"],
+            "invalid --domain not a host",
+        ),
+        (
+            vec!["apps", "create", "Bad", "--domain", "https://x.example/"],
+            "invalid --domain",
+        ),
+        (
+            vec![
+                "apps",
+                "create",
+                "Bad",
+                "--domain",
+                "b.example",
+                "--shard",
+                "s9",
+            ],
+            "no shard named s9",
+        ),
+        (
+            vec![
+                "apps",
+                "create",
+                "Bad",
+                "--domain",
+                "b.example",
+                "--ios-team-id",
+                "x",
+            ],
+            "invalid --ios-team-id",
+        ),
+        (
+            vec![
+                "apps",
+                "create",
+                "Bad",
+                "--domain",
+                "b.example",
+                "--fallback-url",
+                "javascript:alert(1)",
+            ],
+            "invalid --fallback-url",
+        ),
+        (
+            vec![
+                "apps",
+                "create",
+                "Bad",
+                "--domain",
+                "b.example",
+                "--ios-scheme",
+                "https",
+            ],
+            "invalid --ios-scheme",
+        ),
+        (
+            vec!["shards", "add", "s3", "postgres://"],
+            "invalid POSTGRES_URL",
+        ),
+        (
+            vec!["shards", "add", "s3", "mysql://db/x"],
+            "invalid POSTGRES_URL",
+        ),
+        (
+            vec!["shards", "add", "S 3", &dbs.shard_urls[0]],
+            "invalid NAME",
+        ),
+        (
+            vec!["shards", "add", "s1", &dbs.shard_urls[0]],
+            "a shard named s1 already exists",
+        ),
         (vec!["keys", "rotate", "abc"], "invalid APP_ID"),
         (vec!["keys", "rotate", "999999"], "no app with id 999999"),
     ];
@@ -87,7 +173,10 @@ async fn bad_input_is_refused_with_a_clear_error_and_no_change() {
         let out = hoplink(&dbs.catalog_url, &args).await;
         assert!(!out.status.success(), "{args:?} should fail");
         let err = stderr(&out);
-        assert!(err.contains(expected), "{args:?}: expected {expected:?} in {err:?}");
+        assert!(
+            err.contains(expected),
+            "{args:?}: expected {expected:?} in {err:?}"
+        );
         assert!(err.starts_with("error: "), "{err:?}");
         assert!(stdout(&out).is_empty(), "{args:?} printed a result");
     }
@@ -98,5 +187,9 @@ async fn bad_input_is_refused_with_a_clear_error_and_no_change() {
 async fn an_unreachable_catalog_is_a_clear_error() {
     let out = hoplink("postgres://postgres@127.0.0.1:1/nowhere", &["apps", "list"]).await;
     assert!(!out.status.success());
-    assert!(stderr(&out).contains("catalog database is unavailable"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("catalog database is unavailable"),
+        "{}",
+        stderr(&out)
+    );
 }

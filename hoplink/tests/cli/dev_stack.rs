@@ -15,12 +15,21 @@ async fn dev_stack_starts_serves_and_stops_cleanly() {
         .expect("temp dir");
     // When the tests run as root, the private cluster belongs to `postgres`, which must be
     // able to reach the folder.
-    std::fs::set_permissions(dir.path(), std::os::unix::fs::PermissionsExt::from_mode(0o755))
-        .expect("chmod temp dir");
+    std::fs::set_permissions(
+        dir.path(),
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .expect("chmod temp dir");
     let first = run_once(dir.path()).await;
     let second = run_once(dir.path()).await;
-    assert_eq!(first, second, "the second run reuses the demo app and its keys");
-    assert!(!dir.path().join("postgres/data/postmaster.pid").exists(), "Postgres still running");
+    assert_eq!(
+        first, second,
+        "the second run reuses the demo app and its keys"
+    );
+    assert!(
+        !dir.path().join("postgres/data/postmaster.pid").exists(),
+        "Postgres still running"
+    );
 }
 
 /// Starts the stack, checks it, stops it; returns the demo SDK key it printed.
@@ -55,9 +64,17 @@ async fn run_once(dir: &std::path::Path) -> String {
     eprintln!("dev stack up after {:?}", started.elapsed());
     let client = reqwest::Client::new();
     for base in [link.as_ref().unwrap(), api.as_ref().unwrap()] {
-        let health = client.get(format!("{base}/healthz")).send().await.expect("healthz");
+        let health = client
+            .get(format!("{base}/healthz"))
+            .send()
+            .await
+            .expect("healthz");
         assert_eq!(health.status(), 200, "{base}/healthz");
-        let ready = client.get(format!("{base}/readyz")).send().await.expect("readyz");
+        let ready = client
+            .get(format!("{base}/readyz"))
+            .send()
+            .await
+            .expect("readyz");
         assert_eq!(ready.status(), 200, "{base}/readyz");
     }
 

@@ -44,7 +44,9 @@ pub async fn catalog_with_two_shards() -> TestDatabases {
 }
 
 pub async fn catalog_counts(catalog_url: &str) -> Vec<i64> {
-    let pool = sqlx::PgPool::connect(catalog_url).await.expect("connect catalog");
+    let pool = sqlx::PgPool::connect(catalog_url)
+        .await
+        .expect("connect catalog");
     let mut counts = Vec::new();
     for table in ["shards", "apps", "app_domains", "api_keys"] {
         let sql = format!("SELECT count(*) FROM {table}");

@@ -61,7 +61,10 @@ pub fn validate_name(name: &str) -> Result<String, FieldError> {
         return Err(FieldError::new("name", "must be at most 200 characters"));
     }
     if name.chars().any(char::is_control) {
-        return Err(FieldError::new("name", "must not contain control characters"));
+        return Err(FieldError::new(
+            "name",
+            "must not contain control characters",
+        ));
     }
     Ok(name.to_owned())
 }
@@ -144,8 +147,12 @@ async fn choose_shard(
     let mut shards = Vec::with_capacity(rows.len());
     let mut counts = HashMap::with_capacity(rows.len());
     for (id, dsn, state, weight, apps) in rows {
-        let Ok(id) = ShardId::parse(&id) else { continue };
-        let Some(state) = ShardState::parse(&state) else { continue };
+        let Ok(id) = ShardId::parse(&id) else {
+            continue;
+        };
+        let Some(state) = ShardState::parse(&state) else {
+            continue;
+        };
         counts.insert(id.clone(), u64::try_from(apps).unwrap_or(0));
         shards.push(ShardInfo {
             id,
@@ -165,7 +172,10 @@ async fn choose_shard(
 }
 
 /// The pool of a shard that may have been added after this router last loaded its map.
-async fn shard_pool_for(router: &ShardRouter, shard: &ShardId) -> Result<sqlx::PgPool, RouterError> {
+async fn shard_pool_for(
+    router: &ShardRouter,
+    shard: &ShardId,
+) -> Result<sqlx::PgPool, RouterError> {
     if router.routes().shard(shard).is_none() {
         router.refresh().await?;
     }
@@ -196,7 +206,11 @@ async fn insert_domain(
 }
 
 /// Adds a domain to an existing app.
-pub async fn add_domain(router: &ShardRouter, app_id: AppId, host: &Host) -> Result<(), RouterError> {
+pub async fn add_domain(
+    router: &ShardRouter,
+    app_id: AppId,
+    host: &Host,
+) -> Result<(), RouterError> {
     let mut tx = router
         .catalog()
         .begin()
@@ -255,9 +269,9 @@ async fn list_where(
     router: &ShardRouter,
     app_id: Option<AppId>,
 ) -> Result<Vec<AppSummary>, RouterError> {
-    let rows: Vec<(i64, String, String, String, i64, Vec<String>, DateTime<Utc>)> = sqlx::query_as(
+    let rows: Vec<AppRow> = sqlx::query_as(
         "SELECT a.id, a.name, a.shard_id, a.state, a.epoch, \
-                coalesce(array_agg(d.host ORDER BY d.host) FILTER (WHERE d.host IS NOT NULL), '{}'), \
+                coalesce(array_agg(d.host ORDER BY d.host) FILTER (WHERE d.host IS NOT NULL), '{}') AS domains, \
                 a.created_at \
          FROM apps a LEFT JOIN app_domains d ON d.app_id = a.id \
          WHERE $1::bigint IS NULL OR a.id = $1 \
@@ -268,17 +282,40 @@ async fn list_where(
     .await
     .map_err(RouterError::CatalogUnavailable)?;
     rows.into_iter()
-        .map(|(id, name, shard, state, epoch, domains, created_at)| {
-            let bad = |e: link_core::Invalid| RouterError::InconsistentCatalog(format!("app {id}: {e}"));
-            Ok(AppSummary {
-                app_id: AppId::new(id).map_err(bad)?,
-                name,
-                shard: ShardId::parse(&shard).map_err(bad)?,
-                state,
-                epoch,
-                domains,
-                created_at,
-            })
-        })
+        .map(
+            |AppRow {
+                 id,
+                 name,
+                 shard_id: shard,
+                 state,
+                 epoch,
+                 domains,
+                 created_at,
+             }| {
+                let bad = |e: link_core::Invalid| {
+                    RouterError::InconsistentCatalog(format!("app {id}: {e}"))
+                };
+                Ok(AppSummary {
+                    app_id: AppId::new(id).map_err(bad)?,
+                    name,
+                    shard: ShardId::parse(&shard).map_err(bad)?,
+                    state,
+                    epoch,
+                    domains,
+                    created_at,
+                })
+            },
+        )
         .collect()
+}
+
+#[derive(sqlx::FromRow)]
+struct AppRow {
+    id: i64,
+    name: String,
+    shard_id: String,
+    state: String,
+    epoch: i64,
+    domains: Vec<String>,
+    created_at: DateTime<Utc>,
 }

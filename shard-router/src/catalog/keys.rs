@@ -1,8 +1,8 @@
 //! API keys in the catalog: created hashed, looked up by prefix, revoked, rotated.
 
 use chrono::{DateTime, Utc};
-use link_core::keys::{KeyHash, KeyKind, NewKey, PlainKey};
 use link_core::AppId;
+use link_core::keys::{KeyHash, KeyKind, NewKey, PlainKey};
 use serde::Serialize;
 use sqlx::{PgExecutor, PgPool, Postgres, Transaction};
 
@@ -97,7 +97,10 @@ pub async fn create(
     kind: KeyKind,
     label: Option<&str>,
 ) -> Result<IssuedKey, RouterError> {
-    let mut tx = catalog.begin().await.map_err(RouterError::CatalogUnavailable)?;
+    let mut tx = catalog
+        .begin()
+        .await
+        .map_err(RouterError::CatalogUnavailable)?;
     ensure_app(&mut *tx, app_id).await?;
     let key = create_in(&mut tx, app_id, kind, label).await?;
     tx.commit().await.map_err(RouterError::CatalogUnavailable)?;
@@ -111,7 +114,10 @@ pub async fn rotate(
     app_id: AppId,
     kinds: &[KeyKind],
 ) -> Result<Vec<IssuedKey>, RouterError> {
-    let mut tx = catalog.begin().await.map_err(RouterError::CatalogUnavailable)?;
+    let mut tx = catalog
+        .begin()
+        .await
+        .map_err(RouterError::CatalogUnavailable)?;
     ensure_app(&mut *tx, app_id).await?;
     let mut issued = Vec::with_capacity(kinds.len());
     for kind in kinds {
@@ -145,28 +151,36 @@ pub async fn revoke(catalog: &PgPool, app_id: AppId, key_id: i64) -> Result<bool
 }
 
 pub async fn list(catalog: &PgPool, app_id: AppId) -> Result<Vec<KeyInfo>, RouterError> {
-    let rows: Vec<(i64, String, String, Option<String>, DateTime<Utc>, Option<DateTime<Utc>>)> =
-        sqlx::query_as(
-            "SELECT id, kind, prefix, label, created_at, revoked_at FROM api_keys \
+    let rows: Vec<KeyRow> = sqlx::query_as(
+        "SELECT id, kind, prefix, label, created_at, revoked_at FROM api_keys \
              WHERE app_id = $1 ORDER BY id",
-        )
-        .bind(app_id.get())
-        .fetch_all(catalog)
-        .await
-        .map_err(RouterError::CatalogUnavailable)?;
+    )
+    .bind(app_id.get())
+    .fetch_all(catalog)
+    .await
+    .map_err(RouterError::CatalogUnavailable)?;
     rows.into_iter()
-        .map(|(id, kind, prefix, label, created_at, revoked_at)| {
-            Ok(KeyInfo {
-                id,
-                app_id,
-                kind: KeyKind::parse(&kind)
-                    .map_err(|e| RouterError::InconsistentCatalog(e.to_string()))?,
-                prefix,
-                label,
-                created_at,
-                revoked_at,
-            })
-        })
+        .map(
+            |KeyRow {
+                 id,
+                 kind,
+                 prefix,
+                 label,
+                 created_at,
+                 revoked_at,
+             }| {
+                Ok(KeyInfo {
+                    id,
+                    app_id,
+                    kind: KeyKind::parse(&kind)
+                        .map_err(|e| RouterError::InconsistentCatalog(e.to_string()))?,
+                    prefix,
+                    label,
+                    created_at,
+                    revoked_at,
+                })
+            },
+        )
         .collect()
 }
 
@@ -206,4 +220,14 @@ async fn ensure_app<'e>(db: impl PgExecutor<'e>, app_id: AppId) -> Result<(), Ro
     } else {
         Err(RouterError::UnknownApp(app_id))
     }
+}
+
+#[derive(sqlx::FromRow)]
+struct KeyRow {
+    id: i64,
+    kind: String,
+    prefix: String,
+    label: Option<String>,
+    created_at: DateTime<Utc>,
+    revoked_at: Option<DateTime<Utc>>,
 }

@@ -13,7 +13,9 @@ impl TestCatalog {
     pub async fn with_shards(shards: usize) -> Self {
         let dbs = TestDatabases::create(shards).await;
         let router = router_for(&dbs.catalog_url);
-        migrate::migrate_catalog(router.catalog()).await.expect("migrate catalog");
+        migrate::migrate_catalog(router.catalog())
+            .await
+            .expect("migrate catalog");
         router.refresh().await.expect("load empty map");
         for (i, url) in dbs.shard_urls.iter().enumerate() {
             add_shard(&router, &format!("s{}", i + 1), url).await;
@@ -29,7 +31,9 @@ impl TestCatalog {
     }
 
     pub async fn create_app(&self, name: &str, domains: &[&str]) -> apps::CreatedApp {
-        apps::create(&self.router, new_app(name, domains)).await.expect("create app")
+        apps::create(&self.router, new_app(name, domains))
+            .await
+            .expect("create app")
     }
 
     pub async fn count(&self, table: &str) -> i64 {
@@ -71,7 +75,10 @@ pub async fn add_shard(router: &ShardRouter, name: &str, url: &str) {
 pub fn new_app(name: &str, domains: &[&str]) -> apps::NewApp {
     apps::NewApp {
         name: name.to_owned(),
-        domains: domains.iter().map(|d| Host::parse(d).expect("host")).collect(),
+        domains: domains
+            .iter()
+            .map(|d| Host::parse(d).expect("host"))
+            .collect(),
         config: AppConfig::default(),
         shard: None,
     }

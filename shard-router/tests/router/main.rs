@@ -4,5 +4,5 @@ mod helpers;
 mod map_refresh;
 mod migrations;
 mod placement;
-mod validation;
 mod unreachable_shard;
+mod validation;

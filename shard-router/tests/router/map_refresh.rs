@@ -18,8 +18,14 @@ async fn loads_the_map_from_the_catalog() {
     let (route, shard) = routes.resolve_host("go.acme.app").expect("acme resolves");
     assert_eq!(route.app_id, a.app_id);
     assert_eq!(shard.id, a.shard);
-    assert_eq!(routes.resolve_host("ACME.link:443").map(|r| r.0.app_id), Some(a.app_id));
-    assert_eq!(routes.resolve_host("l.other.io").map(|r| r.0.app_id), Some(b.app_id));
+    assert_eq!(
+        routes.resolve_host("ACME.link:443").map(|r| r.0.app_id),
+        Some(a.app_id)
+    );
+    assert_eq!(
+        routes.resolve_host("l.other.io").map(|r| r.0.app_id),
+        Some(b.app_id)
+    );
     assert!(routes.resolve_host("nobody.example").is_none());
     assert_eq!(routes.map.app_count(), 2);
     assert_eq!(routes.map.domain_count(), 3);
@@ -50,17 +56,30 @@ async fn a_change_through_one_router_is_seen_by_another_within_a_second() {
     })
     .await;
     assert!(seen, "new app not routable by the second router within 1 s");
-    eprintln!("new app seen by second router after {:?}", started.elapsed());
+    eprintln!(
+        "new app seen by second router after {:?}",
+        started.elapsed()
+    );
 
     let host = Host::parse("acme.link").expect("host");
-    apps::add_domain(&t.router, app.app_id, &host).await.expect("add domain");
+    apps::add_domain(&t.router, app.app_id, &host)
+        .await
+        .expect("add domain");
     assert!(
-        wait_for(Duration::from_secs(1), || watcher.resolve_host("acme.link").is_some()).await,
+        wait_for(Duration::from_secs(1), || watcher
+            .resolve_host("acme.link")
+            .is_some())
+        .await,
         "added domain not seen within 1 s"
     );
-    apps::remove_domain(&t.router, app.app_id, &host).await.expect("remove domain");
+    apps::remove_domain(&t.router, app.app_id, &host)
+        .await
+        .expect("remove domain");
     assert!(
-        wait_for(Duration::from_secs(1), || watcher.resolve_host("acme.link").is_none()).await,
+        wait_for(Duration::from_secs(1), || watcher
+            .resolve_host("acme.link")
+            .is_none())
+        .await,
         "removed domain still routed after 1 s"
     );
 
@@ -78,19 +97,28 @@ async fn polling_catches_up_without_notifications() {
     let app = t.create_app("Acme", &["go.acme.app"]).await;
     // Insert a domain with notifications suppressed for this session, as a restore would.
     let mut conn = t.router.catalog().acquire().await.expect("conn");
-    sqlx::query("SET session_replication_role = replica").execute(&mut *conn).await.expect("set");
+    sqlx::query("SET session_replication_role = replica")
+        .execute(&mut *conn)
+        .await
+        .expect("set");
     sqlx::query("INSERT INTO app_domains (host, app_id) VALUES ('quiet.example', $1)")
         .bind(app.app_id.get())
         .execute(&mut *conn)
         .await
         .expect("insert");
-    sqlx::query("RESET session_replication_role").execute(&mut *conn).await.expect("reset");
+    sqlx::query("RESET session_replication_role")
+        .execute(&mut *conn)
+        .await
+        .expect("reset");
     drop(conn);
 
     let stop = CancellationToken::new();
     let task = refresh::spawn(watcher.clone(), stop.clone());
     assert!(
-        wait_for(Duration::from_secs(3), || watcher.resolve_host("quiet.example").is_some()).await,
+        wait_for(Duration::from_secs(3), || watcher
+            .resolve_host("quiet.example")
+            .is_some())
+        .await,
         "poll did not pick up the change"
     );
     stop.cancel();

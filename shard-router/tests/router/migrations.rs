@@ -46,7 +46,12 @@ async fn a_failing_shard_is_reported_without_stopping_the_others() {
         .execute(t.router.catalog())
         .await
         .expect("insert dead shard");
-    let report = migrate::migrate_all(&t.router).await.expect("catalog migrates");
+    let report = migrate::migrate_all(&t.router)
+        .await
+        .expect("catalog migrates");
     let by_target: Vec<(&str, bool)> = report.iter().map(|r| (r.target.as_str(), r.ok)).collect();
-    assert_eq!(by_target, vec![("catalog", true), ("shard gone", false), ("shard s1", true)]);
+    assert_eq!(
+        by_target,
+        vec![("catalog", true), ("shard gone", false), ("shard s1", true)]
+    );
 }

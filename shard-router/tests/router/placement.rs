@@ -9,7 +9,9 @@ async fn new_apps_spread_over_active_shards() {
     let t = TestCatalog::with_shards(2).await;
     let mut per_shard: HashMap<String, usize> = HashMap::new();
     for i in 0..6 {
-        let app = t.create_app(&format!("app {i}"), &[&format!("a{i}.example")]).await;
+        let app = t
+            .create_app(&format!("app {i}"), &[&format!("a{i}.example")])
+            .await;
         *per_shard.entry(app.shard.to_string()).or_default() += 1;
     }
     assert_eq!(per_shard.get("s1"), Some(&3));
@@ -23,11 +25,14 @@ async fn concurrent_creates_still_spread_evenly() {
     for i in 0..8 {
         let router = t.router.clone();
         tasks.push(tokio::spawn(async move {
-            apps::create(&router, new_app(&format!("app {i}"), &[&format!("c{i}.example")]))
-                .await
-                .expect("create")
-                .shard
-                .to_string()
+            apps::create(
+                &router,
+                new_app(&format!("app {i}"), &[&format!("c{i}.example")]),
+            )
+            .await
+            .expect("create")
+            .shard
+            .to_string()
         }));
     }
     let mut per_shard: HashMap<String, usize> = HashMap::new();
@@ -57,7 +62,10 @@ async fn weights_and_states_steer_placement() {
         .await
         .expect("drain");
     for i in 0..3 {
-        assert_eq!(t.create_app(&format!("d{i}"), &[]).await.shard.as_str(), "s1");
+        assert_eq!(
+            t.create_app(&format!("d{i}"), &[]).await.shard.as_str(),
+            "s1"
+        );
     }
 }
 

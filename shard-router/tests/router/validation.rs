@@ -9,10 +9,16 @@ async fn a_duplicate_domain_is_refused_and_nothing_is_written() {
     let t = TestCatalog::with_shards(2).await;
     t.create_app("Acme", &["go.acme.app"]).await;
     let before = t.snapshot().await;
-    let err = apps::create(&t.router, new_app("Copycat", &["fresh.example", "GO.ACME.APP"]))
-        .await
-        .expect_err("duplicate domain");
-    assert!(matches!(&err, RouterError::DomainTaken(h) if h.as_str() == "go.acme.app"), "{err:?}");
+    let err = apps::create(
+        &t.router,
+        new_app("Copycat", &["fresh.example", "GO.ACME.APP"]),
+    )
+    .await
+    .expect_err("duplicate domain");
+    assert!(
+        matches!(&err, RouterError::DomainTaken(h) if h.as_str() == "go.acme.app"),
+        "{err:?}"
+    );
     assert_eq!(err.to_string(), "domain go.acme.app is already registered");
     assert_eq!(t.snapshot().await, before);
     // Nor on any shard.
@@ -31,7 +37,10 @@ async fn an_unknown_shard_is_refused() {
     let before = t.snapshot().await;
     let err = apps::create(
         &t.router,
-        apps::NewApp { shard: Some(ShardId::parse("s9").unwrap()), ..new_app("Acme", &["go.acme.app"]) },
+        apps::NewApp {
+            shard: Some(ShardId::parse("s9").unwrap()),
+            ..new_app("Acme", &["go.acme.app"])
+        },
     )
     .await
     .expect_err("unknown shard");
@@ -42,7 +51,9 @@ async fn an_unknown_shard_is_refused() {
 #[tokio::test]
 async fn no_active_shard_is_a_clear_error() {
     let t = TestCatalog::with_shards(0).await;
-    let err = apps::create(&t.router, new_app("Acme", &[])).await.expect_err("no shard");
+    let err = apps::create(&t.router, new_app("Acme", &[]))
+        .await
+        .expect_err("no shard");
     assert!(matches!(err, RouterError::NoActiveShard));
     assert_eq!(t.count("apps").await, 0);
 }
@@ -51,8 +62,13 @@ async fn no_active_shard_is_a_clear_error() {
 async fn invalid_names_are_refused() {
     let t = TestCatalog::with_shards(1).await;
     for name in ["", "   ", "bad\u{7}name", &"x".repeat(201)] {
-        let err = apps::create(&t.router, new_app(name, &[])).await.expect_err("bad name");
-        assert!(matches!(&err, RouterError::Invalid(f) if f.field == "name"), "{name:?}: {err:?}");
+        let err = apps::create(&t.router, new_app(name, &[]))
+            .await
+            .expect_err("bad name");
+        assert!(
+            matches!(&err, RouterError::Invalid(f) if f.field == "name"),
+            "{name:?}: {err:?}"
+        );
     }
     assert_eq!(t.count("apps").await, 0);
     assert!(Host::parse("not a host").is_err());
@@ -72,11 +88,17 @@ async fn shards_with_bad_urls_or_names_are_refused() {
         ShardId::parse("s2").unwrap(),
         ShardDsn::parse("postgres://postgres@127.0.0.1:1/nowhere").unwrap(),
         100,
-        &PoolSettings { shard_connect_timeout_ms: 500, ..PoolSettings::default() },
+        &PoolSettings {
+            shard_connect_timeout_ms: 500,
+            ..PoolSettings::default()
+        },
     )
     .await
     .expect_err("unreachable");
-    assert!(matches!(err, RouterError::ShardUnavailable { .. }), "{err:?}");
+    assert!(
+        matches!(err, RouterError::ShardUnavailable { .. }),
+        "{err:?}"
+    );
     // Taken name.
     let err = shards::add(
         &t.router,
@@ -98,7 +120,10 @@ async fn shards_with_bad_urls_or_names_are_refused() {
     )
     .await
     .expect_err("catalog as shard");
-    assert!(matches!(&err, RouterError::Invalid(f) if f.field == "dsn"), "{err:?}");
+    assert!(
+        matches!(&err, RouterError::Invalid(f) if f.field == "dsn"),
+        "{err:?}"
+    );
     assert_eq!(t.snapshot().await, before);
 }
 
@@ -108,17 +133,27 @@ async fn key_rotation_replaces_keys_and_unknown_apps_are_refused() {
     let app = t.create_app("Acme", &["go.acme.app"]).await;
     let old_prefix = app.sdk_key.info.prefix.clone();
     let kinds = [link_core::KeyKind::Sdk, link_core::KeyKind::Secret];
-    let rotated = keys::rotate(t.router.catalog(), app.app_id, &kinds).await.expect("rotate");
+    let rotated = keys::rotate(t.router.catalog(), app.app_id, &kinds)
+        .await
+        .expect("rotate");
     assert_eq!(rotated.len(), 2);
-    let old = keys::find_by_prefix(t.router.catalog(), &old_prefix).await.unwrap().unwrap();
+    let old = keys::find_by_prefix(t.router.catalog(), &old_prefix)
+        .await
+        .unwrap()
+        .unwrap();
     assert!(old.revoked);
-    let new = keys::find_by_prefix(t.router.catalog(), &rotated[0].info.prefix).await.unwrap().unwrap();
+    let new = keys::find_by_prefix(t.router.catalog(), &rotated[0].info.prefix)
+        .await
+        .unwrap()
+        .unwrap();
     assert!(!new.revoked);
     assert!(new.hash.matches(rotated[0].key.expose()));
 
     let before = t.snapshot().await;
     let ghost = AppId::new(999_999).unwrap();
-    let err = keys::rotate(t.router.catalog(), ghost, &kinds).await.expect_err("unknown app");
+    let err = keys::rotate(t.router.catalog(), ghost, &kinds)
+        .await
+        .expect_err("unknown app");
     assert!(matches!(err, RouterError::UnknownApp(_)));
     assert_eq!(t.snapshot().await, before);
 }

@@ -1,0 +1,176 @@
+//! Reading Branch link-control keys (`$ios_url`, `$web_only`, ...) out of a link's data.
+//!
+//! Link data is free-form JSON written by developers (or by anyone holding a key), so every
+//! value is treated as untrusted: URLs are re-validated with [`WebUrl::parse`] on every read
+//! and an invalid value behaves exactly as if the key were absent. Nothing here allocates
+//! except that validation, and it only runs for the keys a decision actually consults.
+
+use serde_json::{Map, Value};
+
+use crate::url::WebUrl;
+
+/// The link-control keys the decision understands.
+pub mod keys {
+    pub const FALLBACK_URL: &str = "$fallback_url";
+    pub const DESKTOP_URL: &str = "$desktop_url";
+    pub const IOS_URL: &str = "$ios_url";
+    pub const IPAD_URL: &str = "$ipad_url";
+    pub const ANDROID_URL: &str = "$android_url";
+    pub const DEEPLINK_PATH: &str = "$deeplink_path";
+    pub const IOS_DEEPLINK_PATH: &str = "$ios_deeplink_path";
+    pub const ANDROID_DEEPLINK_PATH: &str = "$android_deeplink_path";
+    pub const ALWAYS_DEEPLINK: &str = "$always_deeplink";
+    pub const WEB_ONLY: &str = "$web_only";
+    pub const URI_REDIRECT_MODE: &str = "$uri_redirect_mode";
+    pub const OG_TITLE: &str = "$og_title";
+    pub const OG_DESCRIPTION: &str = "$og_description";
+    pub const OG_IMAGE_URL: &str = "$og_image_url";
+    pub const OG_URL: &str = "$og_url";
+}
+
+/// Branch's `$uri_redirect_mode`: when a URI scheme may be tried without a Universal Link.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum RedirectMode {
+    /// 0: only when the app is known to be installed, so no "invalid address" alert shows.
+    #[default]
+    Conservative,
+    /// 1: the same as conservative here; both use the browser's known-installed flag.
+    Intelligent,
+    /// 2: always try the scheme, accepting the alert when the app is missing.
+    Forceful,
+}
+
+/// A read-only view of a link's data that answers control-key questions.
+#[derive(Clone, Copy)]
+pub struct Controls<'a> {
+    data: &'a Map<String, Value>,
+}
+
+impl<'a> Controls<'a> {
+    pub fn new(data: &'a Map<String, Value>) -> Self {
+        Self { data }
+    }
+
+    /// A non-blank string value; anything else (number, object, "") counts as absent.
+    pub fn text(&self, key: &str) -> Option<&'a str> {
+        match self.data.get(key) {
+            Some(Value::String(s)) if !s.trim().is_empty() => Some(s.as_str()),
+            _ => None,
+        }
+    }
+
+    /// A destination URL, validated now: link data may hold `javascript:` or worse.
+    pub fn url(&self, key: &str) -> Option<WebUrl> {
+        self.text(key)
+            .and_then(|raw| WebUrl::parse(raw.trim()).ok())
+    }
+
+    /// Branch flags arrive as JSON booleans or as strings from query-built links.
+    pub fn flag(&self, key: &str) -> bool {
+        match self.data.get(key) {
+            Some(Value::Bool(b)) => *b,
+            Some(Value::String(s)) => {
+                let s = s.trim();
+                s.eq_ignore_ascii_case("true") || s == "1"
+            }
+            Some(Value::Number(n)) => n.as_u64() == Some(1),
+            _ => false,
+        }
+    }
+
+    pub fn redirect_mode(&self) -> RedirectMode {
+        let raw = match self.data.get(keys::URI_REDIRECT_MODE) {
+            Some(Value::Number(n)) => n.as_u64(),
+            Some(Value::String(s)) => s.trim().parse().ok(),
+            _ => None,
+        };
+        match raw {
+            Some(1) => RedirectMode::Intelligent,
+            Some(2) => RedirectMode::Forceful,
+            _ => RedirectMode::Conservative,
+        }
+    }
+
+    /// Whether the link asks for the URI scheme to be tried even when the app is not known
+    /// to be installed (`$always_deeplink` or forceful redirect mode).
+    pub fn forces_scheme(&self) -> bool {
+        self.flag(keys::ALWAYS_DEEPLINK) || self.redirect_mode() == RedirectMode::Forceful
+    }
+
+    /// The deep link path for a platform: the platform-specific key beats `$deeplink_path`.
+    pub fn deeplink_path(&self, platform_key: &str) -> Option<&'a str> {
+        self.text(platform_key)
+            .or_else(|| self.text(keys::DEEPLINK_PATH))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn data(v: Value) -> Map<String, Value> {
+        match v {
+            Value::Object(m) => m,
+            _ => unreachable!("test data must be an object"),
+        }
+    }
+
+    #[test]
+    fn flags_accept_bool_string_and_one() {
+        let d = data(
+            json!({"a": true, "b": "true", "c": "TRUE", "d": "1", "e": 1,
+            "f": false, "g": "false", "h": "yes", "i": 2, "j": null}),
+        );
+        let c = Controls::new(&d);
+        for k in ["a", "b", "c", "d", "e"] {
+            assert!(c.flag(k), "{k}");
+        }
+        for k in ["f", "g", "h", "i", "j", "missing"] {
+            assert!(!c.flag(k), "{k}");
+        }
+    }
+
+    #[test]
+    fn redirect_mode_from_number_or_string() {
+        for (v, want) in [
+            (json!(0), RedirectMode::Conservative),
+            (json!(1), RedirectMode::Intelligent),
+            (json!("2"), RedirectMode::Forceful),
+            (json!(2), RedirectMode::Forceful),
+            (json!(7), RedirectMode::Conservative),
+            (json!("x"), RedirectMode::Conservative),
+            (json!(-1), RedirectMode::Conservative),
+        ] {
+            let d = data(json!({ keys::URI_REDIRECT_MODE: v }));
+            assert_eq!(Controls::new(&d).redirect_mode(), want, "{v}");
+        }
+    }
+
+    #[test]
+    fn invalid_urls_are_absent() {
+        let d = data(json!({
+            keys::IOS_URL: "javascript:alert(1)",
+            keys::ANDROID_URL: " https://acme.app/a ",
+            keys::DESKTOP_URL: 42,
+            keys::FALLBACK_URL: "",
+        }));
+        let c = Controls::new(&d);
+        assert!(c.url(keys::IOS_URL).is_none());
+        assert_eq!(
+            c.url(keys::ANDROID_URL).map(String::from).as_deref(),
+            Some("https://acme.app/a")
+        );
+        assert!(c.url(keys::DESKTOP_URL).is_none());
+        assert!(c.url(keys::FALLBACK_URL).is_none());
+    }
+
+    #[test]
+    fn platform_deeplink_path_wins() {
+        let d = data(json!({ keys::DEEPLINK_PATH: "a", keys::IOS_DEEPLINK_PATH: "b" }));
+        let c = Controls::new(&d);
+        assert_eq!(c.deeplink_path(keys::IOS_DEEPLINK_PATH), Some("b"));
+        assert_eq!(c.deeplink_path(keys::ANDROID_DEEPLINK_PATH), Some("a"));
+    }
+}

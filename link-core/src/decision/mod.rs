@@ -1,0 +1,236 @@
+//! The redirect decision: where one click on one short link goes.
+//!
+//! [`decide`] is a pure function from a [`Click`] (the link, its app's config, the
+//! classified client, what we know about the browser, the click's query and id, and the
+//! time) to a [`Decision`]: an [`Action`] for the link service to answer with, plus how the
+//! click counts and labels for metrics. It follows Branch's link-control semantics
+//! (`$ios_url`, `$deeplink_path`, `$web_only`, `$uri_redirect_mode`, ...).
+//!
+//! It must never do I/O, read the clock or log, and it must never emit a URL other than
+//! `https://`/`http://` (validated [`WebUrl`]s and store URLs), `intent://` and the app's
+//! own registered [`UriScheme`](crate::app::UriScheme). Link data and the click's query
+//! are untrusted: every URL from link data is re-validated, and nothing is pasted raw.
+//!
+//! # Layout
+//! - [`controls`]: reading `$` link-control keys from link data.
+//! - `query`: carrying the click's query string to destinations (destination keys win).
+//! - `deeplink`: `scheme://` and `intent://` deep links.
+//! - `dest`: web URLs with the carried query, App Store and Play Store URLs.
+//! - `in_app`: which in-app browsers block Universal Links and scheme redirects.
+//! - `platform`: the per-platform rules (iOS, Android, desktop/other, expired links).
+//! - `preview`: the Open Graph data shown to link-preview bots.
+
+pub mod controls;
+mod deeplink;
+mod dest;
+mod in_app;
+mod platform;
+mod preview;
+mod query;
+
+#[cfg(test)]
+mod tests;
+
+use chrono::{DateTime, Utc};
+
+use crate::app::AppConfig;
+use crate::client::{BotKind, ClientInfo, Platform};
+use crate::ids::ClickId;
+use crate::link::Link;
+use crate::url::WebUrl;
+
+pub use deeplink::{DEFAULT_PATH, MAX_DEEPLINK_PATH_LEN};
+pub use dest::DestinationKind;
+pub use in_app::blocks_app_open;
+pub use query::{LINK_CLICK_ID, MAX_CARRIED_LEN, MAX_CARRIED_PAIRS};
+
+/// Everything the decision looks at for one click.
+#[derive(Debug, Clone)]
+pub struct Click<'a> {
+    pub link: &'a Link,
+    /// The app's config; `AppConfig::default()` when the app configured nothing.
+    pub app: &'a AppConfig,
+    pub client: ClientInfo,
+    /// The app is known to be installed for this browser (from the browser-id cookie).
+    pub app_installed: bool,
+    /// The click's raw query string without `?` (may be empty; untrusted).
+    pub query: &'a str,
+    pub click_id: ClickId,
+    /// The canonical short URL of the link, e.g. `https://go.acme.app/Ab3xK9q`.
+    pub short_url: &'a str,
+    pub now: DateTime<Utc>,
+}
+
+/// What to answer, how the click counts, and labels for metrics.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decision {
+    pub action: Action,
+    pub count_as: CountAs,
+    /// The client's platform, for metrics labels.
+    pub platform: Platform,
+    /// Which rule answered, for metrics labels and debugging.
+    pub route: Route,
+}
+
+/// The response to give.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    /// `302 Found` to `location`: an http(s) URL or an `intent://` URL.
+    Redirect { location: String },
+    /// `200` HTML page that opens the app (or offers a button to) with a store/web fallback.
+    Interstitial(Interstitial),
+    /// `200` HTML page with Open Graph tags for link-preview bots and crawlers; no redirect.
+    Preview(Preview),
+    /// `410` page: the link expired or was deleted.
+    Gone,
+    /// Small page: the link has no destination configured for this device.
+    NoDestination,
+}
+
+impl Action {
+    /// A short name, for tests, logs and debug output.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Redirect { .. } => "redirect",
+            Self::Interstitial(_) => "interstitial",
+            Self::Preview(_) => "preview",
+            Self::Gone => "gone",
+            Self::NoDestination => "no_destination",
+        }
+    }
+
+    /// The URL a redirect sends the client to.
+    pub fn location(&self) -> Option<&str> {
+        match self {
+            Self::Redirect { location } => Some(location),
+            _ => None,
+        }
+    }
+}
+
+/// A page that tries to open the app and offers the store or web as a way out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Interstitial {
+    /// What "Open in app" opens: `{scheme}://...` or, for Android in-app browsers,
+    /// `intent://...`. Always carries `link_click_id`.
+    pub deep_link: String,
+    /// Where to go without the app (store or web), when anything is configured.
+    pub fallback: Option<Fallback>,
+    /// Navigate to `deep_link` on load and to `fallback` after `fallback_after_ms` unless
+    /// the page was hidden (the app opened). `false` in in-app browsers that block scheme
+    /// navigation: the page then only shows the button and the fallback link.
+    pub auto_open: bool,
+    pub fallback_after_ms: u32,
+    /// A heading for the page (`$og_title` or the app's preview title), at most
+    /// [`PreviewDefaults::MAX_TITLE`](crate::app::PreviewDefaults::MAX_TITLE) characters.
+    pub title: Option<String>,
+}
+
+/// How long an auto-opening interstitial waits before the fallback: long enough for iOS to
+/// show its "Open in app?" prompt and hide the page, short enough not to lose people.
+pub const FALLBACK_AFTER_MS: u32 = 2000;
+
+/// An interstitial's way out: a store page or a web page (always http(s)).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fallback {
+    pub url: String,
+    pub kind: DestinationKind,
+}
+
+/// Open Graph data for a link-preview card. Text is cut to the app-config limits
+/// ([`PreviewDefaults::MAX_TITLE`](crate::app::PreviewDefaults::MAX_TITLE) and
+/// `MAX_DESCRIPTION` characters) but not escaped: escaping is the page's job.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Preview {
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub image_url: Option<WebUrl>,
+    /// `og:url`: `$og_url` when valid, else the short URL.
+    pub url: Option<WebUrl>,
+}
+
+/// How a click is counted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CountAs {
+    /// A person's click: counted in link stats and eligible for install matching.
+    Click,
+    /// A bot or tool fetched the link: counted apart, never matched to an install.
+    BotView,
+}
+
+impl CountAs {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Click => "click",
+            Self::BotView => "bot_view",
+        }
+    }
+}
+
+/// Which rule answered a click. Low cardinality: safe as a metrics label.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Route {
+    /// A web URL from the link or the app config.
+    Web,
+    AppStore,
+    PlayStore,
+    /// An Android `intent://` redirect.
+    Intent,
+    /// A page that opens the app automatically.
+    OpenApp,
+    /// A page with an "Open in app" button, for in-app browsers that block app opening.
+    InAppPrompt,
+    Preview,
+    /// The link expired or was deleted (410, or the app's fallback).
+    Expired,
+    NoDestination,
+}
+
+impl Route {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Web => "web",
+            Self::AppStore => "app_store",
+            Self::PlayStore => "play_store",
+            Self::Intent => "intent",
+            Self::OpenApp => "open_app",
+            Self::InAppPrompt => "in_app_prompt",
+            Self::Preview => "preview",
+            Self::Expired => "expired",
+            Self::NoDestination => "no_destination",
+        }
+    }
+}
+
+/// Decides where a click goes. Pure: the same click always gets the same decision.
+pub fn decide(click: &Click<'_>) -> Decision {
+    let client = &click.client;
+    let count_as = if client.is_bot() {
+        CountAs::BotView
+    } else {
+        CountAs::Click
+    };
+    let ctx = platform::Ctx::new(click);
+    let (route, action) = if click.link.is_gone_at(click.now) {
+        ctx.expired()
+    } else {
+        match client.bot {
+            Some(BotKind::LinkPreview | BotKind::Crawler) => {
+                (Route::Preview, Action::Preview(preview::build(click)))
+            }
+            // Tools (curl, monitors) follow the platform their User-Agent implies, so a
+            // health check sees the same redirect a person would.
+            Some(BotKind::Tool) | None => match client.platform {
+                Platform::Ios => ctx.ios(),
+                Platform::Android => ctx.android(),
+                Platform::Desktop | Platform::Other => ctx.desktop(),
+            },
+        }
+    };
+    Decision {
+        action,
+        count_as,
+        platform: client.platform,
+        route,
+    }
+}

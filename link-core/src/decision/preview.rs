@@ -1,0 +1,57 @@
+//! The Open Graph data link-preview bots and crawlers get instead of a redirect.
+
+use super::Preview;
+use super::controls::{Controls, keys};
+use crate::app::PreviewDefaults;
+use crate::url::WebUrl;
+
+use super::Click;
+
+/// The link's `$og_*` values, falling back to the app's preview defaults.
+pub fn build(click: &Click<'_>) -> Preview {
+    let controls = Controls::new(&click.link.data);
+    let defaults = &click.app.preview;
+    Preview {
+        title: title(click),
+        description: controls
+            .text(keys::OG_DESCRIPTION)
+            .or(defaults.description.as_deref())
+            .map(|d| cut(d, PreviewDefaults::MAX_DESCRIPTION)),
+        image_url: controls
+            .url(keys::OG_IMAGE_URL)
+            .or_else(|| defaults.image_url.clone()),
+        url: controls
+            .url(keys::OG_URL)
+            .or_else(|| WebUrl::parse(click.short_url).ok()),
+    }
+}
+
+/// `$og_title`, else the app's preview title, cut to [`PreviewDefaults::MAX_TITLE`].
+pub fn title(click: &Click<'_>) -> Option<String> {
+    Controls::new(&click.link.data)
+        .text(keys::OG_TITLE)
+        .or(click.app.preview.title.as_deref())
+        .map(|t| cut(t, PreviewDefaults::MAX_TITLE))
+}
+
+/// Trims and keeps at most `max` characters (not bytes: never splits a character).
+fn cut(text: &str, max: usize) -> String {
+    let text = text.trim();
+    match text.char_indices().nth(max) {
+        Some((end, _)) => text[..end].trim_end().to_owned(),
+        None => text.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::cut;
+
+    #[test]
+    fn cuts_by_characters() {
+        assert_eq!(cut("  héllo  ", 3), "hél");
+        assert_eq!(cut("ab", 5), "ab");
+        assert_eq!(cut("a b", 2), "a");
+        assert_eq!(cut(&"é".repeat(400), 300).chars().count(), 300);
+    }
+}

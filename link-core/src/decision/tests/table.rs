@@ -1,0 +1,542 @@
+//! The decision table: one row per (app config, client, installed, link data, query, link
+//! state) with the expected action, route and Location.
+//!
+//! Expected URLs use placeholders: `{ID}` is `link_click_id=<click id>`, `{APPSTORE}` and
+//! `{PLAY}` are the store URLs of the `Full` app.
+
+use super::fixtures::{AppKind as A, LinkState, *};
+use crate::client::ClientInfo;
+use crate::decision::{Action, CountAs, DestinationKind as K, Route as R};
+
+#[derive(Debug, Clone, Copy)]
+enum Loc {
+    Exact(&'static str),
+    Prefix(&'static str),
+}
+use Loc::{Exact, Prefix};
+
+#[derive(Debug, Clone, Copy)]
+enum Want {
+    Redirect(Loc),
+    Interstitial {
+        auto: bool,
+        deep: Loc,
+        fallback: Option<(Loc, K)>,
+    },
+    Preview,
+    Gone,
+    NoDestination,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Case {
+    name: &'static str,
+    app: A,
+    client: ClientInfo,
+    installed: bool,
+    data: &'static str,
+    query: &'static str,
+    state: LinkState,
+    want: Want,
+    route: R,
+}
+
+fn case(name: &'static str, app: A, client: ClientInfo) -> Case {
+    Case {
+        name,
+        app,
+        client,
+        installed: false,
+        data: "{}",
+        query: "",
+        state: LinkState::Live,
+        want: Want::Gone,
+        route: R::Expired,
+    }
+}
+
+impl Case {
+    fn installed(mut self) -> Self {
+        self.installed = true;
+        self
+    }
+    fn data(mut self, data: &'static str) -> Self {
+        self.data = data;
+        self
+    }
+    fn query(mut self, query: &'static str) -> Self {
+        self.query = query;
+        self
+    }
+    fn state(mut self, state: LinkState) -> Self {
+        self.state = state;
+        self
+    }
+    fn redirect(mut self, route: R, loc: Loc) -> Self {
+        self.want = Want::Redirect(loc);
+        self.route = route;
+        self
+    }
+    fn open_app(mut self, deep: Loc, fallback: Option<(Loc, K)>) -> Self {
+        self.want = Want::Interstitial {
+            auto: true,
+            deep,
+            fallback,
+        };
+        self.route = R::OpenApp;
+        self
+    }
+    fn prompt(mut self, deep: Loc, fallback: Option<(Loc, K)>) -> Self {
+        self.want = Want::Interstitial {
+            auto: false,
+            deep,
+            fallback,
+        };
+        self.route = R::InAppPrompt;
+        self
+    }
+    fn preview(mut self) -> Self {
+        self.want = Want::Preview;
+        self.route = R::Preview;
+        self
+    }
+    fn gone(mut self) -> Self {
+        self.want = Want::Gone;
+        self.route = R::Expired;
+        self
+    }
+    fn nothing(mut self) -> Self {
+        self.want = Want::NoDestination;
+        self.route = R::NoDestination;
+        self
+    }
+}
+
+const OVERRIDES: &str = r#"{
+    "$ios_url": "https://acme.app/ios",
+    "$ipad_url": "https://acme.app/ipad",
+    "$android_url": "https://acme.app/android",
+    "$desktop_url": "https://acme.app/d",
+    "$fallback_url": "https://acme.app/f",
+    "$deeplink_path": "product/42"
+}"#;
+const WEB_ONLY: &str = r#"{"$web_only": true}"#;
+const WEB_ONLY_OVERRIDES: &str = r#"{"$web_only": "true", "$ios_url": "https://acme.app/ios",
+    "$android_url": "https://acme.app/android"}"#;
+const ALWAYS: &str = r#"{"$always_deeplink": "true"}"#;
+const FORCEFUL: &str = r#"{"$uri_redirect_mode": 2}"#;
+const INTELLIGENT: &str = r#"{"$uri_redirect_mode": "1"}"#;
+const ONLY_FALLBACK: &str = r#"{"$fallback_url": "https://acme.app/f"}"#;
+const BAD_URLS: &str = r#"{"$ios_url": "javascript:alert(1)", "$android_url": "data:text/html,x",
+    "$desktop_url": "//evil.com", "$fallback_url": "https://u:p@evil.com/"}"#;
+
+fn expand(s: &str) -> String {
+    s.replace("{ID}", &format!("link_click_id={CLICK_ID}"))
+        .replace("{APPSTORE}", "https://apps.apple.com/app/id123456789")
+        .replace(
+            "{PLAY}",
+            &format!(
+                "https://play.google.com/store/apps/details?id=com.acme.app\
+                 &referrer=link_click_id%3D{CLICK_ID}"
+            ),
+        )
+}
+
+fn matches(loc: Loc, got: &str) -> bool {
+    match loc {
+        Exact(want) => got == expand(want),
+        Prefix(want) => got.starts_with(&expand(want)),
+    }
+}
+
+fn cases() -> Vec<Case> {
+    let play_fb = Some((Exact("{PLAY}"), K::PlayStore));
+    let store_fb = Some((Exact("{APPSTORE}"), K::AppStore));
+    vec![
+        // iOS Safari
+        case("ios: app store", A::Full, IPHONE).redirect(R::AppStore, Exact("{APPSTORE}")),
+        case("ios: installed opens app", A::Full, IPHONE)
+            .installed()
+            .open_app(Exact("acme://open?{ID}"), store_fb),
+        case("ios: installed with overrides", A::Full, IPHONE)
+            .installed()
+            .data(OVERRIDES)
+            .open_app(
+                Exact("acme://product/42?{ID}"),
+                Some((Exact("https://acme.app/ios"), K::Web)),
+            ),
+        case("ios: $ios_url beats store", A::Full, IPHONE)
+            .data(OVERRIDES)
+            .redirect(R::Web, Exact("https://acme.app/ios")),
+        case("ios: $always_deeplink", A::Full, IPHONE)
+            .data(ALWAYS)
+            .open_app(Exact("acme://open?{ID}"), store_fb),
+        case("ios: forceful mode", A::Full, IPHONE)
+            .data(FORCEFUL)
+            .open_app(Exact("acme://open?{ID}"), store_fb),
+        case("ios: intelligent mode, unknown", A::Full, IPHONE)
+            .data(INTELLIGENT)
+            .redirect(R::AppStore, Exact("{APPSTORE}")),
+        case("ios: web only", A::Full, IPHONE)
+            .installed()
+            .data(WEB_ONLY)
+            .redirect(R::Web, Exact("https://acme.app/fallback")),
+        case("ios: web only with $ios_url", A::Full, IPHONE)
+            .installed()
+            .data(WEB_ONLY_OVERRIDES)
+            .redirect(R::Web, Exact("https://acme.app/ios")),
+        case("ios: no scheme, installed", A::NoScheme, IPHONE)
+            .installed()
+            .redirect(R::AppStore, Exact("{APPSTORE}")),
+        case("ios: nothing configured", A::Empty, IPHONE)
+            .installed()
+            .nothing(),
+        case("ios: empty app, link urls", A::Empty, IPHONE)
+            .data(OVERRIDES)
+            .redirect(R::Web, Exact("https://acme.app/ios")),
+        case("ios: empty app, $fallback_url", A::Empty, IPHONE)
+            .data(ONLY_FALLBACK)
+            .redirect(R::Web, Exact("https://acme.app/f")),
+        case("ios: app fallback only", A::FallbackOnly, IPHONE)
+            .redirect(R::Web, Exact("https://acme.app/fallback")),
+        case("ios: invalid link urls ignored", A::Full, IPHONE)
+            .data(BAD_URLS)
+            .redirect(R::AppStore, Exact("{APPSTORE}")),
+        case("ios: invalid link urls, empty app", A::Empty, IPHONE)
+            .data(BAD_URLS)
+            .nothing(),
+        case("ios: query carried to store", A::Full, IPHONE)
+            .query("utm_source=push&x=1")
+            .redirect(R::AppStore, Exact("{APPSTORE}?utm_source=push&x=1")),
+        case("ios: query carried to deep link", A::Full, IPHONE)
+            .installed()
+            .query("utm_source=push")
+            .open_app(
+                Exact("acme://open?utm_source=push&{ID}"),
+                Some((Exact("{APPSTORE}?utm_source=push"), K::AppStore)),
+            ),
+        case("ios: tool follows platform", A::Full, IOS_TOOL)
+            .redirect(R::AppStore, Exact("{APPSTORE}")),
+        // iPad
+        case("ipad: $ipad_url", A::Full, IPAD)
+            .data(OVERRIDES)
+            .redirect(R::Web, Exact("https://acme.app/ipad")),
+        case("ipad: falls to $ios_url", A::Full, IPAD)
+            .data(r#"{"$ios_url": "https://acme.app/ios"}"#)
+            .redirect(R::Web, Exact("https://acme.app/ios")),
+        case("iphone ignores $ipad_url", A::Full, IPHONE)
+            .data(r#"{"$ipad_url": "https://acme.app/ipad"}"#)
+            .redirect(R::AppStore, Exact("{APPSTORE}")),
+        // iOS in-app browsers
+        case("ios facebook: prompt", A::Full, IPHONE_FACEBOOK)
+            .prompt(Exact("acme://open?{ID}"), store_fb),
+        case("ios facebook: prompt, installed", A::Full, IPHONE_FACEBOOK)
+            .installed()
+            .data(OVERRIDES)
+            .prompt(
+                Exact("acme://product/42?{ID}"),
+                Some((Exact("https://acme.app/ios"), K::Web)),
+            ),
+        case("ios facebook: no scheme", A::NoScheme, IPHONE_FACEBOOK)
+            .redirect(R::AppStore, Exact("{APPSTORE}")),
+        case("ios facebook: web only", A::Full, IPHONE_FACEBOOK)
+            .data(WEB_ONLY)
+            .redirect(R::Web, Exact("https://acme.app/fallback")),
+        case("ios facebook: empty app", A::Empty, IPHONE_FACEBOOK).nothing(),
+        case("ios whatsapp: like safari", A::Full, IPHONE_WHATSAPP)
+            .redirect(R::AppStore, Exact("{APPSTORE}")),
+        case("ios whatsapp: installed", A::Full, IPHONE_WHATSAPP)
+            .installed()
+            .open_app(Exact("acme://open?{ID}"), store_fb),
+        case("ios webview: prompt", A::Full, IPHONE_WEBVIEW)
+            .prompt(Exact("acme://open?{ID}"), store_fb),
+        // Android Chrome
+        case("android chrome: intent", A::Full, ANDROID_CHROME).redirect(
+            R::Intent,
+            Exact(
+                "intent://open?{ID}#Intent;scheme=acme;package=com.acme.app;\
+                 S.browser_fallback_url=https%3A%2F%2Fplay.google.com%2Fstore%2Fapps%2Fdetails\
+                 %3Fid%3Dcom.acme.app%26referrer%3Dlink_click_id%253D0190a0b0c0d0e0f00112233445566778;end",
+            ),
+        ),
+        case("android chrome: intent with overrides", A::Full, ANDROID_CHROME)
+            .data(OVERRIDES)
+            .redirect(
+                R::Intent,
+                Exact(
+                    "intent://product/42?{ID}#Intent;scheme=acme;package=com.acme.app;\
+                     S.browser_fallback_url=https%3A%2F%2Facme.app%2Fandroid;end",
+                ),
+            ),
+        case("android chrome: query in intent", A::Full, ANDROID_CHROME)
+            .query("utm_source=push")
+            .redirect(
+                R::Intent,
+                Prefix(
+                    "intent://open?utm_source=push&{ID}#Intent;scheme=acme;package=com.acme.app;\
+                     S.browser_fallback_url=https%3A%2F%2Fplay.google.com%2F",
+                ),
+            ),
+        case("android chrome: installed is still intent", A::Full, ANDROID_CHROME)
+            .installed()
+            .redirect(R::Intent, Prefix("intent://open?{ID}#Intent;")),
+        case("android chrome: no scheme", A::NoScheme, ANDROID_CHROME)
+            .redirect(R::PlayStore, Exact("{PLAY}")),
+        case("android chrome: no scheme, $android_url", A::NoScheme, ANDROID_CHROME)
+            .data(OVERRIDES)
+            .redirect(R::Web, Exact("https://acme.app/android")),
+        case("android chrome: query to play", A::NoScheme, ANDROID_CHROME)
+            .query("utm_source=a&id=com.evil&referrer=forged")
+            .redirect(R::PlayStore, Exact("{PLAY}&utm_source=a")),
+        case("android: web only", A::Full, ANDROID_CHROME)
+            .data(WEB_ONLY)
+            .redirect(R::Web, Exact("https://acme.app/fallback")),
+        case("android: web only with $android_url", A::Full, ANDROID_CHROME)
+            .data(WEB_ONLY_OVERRIDES)
+            .redirect(R::Web, Exact("https://acme.app/android")),
+        case("android: nothing configured", A::Empty, ANDROID_CHROME).nothing(),
+        case("android: no package, link urls", A::Empty, ANDROID_CHROME)
+            .data(OVERRIDES)
+            .redirect(R::Web, Exact("https://acme.app/android")),
+        case("android: no package, $fallback_url", A::Empty, ANDROID_CHROME)
+            .data(ONLY_FALLBACK)
+            .redirect(R::Web, Exact("https://acme.app/f")),
+        case("android: no package, app fallback", A::FallbackOnly, ANDROID_CHROME)
+            .redirect(R::Web, Exact("https://acme.app/fallback")),
+        case("android: invalid link urls ignored", A::Full, ANDROID_CHROME)
+            .data(BAD_URLS)
+            .redirect(R::Intent, Prefix("intent://open?{ID}#Intent;scheme=acme;")),
+        // Android other browsers
+        case("android firefox: play store", A::Full, ANDROID_FIREFOX)
+            .redirect(R::PlayStore, Exact("{PLAY}")),
+        case("android firefox: $android_url", A::Full, ANDROID_FIREFOX)
+            .data(OVERRIDES)
+            .redirect(R::Web, Exact("https://acme.app/android")),
+        case("android firefox: installed opens app", A::Full, ANDROID_FIREFOX)
+            .installed()
+            .open_app(Exact("acme://open?{ID}"), play_fb),
+        case("android firefox: forceful", A::Full, ANDROID_FIREFOX)
+            .data(FORCEFUL)
+            .open_app(Exact("acme://open?{ID}"), play_fb),
+        // Android in-app browsers
+        case("android instagram: prompt with intent", A::Full, ANDROID_INSTAGRAM).prompt(
+            Prefix("intent://open?{ID}#Intent;scheme=acme;package=com.acme.app;"),
+            play_fb,
+        ),
+        case("android instagram: no scheme", A::NoScheme, ANDROID_INSTAGRAM)
+            .redirect(R::PlayStore, Exact("{PLAY}")),
+        case("android instagram: overrides", A::Full, ANDROID_INSTAGRAM)
+            .data(OVERRIDES)
+            .prompt(
+                Exact(
+                    "intent://product/42?{ID}#Intent;scheme=acme;package=com.acme.app;\
+                     S.browser_fallback_url=https%3A%2F%2Facme.app%2Fandroid;end",
+                ),
+                Some((Exact("https://acme.app/android"), K::Web)),
+            ),
+        // Desktop and other
+        case("desktop: app desktop url", A::Full, DESKTOP)
+            .redirect(R::Web, Exact("https://acme.app/desktop")),
+        case("desktop: $desktop_url", A::Full, DESKTOP)
+            .data(OVERRIDES)
+            .redirect(R::Web, Exact("https://acme.app/d")),
+        case("desktop: installed changes nothing", A::Full, DESKTOP)
+            .installed()
+            .redirect(R::Web, Exact("https://acme.app/desktop")),
+        case("desktop: $fallback_url beats app fallback", A::FallbackOnly, DESKTOP)
+            .data(ONLY_FALLBACK)
+            .redirect(R::Web, Exact("https://acme.app/f")),
+        case("desktop: app fallback", A::FallbackOnly, DESKTOP)
+            .redirect(R::Web, Exact("https://acme.app/fallback")),
+        case("desktop: nothing", A::Empty, DESKTOP).nothing(),
+        case("desktop: invalid link urls ignored", A::Empty, DESKTOP)
+            .data(BAD_URLS)
+            .nothing(),
+        case("desktop: query merged, destination wins", A::Full, DESKTOP)
+            .data(r#"{"$desktop_url": "https://acme.app/d?utm_source=dev#top"}"#)
+            .query("utm_source=x&b=2")
+            .redirect(R::Web, Exact("https://acme.app/d?utm_source=dev&b=2#top")),
+        case("other: desktop chain", A::Full, OTHER)
+            .redirect(R::Web, Exact("https://acme.app/desktop")),
+        case("curl: redirect like desktop", A::Full, CURL)
+            .redirect(R::Web, Exact("https://acme.app/desktop")),
+        // Bots
+        case("slackbot: preview", A::Full, SLACKBOT).preview(),
+        case("googlebot: preview", A::Full, GOOGLEBOT).preview(),
+        case("slackbot: preview, empty app", A::Empty, SLACKBOT).preview(),
+        // Expiry
+        case("expired: gone", A::Full, IPHONE)
+            .state(LinkState::Expired)
+            .gone(),
+        case("deleted: gone", A::Full, DESKTOP)
+            .state(LinkState::Deleted)
+            .gone(),
+        case("expired: bot sees gone", A::Full, SLACKBOT)
+            .state(LinkState::Expired)
+            .gone(),
+        case("expired: app fallback", A::FallbackOnExpiry, ANDROID_CHROME)
+            .state(LinkState::Expired)
+            .query("utm_source=x")
+            .redirect(R::Expired, Exact("https://acme.app/fallback?utm_source=x")),
+        case("expired: fallback wanted, none set", A::Empty, DESKTOP)
+            .state(LinkState::Deleted)
+            .gone(),
+        case("expires later: live", A::Full, DESKTOP)
+            .state(LinkState::ExpiresLater)
+            .redirect(R::Web, Exact("https://acme.app/desktop")),
+    ]
+}
+
+#[test]
+fn decision_table() {
+    let mut failures = Vec::new();
+    let cases = cases();
+    for c in &cases {
+        let link = link(data(c.data), c.state);
+        let app = app(c.app);
+        let got = decide_for(&link, &app, c.client, c.installed, c.query);
+        let want_count = if c.client.bot.is_some() {
+            CountAs::BotView
+        } else {
+            CountAs::Click
+        };
+        let ok = got.route == c.route
+            && got.count_as == want_count
+            && got.platform == c.client.platform
+            && match (c.want, &got.action) {
+                (Want::Redirect(loc), Action::Redirect { location }) => matches(loc, location),
+                (
+                    Want::Interstitial {
+                        auto,
+                        deep,
+                        fallback,
+                    },
+                    Action::Interstitial(page),
+                ) => {
+                    page.auto_open == auto
+                        && matches(deep, &page.deep_link)
+                        && match (fallback, &page.fallback) {
+                            (None, None) => true,
+                            (Some((loc, kind)), Some(f)) => f.kind == kind && matches(loc, &f.url),
+                            _ => false,
+                        }
+                }
+                (Want::Preview, Action::Preview(_))
+                | (Want::Gone, Action::Gone)
+                | (Want::NoDestination, Action::NoDestination) => true,
+                _ => false,
+            };
+        if !ok {
+            failures.push(format!(
+                "{}:\n  want {:?} via {:?}\n  got  {:?}",
+                c.name, c.want, c.route, got
+            ));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases failed:\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn preview_fields() {
+    let app_full = app(A::Full);
+    let link_plain = link(data("{}"), LinkState::Live);
+    let got = decide_for(&link_plain, &app_full, SLACKBOT, false, "");
+    let Action::Preview(p) = got.action else {
+        panic!("expected a preview, got {got:?}");
+    };
+    assert_eq!(p.title.as_deref(), Some("Acme"));
+    assert_eq!(p.description.as_deref(), Some("The Acme app"));
+    assert_eq!(
+        p.image_url.map(String::from).as_deref(),
+        Some("https://acme.app/og.png")
+    );
+    assert_eq!(p.url.map(String::from).as_deref(), Some(SHORT_URL));
+
+    let own = link(
+        data(
+            r#"{"$og_title": "Shoes", "$og_description": "Red ones",
+                "$og_image_url": "https://cdn.acme.app/s.png", "$og_url": "https://acme.app/shoes"}"#,
+        ),
+        LinkState::Live,
+    );
+    let Action::Preview(p) = decide_for(&own, &app(A::Empty), GOOGLEBOT, false, "").action else {
+        panic!("expected a preview");
+    };
+    assert_eq!(p.title.as_deref(), Some("Shoes"));
+    assert_eq!(p.description.as_deref(), Some("Red ones"));
+    assert_eq!(
+        p.image_url.map(String::from).as_deref(),
+        Some("https://cdn.acme.app/s.png")
+    );
+    assert_eq!(
+        p.url.map(String::from).as_deref(),
+        Some("https://acme.app/shoes")
+    );
+
+    let hostile = link(
+        data(
+            r#"{"$og_image_url": "javascript:alert(1)", "$og_url": "data:text/html,x",
+                "$og_title": 42}"#,
+        ),
+        LinkState::Live,
+    );
+    let Action::Preview(p) = decide_for(&hostile, &app(A::Empty), SLACKBOT, false, "").action
+    else {
+        panic!("expected a preview");
+    };
+    assert_eq!(p.title, None);
+    assert_eq!(p.image_url, None);
+    assert_eq!(p.url.map(String::from).as_deref(), Some(SHORT_URL));
+}
+
+#[test]
+fn preview_text_is_cut_by_characters() {
+    let long = format!(
+        r#"{{"$og_title": "{}", "$og_description": "{}"}}"#,
+        "é".repeat(500),
+        "ü".repeat(3000)
+    );
+    let l = link(data(&long), LinkState::Live);
+    let Action::Preview(p) = decide_for(&l, &app(A::Empty), SLACKBOT, false, "").action else {
+        panic!("expected a preview");
+    };
+    assert_eq!(p.title.map(|t| t.chars().count()), Some(300));
+    assert_eq!(p.description.map(|d| d.chars().count()), Some(1000));
+}
+
+#[test]
+fn interstitial_title_comes_from_link_or_app() {
+    let l = link(data(r#"{"$og_title": "Shoes"}"#), LinkState::Live);
+    let Action::Interstitial(page) = decide_for(&l, &app(A::Full), IPHONE, true, "").action else {
+        panic!("expected an interstitial");
+    };
+    assert_eq!(page.title.as_deref(), Some("Shoes"));
+    assert_eq!(page.fallback_after_ms, crate::decision::FALLBACK_AFTER_MS);
+}
+
+#[test]
+fn overlong_android_url_leaves_the_intent_with_the_play_store() {
+    let long = format!("https://acme.app/{}", "a/".repeat(1000));
+    let l = link(
+        data(&format!(r#"{{"$android_url": "{long}"}}"#)),
+        LinkState::Live,
+    );
+    let got = decide_for(&l, &app(A::Full), ANDROID_CHROME, false, "");
+    let location = got.action.location().unwrap_or_default();
+    assert!(
+        location.starts_with(&expand(
+            "intent://open?{ID}#Intent;scheme=acme;package=com.acme.app;\
+             S.browser_fallback_url=https%3A%2F%2Fplay.google.com%2F"
+        )),
+        "{location:.200}"
+    );
+    // Browsers without intent support still get the link's own URL.
+    let got = decide_for(&l, &app(A::Full), ANDROID_FIREFOX, false, "");
+    assert_eq!(got.action.location(), Some(long.as_str()));
+}

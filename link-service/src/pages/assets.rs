@@ -1,0 +1,39 @@
+//! The only inline CSS and JavaScript the pages contain, as constants.
+//!
+//! They are constant on purpose: the Content-Security-Policy allows them by their SHA-256
+//! hash (see `csp`), so a page can carry no other script or style, and per-link values
+//! reach the script only through the JSON data block and the link elements' `href`s.
+
+/// Shared by the interstitial and the error pages.
+pub const STYLE: &str = "\
+:root{color-scheme:light dark;font-family:system-ui,-apple-system,sans-serif}\
+body{margin:0;min-height:100vh;display:flex;align-items:center;justify-content:center}\
+main{max-width:26rem;padding:2rem 1.5rem;text-align:center}\
+h1{font-size:1.35rem;margin:0 0 .75rem;overflow-wrap:anywhere}\
+p{margin:0 0 1.25rem;line-height:1.45;opacity:.8}\
+a{display:block;margin:.75rem 0;overflow-wrap:anywhere}\
+.btn{padding:.9rem 1rem;border-radius:.6rem;background:#1769ff;color:#fff;\
+font-weight:600;text-decoration:none}\
+.hint{font-size:.85rem}";
+
+/// The interstitial's behaviour, reading its settings from `#d` and its targets from the
+/// `#open` and `#fallback` links.
+///
+/// With `auto`, it navigates to the deep link at once and, unless the page becomes hidden
+/// (the app opened), replaces itself with the fallback after `delay` ms; `replace` keeps
+/// the back button from re-entering the interstitial. Without `auto` (in-app browsers that
+/// block scheme navigation) it does nothing: the person taps the button.
+pub const SCRIPT: &str = "\
+(function(){\
+var d=JSON.parse(document.getElementById('d').textContent);\
+var open=document.getElementById('open');\
+var fallback=document.getElementById('fallback');\
+if(!d.auto||!open){return;}\
+var timer=0;\
+function stop(){clearTimeout(timer);}\
+document.addEventListener('visibilitychange',function(){if(document.hidden){stop();}});\
+window.addEventListener('pagehide',stop);\
+if(fallback){timer=setTimeout(function(){\
+if(!document.hidden){location.replace(fallback.href);}},d.delay);}\
+location.href=open.href;\
+})();";

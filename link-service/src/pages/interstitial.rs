@@ -1,0 +1,109 @@
+//! The interstitial: a page that opens the app, or offers a button to, with a way out to
+//! the store or the web.
+//!
+//! iOS does not follow Universal Links on same-domain navigation and gives a page no
+//! reliable signal when a scheme fails, so the page combines three things: the script's
+//! automatic attempt (auto mode), a timer to the fallback that the page being hidden
+//! cancels, and plain links that work without script and with a user gesture in in-app
+//! browsers.
+
+use link_core::PreviewDefaults;
+use link_core::decision::{DestinationKind, Interstitial};
+use serde_json::json;
+
+use super::assets::{SCRIPT, STYLE};
+use super::escape::{html, html_cut, json_for_script, safe_href};
+use super::{HEAD_START, MAX_PAGE_BYTES, Page, csp};
+
+/// Escaped bytes a title may take (it appears twice: `<title>` and `<h1>`).
+const TITLE_BYTES: usize = 400;
+const DEFAULT_TITLE: &str = "Open in the app";
+
+fn fallback_label(kind: DestinationKind) -> &'static str {
+    match kind {
+        DestinationKind::AppStore => "Continue to the App Store",
+        DestinationKind::PlayStore => "Continue to Google Play",
+        DestinationKind::Web => "Continue to the website",
+    }
+}
+
+/// Renders the interstitial for `page` (status 200).
+///
+/// A link too long for the size budget is left out rather than cut (a cut URL would go
+/// somewhere else): the fallback first, then the deep link. Only pathological link data
+/// (kilobytes of `&` in a URL) gets there; the decision already bounds URL lengths.
+pub fn render_interstitial(page: &Interstitial) -> Page {
+    let mut title = String::new();
+    match page.title.as_deref().filter(|t| !t.trim().is_empty()) {
+        Some(t) => html_cut(&mut title, t, PreviewDefaults::MAX_TITLE, TITLE_BYTES),
+        None => title.push_str(DEFAULT_TITLE),
+    }
+    let deep = safe_href(&page.deep_link);
+    let fallback = page
+        .fallback
+        .as_ref()
+        .and_then(|f| safe_href(&f.url).map(|url| (url, f.kind)));
+
+    let mut body = assemble(page, &title, deep, fallback);
+    if body.len() > MAX_PAGE_BYTES {
+        body = assemble(page, &title, deep, None);
+    }
+    if body.len() > MAX_PAGE_BYTES {
+        body = assemble(page, &title, None, None);
+    }
+    Page {
+        status: 200,
+        body,
+        csp: csp::with_script(),
+    }
+}
+
+fn assemble(
+    page: &Interstitial,
+    title: &str,
+    deep: Option<&str>,
+    fallback: Option<(&str, DestinationKind)>,
+) -> String {
+    let url_len = deep.map_or(0, str::len) + fallback.map_or(0, |(u, _)| u.len());
+    let mut out = String::with_capacity(2048 + title.len() * 2 + url_len * 2);
+    out.push_str(HEAD_START);
+    out.push_str("<meta name=\"robots\" content=\"noindex\"><title>");
+    out.push_str(title);
+    out.push_str("</title><style>");
+    out.push_str(STYLE);
+    out.push_str("</style></head><body><main><h1>");
+    out.push_str(title);
+    out.push_str("</h1>");
+
+    match (deep, page.auto_open) {
+        (Some(_), true) => out.push_str("<p>Opening the app\u{2026}</p>"),
+        (Some(_), false) => out.push_str("<p>Tap the button to open the app.</p>"),
+        (None, _) => out.push_str("<p>This link cannot open the app here.</p>"),
+    }
+    if let Some(url) = deep {
+        out.push_str("<a id=\"open\" class=\"btn\" href=\"");
+        html(&mut out, url);
+        out.push_str("\">Open in app</a>");
+    }
+    if let Some((url, kind)) = fallback {
+        out.push_str("<a id=\"fallback\" href=\"");
+        html(&mut out, url);
+        out.push_str("\">");
+        out.push_str(fallback_label(kind));
+        out.push_str("</a>");
+    }
+    if !page.auto_open {
+        out.push_str(
+            "<p class=\"hint\">If nothing happens, open this page in your browser \
+             from the \u{2022}\u{2022}\u{2022} menu.</p>",
+        );
+    }
+    out.push_str("</main><script type=\"application/json\" id=\"d\">");
+    let settings =
+        json!({ "auto": page.auto_open && deep.is_some(), "delay": page.fallback_after_ms });
+    out.push_str(&json_for_script(&settings));
+    out.push_str("</script><script>");
+    out.push_str(SCRIPT);
+    out.push_str("</script></body></html>");
+    out
+}

@@ -1,0 +1,53 @@
+//! What the cache holds per key: the value (or its known absence), when it was loaded,
+//! and whether a background refresh is already under way.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+#[derive(Debug)]
+pub struct Cached<T> {
+    /// `None` caches "there is no such thing" (negative caching).
+    pub value: Option<Arc<T>>,
+    pub loaded_at: Instant,
+    /// Approximate memory held, for the weigher.
+    pub weight: u32,
+    refreshing: AtomicBool,
+}
+
+/// How old an entry is relative to its time to live.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Freshness {
+    Fresh,
+    /// Past the prefresh point (~90% of the TTL): serve it, refresh in the background.
+    Prefresh,
+    /// Past its TTL: reload before serving; serve it only if the reload fails.
+    Expired,
+}
+
+impl<T> Cached<T> {
+    pub fn new(value: Option<T>, weight: u32, loaded_at: Instant) -> Arc<Self> {
+        Arc::new(Self {
+            value: value.map(Arc::new),
+            loaded_at,
+            weight,
+            refreshing: AtomicBool::new(false),
+        })
+    }
+
+    pub fn freshness(&self, now: Instant, ttl: Duration) -> Freshness {
+        let age = now.saturating_duration_since(self.loaded_at);
+        if age >= ttl {
+            Freshness::Expired
+        } else if age >= ttl.mul_f32(0.9) {
+            Freshness::Prefresh
+        } else {
+            Freshness::Fresh
+        }
+    }
+
+    /// True for exactly one caller per entry: the one that starts its background refresh.
+    pub fn claim_refresh(&self) -> bool {
+        !self.refreshing.swap(true, Ordering::AcqRel)
+    }
+}

@@ -1,0 +1,658 @@
+//! [`LinkCache`]: the in-process read-through cache of links and app configs that stands
+//! between the click path and the shards.
+//!
+//! # Layout
+//! - `key.rs`: [`LinkKey`] and its borrowed twin, so hits never allocate.
+//! - `entry.rs`: [`Cached`], a value (or its known absence) with its load time.
+//! - `guard.rs`: per-shard load bound and circuit breaker.
+//! - `invalidation.rs`: LISTEN on every shard for changed links and configs.
+//! - `metrics.rs`: hit, miss, stale and origin-load counters.
+//!
+//! # Behaviour under flash crowds
+//! - **Collapsing**: concurrent misses (or expiries) of one key run one origin load; the
+//!   others wait for it and share the result (moka's per-key compute lock).
+//! - **Prefresh**: an entry past 90% of its TTL is served and refreshed once in the
+//!   background, so a hot key never expires under load.
+//! - **Stale on error**: when a reload fails, the old value is served until it is
+//!   `max_stale` old.
+//! - **Negative caching**: unknown codes are cached as absent (shorter TTL), so floods of
+//!   random codes do not reach Postgres.
+//! - **Fail fast**: loads per shard are bounded and guarded by a breaker; a request that
+//!   finds nothing cached and no admission gets [`CacheError`] at once, never a queue.
+//! - **Invalidation**: shard notifications drop changed links within milliseconds; a load
+//!   that raced an invalidation is stored as already expired, so it cannot outlive it.
+//! - **Capacity** is in bytes (a weigher estimates each entry's footprint).
+//!
+//! The cache never decides what a click answers; it only says what the link is.
+
+mod entry;
+mod guard;
+pub mod invalidation;
+mod key;
+mod metrics;
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use link_core::{AppId, Link, ShardId};
+use moka::future::Cache;
+use moka::ops::compute::{CompResult, Op};
+use prometheus::Registry;
+use serde::Deserialize;
+use shard_router::app_config::StoredConfig;
+use shard_router::{AppRoute, ShardHandle};
+
+pub use entry::{Cached, Freshness};
+pub use guard::{OriginGuard, Rejection};
+pub use key::{LinkKey, LinkKeyRef};
+pub use metrics::CacheMetrics;
+
+use crate::error::StoreError;
+use crate::origin::{BoxFuture, Origin};
+
+/// Cache settings, from `HOPLINK_*` variables (defaults in brackets):
+///
+/// | variable | meaning |
+/// |---|---|
+/// | `HOPLINK_CACHE_MAX_BYTES` | memory for cached links and configs [268435456 = 256 MiB] |
+/// | `HOPLINK_CACHE_TTL_SECS` | time a link or config is trusted without reloading [60] |
+/// | `HOPLINK_CACHE_NEGATIVE_TTL_SECS` | time an unknown code is remembered as unknown [10] |
+/// | `HOPLINK_CACHE_MAX_STALE_SECS` | longest a value is served when reloads fail [3600] |
+/// | `HOPLINK_ORIGIN_CONCURRENCY` | concurrent origin loads per shard [32] |
+/// | `HOPLINK_ORIGIN_TIMEOUT_MS` | origin load timeout on the click path [250] |
+/// | `HOPLINK_ORIGIN_BREAKER_FAILURES` | consecutive failures that open a shard's breaker [3] |
+/// | `HOPLINK_ORIGIN_BREAKER_COOLDOWN_MS` | time a breaker stays open before a probe [1000] |
+#[derive(Debug, Clone, Deserialize)]
+pub struct CacheConfig {
+    #[serde(default = "defaults::max_bytes")]
+    pub cache_max_bytes: u64,
+    #[serde(default = "defaults::ttl")]
+    pub cache_ttl_secs: u64,
+    #[serde(default = "defaults::negative_ttl")]
+    pub cache_negative_ttl_secs: u64,
+    #[serde(default = "defaults::max_stale")]
+    pub cache_max_stale_secs: u64,
+    #[serde(default = "defaults::origin_concurrency")]
+    pub origin_concurrency: usize,
+    #[serde(default = "defaults::origin_timeout")]
+    pub origin_timeout_ms: u64,
+    #[serde(default = "defaults::breaker_failures")]
+    pub origin_breaker_failures: u32,
+    #[serde(default = "defaults::breaker_cooldown")]
+    pub origin_breaker_cooldown_ms: u64,
+}
+
+mod defaults {
+    pub fn max_bytes() -> u64 {
+        256 * 1024 * 1024
+    }
+    pub fn ttl() -> u64 {
+        60
+    }
+    pub fn negative_ttl() -> u64 {
+        10
+    }
+    pub fn max_stale() -> u64 {
+        3600
+    }
+    pub fn origin_concurrency() -> usize {
+        32
+    }
+    pub fn origin_timeout() -> u64 {
+        250
+    }
+    pub fn breaker_failures() -> u32 {
+        3
+    }
+    pub fn breaker_cooldown() -> u64 {
+        1000
+    }
+}
+
+impl Default for CacheConfig {
+    fn default() -> Self {
+        Self {
+            cache_max_bytes: defaults::max_bytes(),
+            cache_ttl_secs: defaults::ttl(),
+            cache_negative_ttl_secs: defaults::negative_ttl(),
+            cache_max_stale_secs: defaults::max_stale(),
+            origin_concurrency: defaults::origin_concurrency(),
+            origin_timeout_ms: defaults::origin_timeout(),
+            origin_breaker_failures: defaults::breaker_failures(),
+            origin_breaker_cooldown_ms: defaults::breaker_cooldown(),
+        }
+    }
+}
+
+/// Nothing usable is cached and the origin cannot be asked now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum CacheError {
+    /// The shard's load bound is reached.
+    #[error("origin saturated")]
+    Saturated,
+    /// The shard failed, timed out, or its breaker is open.
+    #[error("origin unavailable")]
+    Unavailable,
+}
+
+#[derive(Clone, Copy)]
+enum Kind {
+    Link,
+    Config,
+}
+
+impl Kind {
+    fn label(self) -> &'static str {
+        match self {
+            Self::Link => "link",
+            Self::Config => "config",
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct LinkCache {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    links: Cache<LinkKey, Arc<Cached<Link>>>,
+    configs: Cache<AppId, Arc<Cached<StoredConfig>>>,
+    origin: Arc<dyn Origin>,
+    guards: Mutex<HashMap<ShardId, Arc<OriginGuard>>>,
+    /// Bumped by every invalidation; a load that spans a bump is stored as expired.
+    generation: AtomicU64,
+    ttl: Duration,
+    negative_ttl: Duration,
+    max_stale: Duration,
+    origin_timeout: Duration,
+    config: CacheConfig,
+    metrics: CacheMetrics,
+}
+
+/// Config entries are few and small; a fixed slice of the budget keeps them from being
+/// evicted by link churn.
+const CONFIG_SHARE: u64 = 16;
+
+impl LinkCache {
+    pub fn new(
+        config: &CacheConfig,
+        origin: Arc<dyn Origin>,
+        registry: &Registry,
+    ) -> prometheus::Result<Self> {
+        let max_stale = Duration::from_secs(
+            config
+                .cache_max_stale_secs
+                .max(config.cache_ttl_secs)
+                .max(1),
+        );
+        let links = Cache::builder()
+            .max_capacity(config.cache_max_bytes - config.cache_max_bytes / CONFIG_SHARE)
+            .weigher(|key: &LinkKey, value: &Arc<Cached<Link>>| {
+                (key.code.len() as u32).saturating_add(value.weight)
+            })
+            .time_to_live(max_stale)
+            .support_invalidation_closures()
+            .build();
+        let configs = Cache::builder()
+            .max_capacity((config.cache_max_bytes / CONFIG_SHARE).max(1))
+            .weigher(|_: &AppId, value: &Arc<Cached<StoredConfig>>| value.weight)
+            .time_to_live(max_stale)
+            .support_invalidation_closures()
+            .build();
+        Ok(Self {
+            inner: Arc::new(Inner {
+                links,
+                configs,
+                origin,
+                guards: Mutex::new(HashMap::new()),
+                generation: AtomicU64::new(0),
+                ttl: Duration::from_secs(config.cache_ttl_secs.max(1)),
+                negative_ttl: Duration::from_secs(config.cache_negative_ttl_secs.max(1)),
+                max_stale,
+                origin_timeout: Duration::from_millis(config.origin_timeout_ms.max(1)),
+                config: config.clone(),
+                metrics: CacheMetrics::new(registry)?,
+            }),
+        })
+    }
+
+    /// The link `code` of the app, `None` when it does not exist.
+    pub async fn link(
+        &self,
+        route: &AppRoute,
+        shard: &ShardHandle,
+        code: &str,
+    ) -> Result<Option<Arc<Link>>, CacheError> {
+        let key = LinkKeyRef {
+            app: route.app_id,
+            code,
+        };
+        if let Some(entry) = self.inner.links.get(&key).await {
+            if let Some(hit) = self.serve_cached(Kind::Link, &entry, || {
+                self.refresh_link_in_background(route.app_id, shard, code)
+            }) {
+                return Ok(hit);
+            }
+        }
+        let loader = link_loader(self.inner.origin.clone(), shard.clone(), route.app_id, code);
+        self.load_through(
+            &self.inner.links,
+            key.to_owned_key(),
+            Kind::Link,
+            &shard.id,
+            loader,
+            link_weight,
+        )
+        .await
+    }
+
+    /// The app's config, `None` when its shard has no config row for it.
+    pub async fn config(
+        &self,
+        route: &AppRoute,
+        shard: &ShardHandle,
+    ) -> Result<Option<Arc<StoredConfig>>, CacheError> {
+        let app = route.app_id;
+        if let Some(entry) = self.inner.configs.get(&app).await {
+            if let Some(hit) = self.serve_cached(Kind::Config, &entry, || {
+                self.refresh_config_in_background(app, shard)
+            }) {
+                return Ok(hit);
+            }
+        }
+        let loader = config_loader(self.inner.origin.clone(), shard.clone(), app);
+        self.load_through(
+            &self.inner.configs,
+            app,
+            Kind::Config,
+            &shard.id,
+            loader,
+            config_weight,
+        )
+        .await
+    }
+
+    /// Serves a cached entry unless it has expired; past the prefresh point it also starts
+    /// the one background refresh of this entry.
+    fn serve_cached<V>(
+        &self,
+        kind: Kind,
+        entry: &Cached<V>,
+        start_refresh: impl FnOnce(),
+    ) -> Option<Option<Arc<V>>> {
+        let ttl = self.ttl_of(entry.value.is_some());
+        let result = match entry.freshness(Instant::now(), ttl) {
+            Freshness::Fresh => "hit",
+            Freshness::Prefresh => {
+                if entry.claim_refresh() {
+                    start_refresh();
+                }
+                "prefresh"
+            }
+            Freshness::Expired => return None,
+        };
+        let result = if entry.value.is_none() {
+            "negative_hit"
+        } else {
+            result
+        };
+        self.count(kind, result);
+        Some(entry.value.clone())
+    }
+
+    /// The slow path: load under the key's compute lock, so concurrent callers for one key
+    /// share one load; serve the stale value if the load fails.
+    async fn load_through<K, V>(
+        &self,
+        cache: &Cache<K, Arc<Cached<V>>>,
+        key: K,
+        kind: Kind,
+        shard: &ShardId,
+        loader: Loader<V>,
+        weigh: fn(&V) -> u32,
+    ) -> Result<Option<Arc<V>>, CacheError>
+    where
+        K: std::hash::Hash + Eq + Send + Sync + 'static,
+        V: Send + Sync + 'static,
+    {
+        let mut outcome = "collapsed";
+        let mut failure = None;
+        let computed = cache
+            .entry(key)
+            .and_try_compute_with(|existing| {
+                let outcome = &mut outcome;
+                let failure = &mut failure;
+                async move {
+                    let now = Instant::now();
+                    if let Some(e) = &existing {
+                        let ttl = self.ttl_of(e.value().value.is_some());
+                        if e.value().freshness(now, ttl) != Freshness::Expired {
+                            // Someone loaded it while we waited for the key.
+                            return Ok(Op::Nop);
+                        }
+                    }
+                    match self.load_guarded(kind, shard, loader).await {
+                        Ok((value, loaded_at)) => {
+                            *outcome = if existing.is_some() {
+                                "reloaded"
+                            } else {
+                                "miss"
+                            };
+                            let weight = value.as_ref().map_or(64, weigh);
+                            Ok(Op::Put(Cached::new(value, weight, loaded_at)))
+                        }
+                        Err(error) => {
+                            let stale = existing.is_some_and(|e| {
+                                now.saturating_duration_since(e.value().loaded_at)
+                                    < self.inner.max_stale
+                            });
+                            if stale {
+                                *outcome = "stale";
+                                Ok(Op::Nop)
+                            } else {
+                                *failure = Some(error);
+                                Err(error)
+                            }
+                        }
+                    }
+                }
+            })
+            .await;
+        match computed {
+            Ok(
+                CompResult::Inserted(e) | CompResult::ReplacedWith(e) | CompResult::Unchanged(e),
+            ) => {
+                self.count(kind, outcome);
+                Ok(e.into_value().value.clone())
+            }
+            Ok(CompResult::StillNone(_) | CompResult::Removed(_)) => {
+                self.count(kind, "unavailable");
+                Err(CacheError::Unavailable)
+            }
+            Err(error) => {
+                self.count(kind, "unavailable");
+                Err(failure.unwrap_or(error))
+            }
+        }
+    }
+
+    /// One origin load, admitted by the shard's guard and bounded by the timeout. Returns
+    /// the value and the load time to store (already expired if an invalidation raced it).
+    async fn load_guarded<V>(
+        &self,
+        kind: Kind,
+        shard: &ShardId,
+        loader: Loader<V>,
+    ) -> Result<(Option<V>, Instant), CacheError> {
+        let guard = self.guard(shard);
+        let admission = match guard.admit() {
+            Ok(admission) => admission,
+            Err(Rejection::Saturated) => {
+                self.count_load(kind, "saturated");
+                return Err(CacheError::Saturated);
+            }
+            Err(Rejection::Open) => {
+                self.count_load(kind, "breaker_open");
+                return Err(CacheError::Unavailable);
+            }
+        };
+        let generation = self.inner.generation.load(Ordering::Acquire);
+        match tokio::time::timeout(self.inner.origin_timeout, loader()).await {
+            Ok(Ok(value)) => {
+                guard.succeeded(admission);
+                self.count_load(
+                    kind,
+                    if value.is_some() {
+                        "found"
+                    } else {
+                        "not_found"
+                    },
+                );
+                let now = Instant::now();
+                let loaded_at = if self.inner.generation.load(Ordering::Acquire) == generation {
+                    now
+                } else {
+                    now.checked_sub(self.inner.max_stale).unwrap_or(now)
+                };
+                Ok((value, loaded_at))
+            }
+            Ok(Err(error)) => {
+                guard.failed(admission, false);
+                self.count_load(kind, "error");
+                tracing::warn!(shard = %shard, kind = kind.label(), error = %shard_router::error::chain(&error), "origin load failed");
+                Err(CacheError::Unavailable)
+            }
+            Err(_) => {
+                guard.failed(admission, true);
+                self.count_load(kind, "timeout");
+                tracing::warn!(shard = %shard, kind = kind.label(), "origin load timed out");
+                Err(CacheError::Unavailable)
+            }
+        }
+    }
+
+    fn refresh_link_in_background(&self, app: AppId, shard: &ShardHandle, code: &str) {
+        let cache = self.clone();
+        let shard_id = shard.id.clone();
+        let key = LinkKey {
+            app,
+            code: code.into(),
+        };
+        let loader = link_loader(self.inner.origin.clone(), shard.clone(), app, code);
+        tokio::spawn(async move {
+            if let Ok((value, loaded_at)) = cache.load_guarded(Kind::Link, &shard_id, loader).await
+            {
+                let weight = value.as_ref().map_or(64, link_weight);
+                cache
+                    .inner
+                    .links
+                    .insert(key, Cached::new(value, weight, loaded_at))
+                    .await;
+            }
+        });
+    }
+
+    fn refresh_config_in_background(&self, app: AppId, shard: &ShardHandle) {
+        let cache = self.clone();
+        let shard_id = shard.id.clone();
+        let loader = config_loader(self.inner.origin.clone(), shard.clone(), app);
+        tokio::spawn(async move {
+            if let Ok((value, loaded_at)) =
+                cache.load_guarded(Kind::Config, &shard_id, loader).await
+            {
+                let weight = value.as_ref().map_or(64, config_weight);
+                cache
+                    .inner
+                    .configs
+                    .insert(app, Cached::new(value, weight, loaded_at))
+                    .await;
+            }
+        });
+    }
+
+    fn guard(&self, shard: &ShardId) -> Arc<OriginGuard> {
+        let mut guards = self.inner.guards.lock().unwrap_or_else(|p| p.into_inner());
+        guards
+            .entry(shard.clone())
+            .or_insert_with(|| {
+                Arc::new(OriginGuard::new(
+                    self.inner.config.origin_concurrency,
+                    self.inner.config.origin_breaker_failures,
+                    Duration::from_millis(self.inner.config.origin_breaker_cooldown_ms),
+                ))
+            })
+            .clone()
+    }
+
+    /// Whether the shard's breaker is open (its uncached links cannot load now).
+    pub fn shard_is_failing(&self, shard: &ShardId) -> bool {
+        self.guard(shard).is_open()
+    }
+
+    fn ttl_of(&self, found: bool) -> Duration {
+        if found {
+            self.inner.ttl
+        } else {
+            self.inner.negative_ttl
+        }
+    }
+
+    fn count(&self, kind: Kind, result: &str) {
+        self.inner
+            .metrics
+            .requests
+            .with_label_values(&[kind.label(), result])
+            .inc();
+    }
+
+    fn count_load(&self, kind: Kind, outcome: &str) {
+        self.inner
+            .metrics
+            .origin_loads
+            .with_label_values(&[kind.label(), outcome])
+            .inc();
+    }
+
+    fn bump_generation(&self, cause: &str) {
+        self.inner.generation.fetch_add(1, Ordering::AcqRel);
+        self.inner
+            .metrics
+            .invalidations
+            .with_label_values(&[cause])
+            .inc();
+    }
+
+    /// Drops one link (changed, deleted or newly created where a negative entry may sit).
+    pub async fn invalidate_link(&self, app: AppId, code: &str) {
+        self.bump_generation("link");
+        self.inner.links.invalidate(&LinkKeyRef { app, code }).await;
+    }
+
+    pub async fn invalidate_config(&self, app: AppId) {
+        self.bump_generation("config");
+        self.inner.configs.invalidate(&app).await;
+    }
+
+    /// Drops every cached link of `app` that carries `tag`.
+    pub fn purge_tag(&self, app: AppId, tag: &str) {
+        self.bump_generation("tag");
+        let tag = tag.to_owned();
+        let purge = self.inner.links.invalidate_entries_if(move |key, entry| {
+            key.app == app
+                && entry
+                    .value
+                    .as_ref()
+                    .is_some_and(|link| link.tags.iter().any(|t| *t == tag))
+        });
+        if let Err(error) = purge {
+            // Only possible without invalidation-closure support, which the builder enables.
+            tracing::error!(%error, "tag purge could not be registered; dropping all links");
+            self.inner.links.invalidate_all();
+        }
+    }
+
+    /// Drops every link and config of the given apps (their shard's notifications may have
+    /// been missed).
+    pub fn invalidate_apps(&self, apps: std::collections::HashSet<AppId>) {
+        self.bump_generation("resync");
+        let apps = Arc::new(apps);
+        let for_links = apps.clone();
+        let links = self
+            .inner
+            .links
+            .invalidate_entries_if(move |key, _| for_links.contains(&key.app));
+        let configs = self
+            .inner
+            .configs
+            .invalidate_entries_if(move |app, _| apps.contains(app));
+        if links.is_err() || configs.is_err() {
+            self.inner.links.invalidate_all();
+            self.inner.configs.invalidate_all();
+        }
+    }
+
+    /// Drops everything (a notification channel was lost and changes may be missed).
+    pub fn invalidate_all(&self) {
+        self.bump_generation("all");
+        self.inner.links.invalidate_all();
+        self.inner.configs.invalidate_all();
+    }
+
+    /// Updates the size gauges; called by the metrics endpoint's owner periodically.
+    pub fn report_sizes(&self) {
+        let m = &self.inner.metrics;
+        m.entries
+            .with_label_values(&["link"])
+            .set(i64::try_from(self.inner.links.entry_count()).unwrap_or(i64::MAX));
+        m.entries
+            .with_label_values(&["config"])
+            .set(i64::try_from(self.inner.configs.entry_count()).unwrap_or(i64::MAX));
+        m.weighted_bytes
+            .with_label_values(&["link"])
+            .set(i64::try_from(self.inner.links.weighted_size()).unwrap_or(i64::MAX));
+        m.weighted_bytes
+            .with_label_values(&["config"])
+            .set(i64::try_from(self.inner.configs.weighted_size()).unwrap_or(i64::MAX));
+    }
+
+    /// Runs moka's pending housekeeping (tests and size reports want exact counts).
+    pub async fn sync(&self) {
+        self.inner.links.run_pending_tasks().await;
+        self.inner.configs.run_pending_tasks().await;
+    }
+}
+
+type Loader<V> = Box<dyn FnOnce() -> BoxFuture<'static, Result<Option<V>, StoreError>> + Send>;
+
+fn link_loader(
+    origin: Arc<dyn Origin>,
+    shard: ShardHandle,
+    app: AppId,
+    code: &str,
+) -> Loader<Link> {
+    let code: Box<str> = code.into();
+    Box::new(move || Box::pin(async move { origin.load_link(&shard, app, &code).await }))
+}
+
+fn config_loader(origin: Arc<dyn Origin>, shard: ShardHandle, app: AppId) -> Loader<StoredConfig> {
+    Box::new(move || Box::pin(async move { origin.load_config(&shard, app).await }))
+}
+
+/// Approximate heap footprint of a cached link: its strings, data and bookkeeping.
+fn link_weight(link: &Link) -> u32 {
+    let strings = link.code.as_str().len()
+        + [&link.channel, &link.feature, &link.campaign, &link.stage]
+            .iter()
+            .map(|s| s.as_ref().map_or(0, String::len))
+            .sum::<usize>()
+        + link.tags.iter().map(|t| t.len() + 24).sum::<usize>();
+    let data = 48
+        + link
+            .data
+            .iter()
+            .map(|(k, v)| 48 + k.len() + json_weight(v))
+            .sum::<usize>();
+    u32::try_from(strings + data + 320).unwrap_or(u32::MAX)
+}
+
+fn json_weight(value: &serde_json::Value) -> usize {
+    use serde_json::Value;
+    match value {
+        Value::Null | Value::Bool(_) | Value::Number(_) => 16,
+        Value::String(s) => 24 + s.len(),
+        Value::Array(items) => 24 + items.iter().map(json_weight).sum::<usize>(),
+        Value::Object(map) => {
+            48 + map
+                .iter()
+                .map(|(k, v)| 48 + k.len() + json_weight(v))
+                .sum::<usize>()
+        }
+    }
+}
+
+fn config_weight(_: &StoredConfig) -> u32 {
+    1024
+}
