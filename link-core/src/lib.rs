@@ -9,6 +9,9 @@
 //! - [`url`]: [`WebUrl`], an http(s) destination that is safe to emit.
 //! - [`app`]: an app's platform configuration ([`AppConfig`]).
 //! - [`link`]: the link model ([`Link`]).
+//! - [`link_input`]: validation of link data, tags and attributes at the API edge.
+//! - [`client`]: User-Agent classification ([`client::ClientInfo`]) and its memo.
+//! - [`decision`]: the redirect decision, a pure function of a click.
 //! - [`keys`]: API key generation, display prefix and hashing.
 //! - [`fingerprint`]: keyed click fingerprints for probabilistic attribution.
 //!
@@ -25,6 +28,7 @@ pub mod ids;
 pub mod invalid;
 pub mod keys;
 pub mod link;
+pub mod link_input;
 pub mod url;
 
 pub use app::{AndroidConfig, AppConfig, ExpiredLinkBehavior, IosConfig, PreviewDefaults};

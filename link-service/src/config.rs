@@ -4,14 +4,27 @@
 //! |---|---|---|
 //! | `HOPLINK_LINK_ADDR` | `127.0.0.1:8080` | address the click path listens on |
 //! | `HOPLINK_LINK_WORKERS` | CPU cores | HTTP worker threads |
+//! | `HOPLINK_COOKIE_SECRET` | (required) | at least 32 bytes; signs the browser-id cookie. `hoplink dev` sets a dev value |
+//! | `HOPLINK_FINGERPRINT_KEY` | built-in (warns) | keys click fingerprints; must equal the API service's |
+//! | `HOPLINK_TRUSTED_PROXIES` | none | comma-separated CIDRs whose `X-Forwarded-For`/`-Proto` are believed |
+//! | `HOPLINK_UA_MEMO_CAPACITY` | `20000` | User-Agents whose classification is memoised |
 //!
-//! plus the router's variables (`HOPLINK_CATALOG_URL`, shard pool limits): see
-//! [`shard_router::config`].
+//! plus the router's variables ([`shard_router::config`]), the cache's
+//! ([`link_store::cache::CacheConfig`]) and click recording's
+//! ([`link_store::events::EventsConfig`]).
 
 use std::net::SocketAddr;
 
-use serde::Deserialize;
+use ipnet::IpNet;
+use link_store::cache::CacheConfig;
+use link_store::events::EventsConfig;
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Deserializer};
 use shard_router::RouterConfig;
+
+/// Used when `HOPLINK_FINGERPRINT_KEY` is unset: fingerprints still work, but anyone who
+/// knows this value can test IP guesses against stored fingerprints.
+pub const DEFAULT_FINGERPRINT_KEY: &str = "hoplink-default-fingerprint-key-change-me";
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct LinkServiceConfig {
@@ -19,8 +32,18 @@ pub struct LinkServiceConfig {
     pub link_addr: SocketAddr,
     #[serde(default)]
     pub link_workers: Option<usize>,
+    pub cookie_secret: Option<SecretString>,
+    pub fingerprint_key: Option<SecretString>,
+    #[serde(default, deserialize_with = "cidr_list")]
+    pub trusted_proxies: Vec<IpNet>,
+    #[serde(default = "default_memo")]
+    pub ua_memo_capacity: usize,
     #[serde(flatten)]
     pub router: RouterConfig,
+    #[serde(flatten)]
+    pub cache: CacheConfig,
+    #[serde(flatten)]
+    pub events: EventsConfig,
 }
 
 impl LinkServiceConfig {
@@ -28,16 +51,81 @@ impl LinkServiceConfig {
         shard_router::config::load()
     }
 
-    /// Defaults around a catalog URL, listening on an ephemeral port (tests, `hoplink dev`).
+    /// Defaults around a catalog URL, on an ephemeral port with a throwaway cookie secret
+    /// (tests, `hoplink dev`).
     pub fn for_catalog(catalog_url: &str) -> Self {
         Self {
             link_addr: SocketAddr::from(([127, 0, 0, 1], 0)),
             link_workers: Some(2),
+            cookie_secret: Some(SecretString::from(
+                "hoplink-dev-cookie-secret-not-for-production-use".to_owned(),
+            )),
+            fingerprint_key: None,
+            trusted_proxies: Vec::new(),
+            ua_memo_capacity: default_memo(),
             router: RouterConfig::new(catalog_url),
+            cache: CacheConfig::default(),
+            events: EventsConfig::default(),
+        }
+    }
+
+    /// The cookie-signing secret, checked for length.
+    pub fn cookie_key(&self) -> Result<cookie::Key, link_core::FieldError> {
+        let secret = self.cookie_secret.as_ref().ok_or_else(|| {
+            link_core::FieldError::new("HOPLINK_COOKIE_SECRET", "must be set (at least 32 bytes)")
+        })?;
+        let bytes = secret.expose_secret().as_bytes();
+        if bytes.len() < 32 {
+            return Err(link_core::FieldError::new(
+                "HOPLINK_COOKIE_SECRET",
+                "must be at least 32 bytes",
+            ));
+        }
+        Ok(cookie::Key::derive_from(bytes))
+    }
+
+    pub fn fingerprint_key(&self) -> link_core::fingerprint::FingerprintKey {
+        match &self.fingerprint_key {
+            Some(key) => {
+                link_core::fingerprint::FingerprintKey::new(key.expose_secret().as_bytes())
+            }
+            None => {
+                tracing::warn!("HOPLINK_FINGERPRINT_KEY is not set; using the built-in key");
+                link_core::fingerprint::FingerprintKey::new(DEFAULT_FINGERPRINT_KEY.as_bytes())
+            }
         }
     }
 }
 
 fn default_addr() -> SocketAddr {
     SocketAddr::from(([127, 0, 0, 1], 8080))
+}
+
+fn default_memo() -> usize {
+    20_000
+}
+
+/// `"10.0.0.0/8, 127.0.0.1"`, a TOML list, or nothing. Bare addresses mean one host.
+pub fn cidr_list<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<IpNet>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Raw {
+        One(String),
+        Many(Vec<String>),
+    }
+    let items = match Option::<Raw>::deserialize(deserializer)? {
+        None => return Ok(Vec::new()),
+        Some(Raw::One(text)) => text.split(',').map(str::to_owned).collect(),
+        Some(Raw::Many(list)) => list,
+    };
+    items
+        .iter()
+        .map(|item| item.trim())
+        .filter(|item| !item.is_empty())
+        .map(|item| {
+            item.parse::<IpNet>()
+                .or_else(|_| item.parse::<std::net::IpAddr>().map(IpNet::from))
+                .map_err(|_| serde::de::Error::custom(format!("not an IP network: {item:?}")))
+        })
+        .collect()
 }

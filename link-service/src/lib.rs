@@ -2,12 +2,20 @@
 //!
 //! # Layout
 //! - [`config`]: [`LinkServiceConfig`] from `HOPLINK_*`.
-//! - [`startup`]: [`Application`]: bind, serve, drain.
+//! - [`startup`]: [`Application`]: state, routes, background tasks; bind, serve, drain.
+//! - [`click`]: `GET`/`HEAD /{code}`: the redirect, interstitial or preview.
+//! - [`well_known`]: Apple and Android association files per host.
 //! - [`pages`]: server-rendered HTML (interstitial, preview, errors).
+//! - [`forwarded`]: client address and scheme behind trusted proxies.
+//! - [`state`]: what handlers share.
 
+pub mod click;
 pub mod config;
+pub mod forwarded;
 pub mod pages;
 pub mod startup;
+pub mod state;
+pub mod well_known;
 
 pub use config::LinkServiceConfig;
 pub use startup::{Application, StartupError};

@@ -16,7 +16,7 @@ async fn main() -> std::process::ExitCode {
     let app = match Application::build(config, shutdown).await {
         Ok(app) => app,
         Err(error) => {
-            tracing::error!(error = %shard_router::migrate::error_chain(&error), "could not start");
+            tracing::error!(error = %shard_router::error::chain(&error), "could not start");
             return std::process::ExitCode::FAILURE;
         }
     };

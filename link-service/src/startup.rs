@@ -1,12 +1,26 @@
 //! Building the link service: state, routes and background tasks.
 
-use actix_web::web;
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::{HttpResponse, guard, web};
+use link_core::client::ClassifierMemo;
+use link_store::cache::{LinkCache, invalidation};
+use link_store::origin::PostgresOrigin;
 use prometheus::Registry;
 use service_kit::server::{BindError, HttpService, bind};
 use shard_router::{RouterError, ShardRouter, refresh};
+use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
+use crate::click::browser_id::BrowserIds;
+use crate::click::metrics::ClickMetrics;
+use crate::click::{self, respond};
 use crate::config::LinkServiceConfig;
+use crate::forwarded::Forwarded;
+use crate::pages::ErrorPage;
+use crate::state::ClickState;
+use crate::well_known;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
@@ -14,6 +28,8 @@ pub enum StartupError {
     Bind(#[from] BindError),
     #[error(transparent)]
     Router(#[from] RouterError),
+    #[error(transparent)]
+    Config(#[from] link_core::FieldError),
     #[error("could not register metrics")]
     Metrics(#[from] prometheus::Error),
     #[error("could not start the HTTP server")]
@@ -22,6 +38,7 @@ pub enum StartupError {
 
 pub struct Application {
     service: HttpService,
+    cache: LinkCache,
 }
 
 impl Application {
@@ -31,6 +48,7 @@ impl Application {
         config: LinkServiceConfig,
         shutdown: CancellationToken,
     ) -> Result<Self, StartupError> {
+        let cookie_key = config.cookie_key()?;
         let (listener, _) = bind(config.link_addr)?;
         let registry = Registry::new();
         let router = ShardRouter::new(&config.router)?;
@@ -38,8 +56,28 @@ impl Application {
         if let Err(error) = router.refresh().await {
             tracing::warn!(%error, "catalog not loaded at start; serving unready until it is");
         }
-        let background = vec![refresh::spawn(router.clone(), shutdown.child_token())];
+        let cache = LinkCache::new(&config.cache, Arc::new(PostgresOrigin), &registry)?;
+        let (recorder, recorder_task) =
+            link_store::events::start_click_pipeline(router.clone(), &config.events, &registry)?;
 
+        let background = vec![
+            refresh::spawn(router.clone(), shutdown.child_token()),
+            invalidation::spawn(router.clone(), cache.clone(), shutdown.child_token()),
+            report_cache_sizes(cache.clone(), shutdown.child_token()),
+            // Ends when the server has dropped every recorder, after flushing the queue.
+            recorder_task,
+        ];
+
+        let state = web::Data::new(ClickState {
+            router: router.clone(),
+            cache: cache.clone(),
+            memo: ClassifierMemo::new(config.ua_memo_capacity),
+            browser_ids: BrowserIds::new(cookie_key),
+            forwarded: Forwarded::new(config.trusted_proxies.clone()),
+            fingerprint_key: config.fingerprint_key(),
+            recorder,
+            metrics: ClickMetrics::new(&registry)?,
+        });
         let router = web::Data::new(router);
         let registry = web::Data::new(registry);
         let service = HttpService::start(
@@ -48,21 +86,81 @@ impl Application {
             shutdown,
             background,
             move |cfg: &mut web::ServiceConfig| {
-                cfg.app_data(router.clone())
+                cfg.app_data(state.clone())
+                    .app_data(router.clone())
                     .app_data(registry.clone())
                     .configure(service_kit::health::configure)
-                    .configure(service_kit::metrics::configure);
+                    .configure(service_kit::metrics::configure)
+                    .configure(routes);
             },
         )
         .map_err(StartupError::Serve)?;
-        Ok(Self { service })
+        Ok(Self { service, cache })
     }
 
     pub fn port(&self) -> u16 {
         self.service.port()
     }
 
+    /// The service's cache, for tests and diagnostics.
+    pub fn cache(&self) -> &LinkCache {
+        &self.cache
+    }
+
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.service.run_until_stopped().await
     }
+}
+
+fn get_or_head() -> guard::AnyGuard {
+    guard::Any(guard::Get()).or(guard::Head())
+}
+
+fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route(
+        "/.well-known/apple-app-site-association",
+        web::route().guard(get_or_head()).to(well_known::apple),
+    )
+    .route(
+        "/apple-app-site-association",
+        web::route().guard(get_or_head()).to(well_known::apple),
+    )
+    .route(
+        "/.well-known/assetlinks.json",
+        web::route().guard(get_or_head()).to(well_known::android),
+    )
+    .route("/", web::route().guard(get_or_head()).to(click::root))
+    .route(
+        "/{code}",
+        web::route().guard(get_or_head()).to(click::click),
+    )
+    .default_service(web::to(fallback));
+}
+
+/// Anything the routes above do not take: other methods get 405, other paths 404.
+async fn fallback(req: actix_web::HttpRequest) -> HttpResponse {
+    let method = req.method();
+    if method == actix_web::http::Method::GET || method == actix_web::http::Method::HEAD {
+        respond::error(ErrorPage::NotFound)
+    } else {
+        let mut response = respond::error(ErrorPage::BadRequest);
+        *response.status_mut() = actix_web::http::StatusCode::METHOD_NOT_ALLOWED;
+        response.headers_mut().insert(
+            actix_web::http::header::ALLOW,
+            actix_web::http::header::HeaderValue::from_static("GET, HEAD"),
+        );
+        response
+    }
+}
+
+fn report_cache_sizes(cache: LinkCache, shutdown: CancellationToken) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(10));
+        loop {
+            tokio::select! {
+                () = shutdown.cancelled() => return,
+                _ = tick.tick() => cache.report_sizes(),
+            }
+        }
+    })
 }

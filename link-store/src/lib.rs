@@ -2,12 +2,20 @@
 //!
 //! # Layout
 //! - [`links`]: link rows on an app's shard (create, read).
-//! - [`error`]: [`StoreError`].
+//! - [`origin`]: what the cache loads from ([`origin::Origin`]; Postgres by default).
+//! - [`cache`]: [`cache::LinkCache`], the flash-crowd-proof in-process cache, and its
+//!   invalidation by shard notifications.
+//! - [`events`]: click (and later install/open) recording: a non-blocking queue and
+//!   batched, fenced writes to each app's shard.
+//! - [`error`]: [`StoreError`], the store's error enum.
 //!
 //! Every function takes the shard pool (or a fenced transaction) of the app it works on;
 //! this crate never decides which shard an app lives on, the shard router does.
 
+pub mod cache;
 pub mod error;
+pub mod events;
 pub mod links;
+pub mod origin;
 
 pub use error::StoreError;

@@ -36,7 +36,9 @@ pub async fn insert(
 ) -> Result<Link, StoreError> {
     for _ in 0..5 {
         let code = new.alias.clone().unwrap_or_else(LinkCode::generate);
-        sqlx::query("SAVEPOINT link_insert").execute(&mut **tx).await?;
+        sqlx::query("SAVEPOINT link_insert")
+            .execute(&mut **tx)
+            .await?;
         let sql = format!(
             "INSERT INTO links (app_id, code, is_alias, data, channel, feature, campaign, \
              stage, tags, link_type, duration_secs, expires_at) \
@@ -54,7 +56,10 @@ pub async fn insert(
             .bind(&new.stage)
             .bind(&new.tags)
             .bind(new.link_type.to_branch())
-            .bind(new.duration_secs.map(|d| i32::try_from(d).unwrap_or(i32::MAX)))
+            .bind(
+                new.duration_secs
+                    .map(|d| i32::try_from(d).unwrap_or(i32::MAX)),
+            )
             .bind(new.expires_at)
             .fetch_optional(&mut **tx)
             .await?;

@@ -230,12 +230,12 @@ impl LinkCache {
             app: route.app_id,
             code,
         };
-        if let Some(entry) = self.inner.links.get(&key).await {
-            if let Some(hit) = self.serve_cached(Kind::Link, &entry, || {
+        if let Some(entry) = self.inner.links.get(&key).await
+            && let Some(hit) = self.serve_cached(Kind::Link, &entry, || {
                 self.refresh_link_in_background(route.app_id, shard, code)
-            }) {
-                return Ok(hit);
-            }
+            })
+        {
+            return Ok(hit);
         }
         let loader = link_loader(self.inner.origin.clone(), shard.clone(), route.app_id, code);
         self.load_through(
@@ -256,12 +256,12 @@ impl LinkCache {
         shard: &ShardHandle,
     ) -> Result<Option<Arc<StoredConfig>>, CacheError> {
         let app = route.app_id;
-        if let Some(entry) = self.inner.configs.get(&app).await {
-            if let Some(hit) = self.serve_cached(Kind::Config, &entry, || {
+        if let Some(entry) = self.inner.configs.get(&app).await
+            && let Some(hit) = self.serve_cached(Kind::Config, &entry, || {
                 self.refresh_config_in_background(app, shard)
-            }) {
-                return Ok(hit);
-            }
+            })
+        {
+            return Ok(hit);
         }
         let loader = config_loader(self.inner.origin.clone(), shard.clone(), app);
         self.load_through(
@@ -545,7 +545,7 @@ impl LinkCache {
                 && entry
                     .value
                     .as_ref()
-                    .is_some_and(|link| link.tags.iter().any(|t| *t == tag))
+                    .is_some_and(|link| link.tags.contains(&tag))
         });
         if let Err(error) = purge {
             // Only possible without invalidation-closure support, which the builder enables.

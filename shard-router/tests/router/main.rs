@@ -1,5 +1,7 @@
 //! shard-router against real Postgres: each test on its own catalog and shard databases.
 
+#![allow(clippy::unwrap_used, reason = "test helpers fail loudly; a panic is the assertion")]
+
 mod helpers;
 mod map_refresh;
 mod migrations;

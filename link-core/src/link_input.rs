@@ -1,0 +1,267 @@
+//! Validation of what a link is created or updated with, at the API edge: link data,
+//! tags, analytics attributes, lifetime. Past this point the store and the click path
+//! trust these values (the click path still re-checks URLs, as defence in depth).
+
+use serde_json::{Map, Value};
+
+use crate::app::{AppConfig, UriScheme};
+use crate::decision::controls::keys;
+use crate::invalid::FieldError;
+use crate::url::WebUrl;
+
+/// Serialized link data, in bytes.
+pub const MAX_DATA_BYTES: usize = 16 * 1024;
+pub const MAX_TAGS: usize = 32;
+pub const MAX_TAG_CHARS: usize = 128;
+/// `channel`, `feature`, `campaign`, `stage`.
+pub const MAX_ATTRIBUTE_CHARS: usize = 128;
+/// Longest attribution window a link may ask for (90 days), in seconds.
+pub const MAX_DURATION_SECS: u32 = 7_776_000;
+
+const URL_KEYS: [&str; 7] = [
+    keys::FALLBACK_URL,
+    keys::DESKTOP_URL,
+    keys::IOS_URL,
+    keys::IPAD_URL,
+    keys::ANDROID_URL,
+    keys::OG_IMAGE_URL,
+    keys::OG_URL,
+];
+const PATH_KEYS: [&str; 3] = [
+    keys::DEEPLINK_PATH,
+    keys::IOS_DEEPLINK_PATH,
+    keys::ANDROID_DEEPLINK_PATH,
+];
+const FLAG_KEYS: [&str; 2] = [keys::ALWAYS_DEEPLINK, keys::WEB_ONLY];
+
+/// Checks link data against the limits and the app's registered schemes.
+pub fn validate_data(data: &Map<String, Value>, app: &AppConfig) -> Result<(), FieldError> {
+    let size = serde_json::to_vec(data)
+        .map(|v| v.len())
+        .unwrap_or(usize::MAX);
+    if size > MAX_DATA_BYTES {
+        return Err(FieldError::new(
+            "data",
+            "must be at most 16 KB when serialized",
+        ));
+    }
+    for key in URL_KEYS {
+        if let Some(value) = data.get(key) {
+            let field = format!("data.{key}");
+            let Value::String(raw) = value else {
+                return Err(FieldError::new(field, "must be a URL string"));
+            };
+            WebUrl::parse(raw.trim()).map_err(|e| e.at(field))?;
+        }
+    }
+    for key in PATH_KEYS {
+        if let Some(value) = data.get(key) {
+            let field = format!("data.{key}");
+            let Value::String(path) = value else {
+                return Err(FieldError::new(field, "must be a string"));
+            };
+            check_deeplink_path(path, app).map_err(|reason| FieldError::new(field, reason))?;
+        }
+    }
+    for key in FLAG_KEYS {
+        if let Some(value) = data.get(key) {
+            let ok = matches!(value, Value::Bool(_))
+                || matches!(value, Value::String(s) if matches!(s.trim(), "true" | "false" | "1" | "0"));
+            if !ok {
+                return Err(FieldError::new(
+                    format!("data.{key}"),
+                    "must be true or false",
+                ));
+            }
+        }
+    }
+    if let Some(mode) = data.get(keys::URI_REDIRECT_MODE) {
+        let n = match mode {
+            Value::Number(n) => n.as_u64(),
+            Value::String(s) => s.trim().parse().ok(),
+            _ => None,
+        };
+        if !matches!(n, Some(0..=2)) {
+            return Err(FieldError::new(
+                format!("data.{}", keys::URI_REDIRECT_MODE),
+                "must be 0, 1 or 2",
+            ));
+        }
+    }
+    for (key, max) in [(keys::OG_TITLE, 300), (keys::OG_DESCRIPTION, 1000)] {
+        if let Some(value) = data.get(key) {
+            let field = format!("data.{key}");
+            let Value::String(text) = value else {
+                return Err(FieldError::new(field, "must be a string"));
+            };
+            check_text(text, max).map_err(|reason| FieldError::new(field, reason))?;
+        }
+    }
+    Ok(())
+}
+
+/// A deep-link path is app-relative (`product/42`); a full `scheme://...` URL is allowed
+/// only with one of the app's own registered schemes.
+fn check_deeplink_path(path: &str, app: &AppConfig) -> Result<(), &'static str> {
+    if path.chars().count() > 512 {
+        return Err("must be at most 512 characters");
+    }
+    if path.chars().any(char::is_control) {
+        return Err("must not contain control characters");
+    }
+    if let Some((scheme, _)) = path.split_once("://") {
+        let registered = [&app.ios.uri_scheme, &app.android.uri_scheme];
+        let allowed = UriScheme::parse(scheme)
+            .is_ok_and(|s| registered.iter().any(|r| r.as_ref() == Some(&s)));
+        if !allowed {
+            return Err("a scheme deep link must use one of the app's registered URI schemes");
+        }
+    } else if path
+        .trim_start()
+        .to_ascii_lowercase()
+        .starts_with("javascript:")
+    {
+        return Err("must be a path or a deep link with the app's scheme");
+    }
+    Ok(())
+}
+
+/// Tags: at most [`MAX_TAGS`], each 1 to [`MAX_TAG_CHARS`] characters without control
+/// characters; duplicates are removed, order kept.
+pub fn normalize_tags(tags: Vec<String>) -> Result<Vec<String>, FieldError> {
+    if tags.len() > MAX_TAGS {
+        return Err(FieldError::new("tags", "at most 32 tags"));
+    }
+    let mut out: Vec<String> = Vec::with_capacity(tags.len());
+    for tag in tags {
+        let tag = tag.trim().to_owned();
+        if tag.is_empty() {
+            return Err(FieldError::new("tags", "tags must not be empty"));
+        }
+        check_text(&tag, MAX_TAG_CHARS).map_err(|reason| FieldError::new("tags", reason))?;
+        if !out.contains(&tag) {
+            out.push(tag);
+        }
+    }
+    Ok(out)
+}
+
+/// `channel`, `feature`, `campaign`, `stage`: optional, bounded, blank means absent.
+pub fn normalize_attribute(
+    name: &'static str,
+    value: Option<String>,
+) -> Result<Option<String>, FieldError> {
+    let Some(value) = value else { return Ok(None) };
+    let value = value.trim().to_owned();
+    if value.is_empty() {
+        return Ok(None);
+    }
+    check_text(&value, MAX_ATTRIBUTE_CHARS).map_err(|reason| FieldError::new(name, reason))?;
+    Ok(Some(value))
+}
+
+pub fn validate_duration(secs: i64) -> Result<u32, FieldError> {
+    u32::try_from(secs)
+        .ok()
+        .filter(|s| (1..=MAX_DURATION_SECS).contains(s))
+        .ok_or_else(|| FieldError::new("duration", "must be between 1 and 7776000 seconds"))
+}
+
+fn check_text(text: &str, max_chars: usize) -> Result<(), &'static str> {
+    if text.chars().count() > max_chars {
+        return Err("is too long");
+    }
+    if text
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t')
+    {
+        return Err("must not contain control characters");
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn app() -> AppConfig {
+        AppConfig {
+            ios: crate::app::IosConfig {
+                uri_scheme: UriScheme::parse("acme").ok(),
+                ..Default::default()
+            },
+            ..AppConfig::default()
+        }
+    }
+
+    fn data(v: Value) -> Map<String, Value> {
+        v.as_object().cloned().unwrap()
+    }
+
+    #[test]
+    fn accepts_ordinary_link_data() {
+        let d = data(json!({
+            "$ios_url": "https://acme.test/ios", "$deeplink_path": "product/42",
+            "$always_deeplink": true, "$uri_redirect_mode": 2, "$og_title": "Hi",
+            "product_id": 42, "nested": {"a": [1, 2]}
+        }));
+        assert!(validate_data(&d, &app()).is_ok());
+        assert!(
+            validate_data(&data(json!({"$deeplink_path": "acme://product/1"})), &app()).is_ok()
+        );
+    }
+
+    #[test]
+    fn rejects_unsafe_or_oversized_data() {
+        let cases = [
+            (json!({"$ios_url": "javascript:alert(1)"}), "data.$ios_url"),
+            (
+                json!({"$fallback_url": "data:text/html,x"}),
+                "data.$fallback_url",
+            ),
+            (
+                json!({"$desktop_url": "https://u:p@acme.test/"}),
+                "data.$desktop_url",
+            ),
+            (json!({"$og_url": 5}), "data.$og_url"),
+            (json!({"$deeplink_path": "evil://x"}), "data.$deeplink_path"),
+            (
+                json!({"$deeplink_path": "https://evil.test"}),
+                "data.$deeplink_path",
+            ),
+            (
+                json!({"$deeplink_path": "JavaScript:alert(1)"}),
+                "data.$deeplink_path",
+            ),
+            (json!({"$web_only": "maybe"}), "data.$web_only"),
+            (json!({"$uri_redirect_mode": 7}), "data.$uri_redirect_mode"),
+            (json!({"$og_title": "x".repeat(301)}), "data.$og_title"),
+            (json!({"blob": "x".repeat(17 * 1024)}), "data"),
+        ];
+        for (value, field) in cases {
+            let err = validate_data(&data(value.clone()), &app()).expect_err(&value.to_string());
+            assert_eq!(err.field, field, "{value}");
+        }
+    }
+
+    #[test]
+    fn tags_and_attributes() {
+        assert_eq!(
+            normalize_tags(vec!["a".into(), " a ".into(), "b".into()]).unwrap(),
+            ["a", "b"]
+        );
+        assert!(normalize_tags(vec!["".into()]).is_err());
+        assert!(normalize_tags((0..33).map(|i| i.to_string()).collect()).is_err());
+        assert!(normalize_tags(vec!["x".repeat(129)]).is_err());
+        assert_eq!(
+            normalize_attribute("channel", Some("  ".into())).unwrap(),
+            None
+        );
+        assert!(normalize_attribute("channel", Some("a\u{0}".into())).is_err());
+        assert_eq!(validate_duration(7200).unwrap(), 7200);
+        assert!(validate_duration(0).is_err());
+        assert!(validate_duration(10_000_000).is_err());
+    }
+}

@@ -1,0 +1,239 @@
+//! The click handler.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use actix_web::http::{Method, header};
+use actix_web::{HttpRequest, HttpResponse, web};
+use chrono::Utc;
+use link_core::client::Platform;
+use link_core::code::is_code_byte;
+use link_core::decision::{Click, CountAs, decide};
+use link_core::{ClickId, LinkCode};
+use link_store::events::ClickEvent;
+use shard_router::AppState;
+use shard_router::app_config::StoredConfig;
+use uuid::Uuid;
+
+use super::browser_id::today;
+use super::metrics::Outcome;
+use super::respond;
+use crate::pages::ErrorPage;
+use crate::state::ClickState;
+
+pub async fn click(req: HttpRequest, state: web::Data<ClickState>) -> HttpResponse {
+    let started = Instant::now();
+    let response = answer(&req, &state).await;
+    state
+        .metrics
+        .latency
+        .observe(started.elapsed().as_secs_f64());
+    response
+}
+
+/// `GET /` on a link domain: the app's fallback URL, as a visitor of the bare domain
+/// expects its website.
+pub async fn root(req: HttpRequest, state: web::Data<ClickState>) -> HttpResponse {
+    match config_for_host(&req, &state).await {
+        Ok(stored) => match (&stored.config.fallback_url, &stored.config.desktop_url) {
+            (Some(url), _) | (None, Some(url)) => respond::redirect(url.as_str()),
+            (None, None) => respond::error(ErrorPage::NotFound),
+        },
+        Err(response) => response,
+    }
+}
+
+/// The config of the app serving the request's host, or the response to give instead.
+pub async fn config_for_host(
+    req: &HttpRequest,
+    state: &ClickState,
+) -> Result<Arc<StoredConfig>, HttpResponse> {
+    let routes = state.router.routes();
+    let Some((route, shard)) = routes.resolve_host(request_host(req)) else {
+        return Err(respond::error(ErrorPage::NotFound));
+    };
+    if route.state == AppState::Suspended {
+        return Err(respond::error(ErrorPage::NotFound));
+    }
+    match state.cache.config(route, shard).await {
+        Ok(Some(stored)) => Ok(stored),
+        Ok(None) => Err(respond::error(ErrorPage::NotFound)),
+        Err(_) => Err(respond::error(ErrorPage::Unavailable)),
+    }
+}
+
+async fn answer(req: &HttpRequest, state: &ClickState) -> HttpResponse {
+    let routes = state.router.routes();
+    let host = request_host(req);
+    let Some((route, shard)) = routes.resolve_host(host) else {
+        state.metrics.count(Outcome::UnknownHost, Platform::Other);
+        return respond::error(ErrorPage::NotFound);
+    };
+    let code = req.match_info().get("code").unwrap_or_default();
+    if route.state == AppState::Suspended || !plausible_code(code) {
+        state.metrics.count(Outcome::NotFound, Platform::Other);
+        return respond::error(ErrorPage::NotFound);
+    }
+
+    let config = match state.cache.config(route, shard).await {
+        Ok(Some(config)) => config,
+        Ok(None) => {
+            state.metrics.count(Outcome::NotFound, Platform::Other);
+            return respond::error(ErrorPage::NotFound);
+        }
+        Err(_) => {
+            state.metrics.count(Outcome::Unavailable, Platform::Other);
+            return respond::error(ErrorPage::Unavailable);
+        }
+    };
+    let link = match state.cache.link(route, shard, code).await {
+        Ok(Some(link)) => link,
+        Ok(None) => {
+            state.metrics.count(Outcome::NotFound, Platform::Other);
+            return respond::error(ErrorPage::NotFound);
+        }
+        // Fail fast: nothing cached and the shard cannot answer now.
+        Err(_) => {
+            return match &config.config.fallback_url {
+                Some(url) => {
+                    state
+                        .metrics
+                        .count(Outcome::FallbackWhileUnavailable, Platform::Other);
+                    respond::redirect(url.as_str())
+                }
+                None => {
+                    state.metrics.count(Outcome::Unavailable, Platform::Other);
+                    respond::error(ErrorPage::Unavailable)
+                }
+            };
+        }
+    };
+
+    let headers = req.headers();
+    let user_agent = headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let client = state.memo.classify(user_agent);
+    let peer = req.peer_addr().map(|addr| addr.ip());
+    let secure = state.forwarded.is_https(
+        peer,
+        headers
+            .get("x-forwarded-proto")
+            .and_then(|v| v.to_str().ok()),
+    );
+    let now = Utc::now();
+    let today = today(now);
+    let browser = state
+        .browser_ids
+        .read(headers.get_all(header::COOKIE), today);
+
+    let short_url = format!("{}://{host}/{code}", if secure { "https" } else { "http" });
+    let click_id = ClickId::generate();
+    let decision = decide(&Click {
+        link: &link,
+        app: &config.config,
+        client,
+        app_installed: false,
+        query: req.query_string(),
+        click_id,
+        short_url: &short_url,
+        now,
+    });
+    let mut response = respond::action(&decision.action);
+    state
+        .metrics
+        .count(Outcome::Decided(decision.route), decision.platform);
+
+    // HEAD is a link checker's look, not a click.
+    if req.method() != Method::GET {
+        return response;
+    }
+    let is_person = decision.count_as == CountAs::Click;
+    let browser_id = if is_person {
+        let id = match browser {
+            Some(existing) if !existing.needs_refresh => existing.id,
+            Some(existing) => issue(state, &mut response, existing.id, today, secure),
+            None => issue(state, &mut response, Uuid::new_v4(), today, secure),
+        };
+        Some(id)
+    } else {
+        None
+    };
+    let fingerprint = match (
+        is_person,
+        state.forwarded.client_ip(peer, forwarded_for(req)),
+    ) {
+        (true, Some(ip)) => Some(link_core::fingerprint::fingerprint(
+            &state.fingerprint_key,
+            route.app_id,
+            ip,
+            client.os,
+        )),
+        _ => None,
+    };
+    state.recorder.record(ClickEvent {
+        click_id,
+        app_id: route.app_id,
+        link_id: link.id,
+        occurred_at: now,
+        platform: client.platform,
+        os: client.os,
+        os_version: client.os_version,
+        browser: client.browser,
+        in_app: client.in_app,
+        is_bot: !is_person,
+        fingerprint,
+        browser_id,
+    });
+    response
+}
+
+fn issue(
+    state: &ClickState,
+    response: &mut HttpResponse,
+    id: Uuid,
+    today: i64,
+    secure: bool,
+) -> Uuid {
+    if let Some(cookie) = state.browser_ids.issue(id, today, secure) {
+        response.headers_mut().append(header::SET_COOKIE, cookie);
+    }
+    id
+}
+
+fn forwarded_for(req: &HttpRequest) -> Option<&str> {
+    req.headers()
+        .get("x-forwarded-for")
+        .and_then(|v| v.to_str().ok())
+}
+
+/// The request's host: the `Host` header, or the authority of an absolute-form or
+/// HTTP/2 request.
+pub fn request_host(req: &HttpRequest) -> &str {
+    req.headers()
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .or_else(|| req.uri().authority().map(|a| a.as_str()))
+        .unwrap_or_default()
+}
+
+/// Whether a path segment could be a link code; anything else is answered 404 without a
+/// look-up, so odd paths never reach the cache or a shard.
+fn plausible_code(code: &str) -> bool {
+    !code.is_empty() && code.len() <= LinkCode::MAX_LEN && code.bytes().all(is_code_byte)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_code_shaped_segments_are_looked_up() {
+        assert!(plausible_code("Ab3xK9q"));
+        assert!(plausible_code("summer-sale_2"));
+        for bad in ["", "..", "a%2Fb", "a b", "<script>", "é", &"x".repeat(129)] {
+            assert!(!plausible_code(bad), "{bad:?}");
+        }
+    }
+}

@@ -1,0 +1,17 @@
+//! The click path: `GET`/`HEAD /{code}` on a link domain.
+//!
+//! # Layout
+//! - `handler.rs`: host -> app -> link + config -> client -> decision -> response.
+//! - `respond.rs`: decisions and errors as HTTP responses.
+//! - `browser_id.rs`: the signed browser-id cookie.
+//! - `metrics.rs`: click-path counters and latency.
+//!
+//! Nothing here awaits anything but the cache: click recording is a non-blocking
+//! enqueue, and a shard that cannot answer yields the app's fallback or a 503 at once.
+
+pub mod browser_id;
+mod handler;
+pub mod metrics;
+pub mod respond;
+
+pub use handler::{click, config_for_host, request_host, root};

@@ -1,0 +1,128 @@
+//! Who the client is and whether it came over https, believing `X-Forwarded-For` and
+//! `X-Forwarded-Proto` only from configured trusted proxies (a client can write anything
+//! into those headers).
+
+use std::net::IpAddr;
+
+use ipnet::IpNet;
+
+#[derive(Debug, Clone, Default)]
+pub struct Forwarded {
+    trusted: Vec<IpNet>,
+}
+
+impl Forwarded {
+    pub fn new(trusted: Vec<IpNet>) -> Self {
+        Self { trusted }
+    }
+
+    fn is_trusted(&self, ip: IpAddr) -> bool {
+        self.trusted.iter().any(|net| net.contains(&ip))
+    }
+
+    /// The client's address: the peer, unless the peer is a trusted proxy, in which case
+    /// the right-most `X-Forwarded-For` entry that is not itself a trusted proxy.
+    pub fn client_ip(&self, peer: Option<IpAddr>, forwarded_for: Option<&str>) -> Option<IpAddr> {
+        let peer = peer?;
+        if !self.is_trusted(peer) {
+            return Some(peer);
+        }
+        let Some(chain) = forwarded_for else {
+            return Some(peer);
+        };
+        let mut client = peer;
+        for hop in chain.rsplit(',') {
+            match parse_hop(hop) {
+                Some(ip) => {
+                    client = ip;
+                    if !self.is_trusted(ip) {
+                        break;
+                    }
+                }
+                // Garbage in the chain: stop at the last address we could trust.
+                None => break,
+            }
+        }
+        Some(client)
+    }
+
+    /// Whether the original request was https, per a trusted proxy's `X-Forwarded-Proto`.
+    pub fn is_https(&self, peer: Option<IpAddr>, forwarded_proto: Option<&str>) -> bool {
+        match (peer, forwarded_proto) {
+            (Some(peer), Some(proto)) if self.is_trusted(peer) => proto
+                .rsplit(',')
+                .next()
+                .is_some_and(|p| p.trim().eq_ignore_ascii_case("https")),
+            _ => false,
+        }
+    }
+}
+
+/// An `X-Forwarded-For` hop: `1.2.3.4`, `1.2.3.4:5678`, `2001:db8::1` or `[2001:db8::1]:80`.
+fn parse_hop(hop: &str) -> Option<IpAddr> {
+    let hop = hop.trim();
+    if let Ok(ip) = hop.parse() {
+        return Some(ip);
+    }
+    if let Some(rest) = hop.strip_prefix('[') {
+        return rest.split(']').next()?.parse().ok();
+    }
+    hop.rsplit_once(':').and_then(|(ip, _)| ip.parse().ok())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fwd() -> Forwarded {
+        Forwarded::new(vec![
+            "10.0.0.0/8".parse().unwrap(),
+            "127.0.0.1/32".parse().unwrap(),
+        ])
+    }
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn untrusted_peers_are_the_client() {
+        let f = fwd();
+        assert_eq!(
+            f.client_ip(Some(ip("203.0.113.9")), Some("1.1.1.1")),
+            Some(ip("203.0.113.9"))
+        );
+        assert!(!f.is_https(Some(ip("203.0.113.9")), Some("https")));
+    }
+
+    #[test]
+    fn trusted_proxies_pass_the_client_on() {
+        let f = fwd();
+        assert_eq!(
+            f.client_ip(Some(ip("10.1.2.3")), Some("198.51.100.7")),
+            Some(ip("198.51.100.7"))
+        );
+        // A client-supplied prefix is ignored: the right-most untrusted hop wins.
+        assert_eq!(
+            f.client_ip(
+                Some(ip("10.1.2.3")),
+                Some("6.6.6.6, 198.51.100.7, 10.9.9.9")
+            ),
+            Some(ip("198.51.100.7"))
+        );
+        assert_eq!(
+            f.client_ip(Some(ip("10.1.2.3")), Some("[2001:db8::5]:443")),
+            Some(ip("2001:db8::5"))
+        );
+        assert_eq!(
+            f.client_ip(Some(ip("10.1.2.3")), Some("garbage")),
+            Some(ip("10.1.2.3"))
+        );
+        assert_eq!(
+            f.client_ip(Some(ip("10.1.2.3")), None),
+            Some(ip("10.1.2.3"))
+        );
+        assert!(f.is_https(Some(ip("127.0.0.1")), Some("https")));
+        assert!(!f.is_https(Some(ip("127.0.0.1")), Some("http")));
+    }
+}

@@ -1,0 +1,22 @@
+//! What every click-path handler shares, built once at start-up.
+
+use link_core::client::ClassifierMemo;
+use link_core::fingerprint::FingerprintKey;
+use link_store::cache::LinkCache;
+use link_store::events::ClickRecorder;
+use shard_router::ShardRouter;
+
+use crate::click::browser_id::BrowserIds;
+use crate::click::metrics::ClickMetrics;
+use crate::forwarded::Forwarded;
+
+pub struct ClickState {
+    pub router: ShardRouter,
+    pub cache: LinkCache,
+    pub memo: ClassifierMemo,
+    pub browser_ids: BrowserIds,
+    pub forwarded: Forwarded,
+    pub fingerprint_key: FingerprintKey,
+    pub recorder: ClickRecorder,
+    pub metrics: ClickMetrics,
+}

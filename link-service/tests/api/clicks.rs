@@ -1,0 +1,88 @@
+use std::time::Duration;
+
+use serde_json::json;
+
+use crate::helpers::*;
+
+async fn count(t: &TestApp, sql: &'static str) -> i64 {
+    sqlx::query_scalar(sql)
+        .fetch_one(&t.shard_pool(t.app_id))
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn clicks_are_recorded_with_daily_rollups() {
+    let t = TestApp::spawn().await;
+    t.create_link(t.app_id, "c", json!({}), &[]).await;
+    for ua in [IPHONE, IPHONE, ANDROID_CHROME, DESKTOP, SLACKBOT] {
+        t.get(HOST, "/c", ua).await;
+    }
+    let written = wait_until(Duration::from_secs(5), || async {
+        count(&t, "SELECT count(*) FROM clicks").await == 5
+    })
+    .await;
+    assert!(written, "5 click rows expected");
+    let rows: Vec<(String, i64, i64)> = sqlx::query_as(
+        "SELECT platform, clicks, bot_views FROM link_stats_daily WHERE day = current_date ORDER BY platform",
+    )
+    .fetch_all(&t.shard_pool(t.app_id))
+    .await
+    .unwrap();
+    let get = |p: &str| {
+        rows.iter()
+            .find(|r| r.0 == p)
+            .map(|r| (r.1, r.2))
+            .unwrap_or_default()
+    };
+    assert_eq!(get("ios").0, 2);
+    assert_eq!(get("android").0, 1);
+    let desktop = get("desktop");
+    let other = get("other");
+    assert_eq!(desktop.0, 1);
+    assert_eq!(desktop.1 + other.1, 1, "the bot is a bot view, not a click");
+    assert_eq!(
+        count(&t, "SELECT count(*) FROM clicks WHERE is_bot").await,
+        1
+    );
+    assert_eq!(
+        count(
+            &t,
+            "SELECT count(*) FROM clicks WHERE NOT is_bot AND fingerprint IS NOT NULL"
+        )
+        .await,
+        4
+    );
+    assert_eq!(
+        count(
+            &t,
+            "SELECT count(*) FROM clicks WHERE NOT is_bot AND browser_id IS NOT NULL"
+        )
+        .await,
+        4
+    );
+}
+
+#[tokio::test]
+async fn shutdown_flushes_queued_clicks() {
+    let mut t = TestApp::spawn_with(Options {
+        // Long enough that nothing is flushed before the stop.
+        configure: Some(|c| c.events.events_flush_interval_ms = 60_000),
+        ..Options::default()
+    })
+    .await;
+    t.create_link(t.app_id, "c", json!({}), &[]).await;
+    for _ in 0..25 {
+        assert_eq!(t.get(HOST, "/c", DESKTOP).await.status(), 302);
+    }
+    t.stop().await;
+    assert_eq!(count(&t, "SELECT count(*) FROM clicks").await, 25);
+    assert_eq!(
+        count(
+            &t,
+            "SELECT coalesce(sum(clicks), 0)::bigint FROM link_stats_daily"
+        )
+        .await,
+        25
+    );
+}

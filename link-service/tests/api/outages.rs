@@ -1,0 +1,91 @@
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+
+use crate::helpers::*;
+
+#[tokio::test]
+async fn an_unreachable_shard_serves_cached_links_and_fails_fast_for_the_rest() {
+    let t = TestApp::spawn_with(Options {
+        proxy_first_shard: true,
+        ..Options::default()
+    })
+    .await;
+    t.create_link(
+        t.app_id,
+        "cached",
+        json!({"$desktop_url": "https://acme.test/cached"}),
+        &[],
+    )
+    .await;
+    t.create_link(
+        t.app_id,
+        "cold",
+        json!({"$desktop_url": "https://acme.test/cold"}),
+        &[],
+    )
+    .await;
+    t.create_link(
+        t.other_app_id,
+        "elsewhere",
+        json!({"$desktop_url": "https://other.test/x"}),
+        &[],
+    )
+    .await;
+    assert_eq!(
+        location(&t.get(HOST, "/cached", DESKTOP).await),
+        "https://acme.test/cached"
+    );
+
+    t.proxy.as_ref().unwrap().cut();
+
+    // Cached links keep redirecting.
+    for _ in 0..5 {
+        assert_eq!(
+            location(&t.get(HOST, "/cached", DESKTOP).await),
+            "https://acme.test/cached"
+        );
+    }
+    // The first uncached look-up may wait for the origin timeout; after that the breaker is
+    // open and uncached links get the app's fallback at once.
+    let first = t.get(HOST, "/cold", DESKTOP).await;
+    assert_eq!(first.status(), 302);
+    assert_eq!(location(&first), "https://acme.test/");
+    for code in ["cold", "cold2", "cold3"] {
+        let started = Instant::now();
+        let response = t.get(HOST, &format!("/{code}"), DESKTOP).await;
+        let took = started.elapsed();
+        assert_eq!(response.status(), 302, "{code}");
+        assert_eq!(location(&response), "https://acme.test/");
+        assert!(took < Duration::from_millis(100), "{code} took {took:?}");
+    }
+    // The other shard's app is unaffected.
+    assert_eq!(
+        location(&t.get(OTHER_HOST, "/elsewhere", DESKTOP).await),
+        "https://other.test/x"
+    );
+
+    // Recovery once the shard is back (after the breaker's cool-down).
+    t.proxy.as_ref().unwrap().restore();
+    let recovered = wait_until(Duration::from_secs(5), || async {
+        location(&t.get(HOST, "/cold", DESKTOP).await) == "https://acme.test/cold"
+    })
+    .await;
+    assert!(
+        recovered,
+        "uncached link not served after the shard came back"
+    );
+}
+
+#[tokio::test]
+async fn without_a_cached_config_or_fallback_the_answer_is_503_with_retry_after() {
+    let t = TestApp::spawn_with(Options {
+        proxy_first_shard: true,
+        ..Options::default()
+    })
+    .await;
+    t.proxy.as_ref().unwrap().cut();
+    let response = t.get(HOST, "/anything", DESKTOP).await;
+    assert_eq!(response.status(), 503);
+    assert!(response.headers().contains_key("retry-after"));
+}

@@ -1,0 +1,138 @@
+use serde_json::json;
+
+use crate::helpers::*;
+
+#[tokio::test]
+async fn each_platform_gets_its_destination() {
+    let t = TestApp::spawn().await;
+    t.create_link(
+        t.app_id,
+        "promo",
+        json!({"$deeplink_path": "product/42", "$og_title": "Big Promo"}),
+        &[],
+    )
+    .await;
+
+    let iphone = t.get(HOST, "/promo?utm_source=push", IPHONE).await;
+    assert_eq!(iphone.status(), 302);
+    let loc = location(&iphone);
+    assert!(
+        loc.starts_with("https://apps.apple.com/app/id1234567890"),
+        "{loc}"
+    );
+
+    let chrome = t.get(HOST, "/promo?utm_source=push", ANDROID_CHROME).await;
+    assert_eq!(chrome.status(), 302);
+    let loc = location(&chrome);
+    assert!(loc.starts_with("intent://"), "{loc}");
+    for part in [
+        "scheme=acme",
+        "package=com.acme.app",
+        "S.browser_fallback_url=",
+        "link_click_id",
+        "utm_source",
+    ] {
+        assert!(loc.contains(part), "{loc} lacks {part}");
+    }
+
+    let firefox = t.get(HOST, "/promo", ANDROID_FIREFOX).await;
+    assert_eq!(firefox.status(), 302);
+    let loc = location(&firefox);
+    assert!(
+        loc.starts_with("https://play.google.com/store/apps/details?id=com.acme.app"),
+        "{loc}"
+    );
+    assert!(loc.contains("referrer=link_click_id"), "{loc}");
+
+    let desktop = t.get(HOST, "/promo?utm_source=push", DESKTOP).await;
+    assert_eq!(desktop.status(), 302);
+    assert!(
+        location(&desktop).starts_with("https://acme.test/desktop"),
+        "{}",
+        location(&desktop)
+    );
+    assert!(location(&desktop).contains("utm_source=push"));
+
+    let bot = t.get(HOST, "/promo", SLACKBOT).await;
+    assert_eq!(bot.status(), 200);
+    assert!(bot.headers().get("location").is_none());
+    assert!(
+        bot.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains("default-src 'none'")
+    );
+    let body = bot.text().await.unwrap();
+    assert!(
+        body.contains("og:title") && body.contains("Big Promo"),
+        "{body}"
+    );
+
+    let instagram = t.get(HOST, "/promo", IPHONE_INSTAGRAM).await;
+    assert_eq!(instagram.status(), 200);
+    let body = instagram.text().await.unwrap();
+    assert!(
+        body.contains("acme://product/42"),
+        "interstitial offers the deep link: {body}"
+    );
+
+    let head = t
+        .client
+        .head(format!("{}/promo", t.base))
+        .header("host", HOST)
+        .header("user-agent", DESKTOP)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(head.status(), 302);
+}
+
+#[tokio::test]
+async fn unknown_expired_and_foreign_links() {
+    let t = TestApp::spawn().await;
+    t.insert_link(
+        t.app_id,
+        link_store::links::NewLink {
+            alias: Some(link_core::LinkCode::parse("old").unwrap()),
+            expires_at: Some(chrono::Utc::now() - chrono::Duration::hours(1)),
+            ..Default::default()
+        },
+    )
+    .await;
+    t.create_link(t.other_app_id, "theirs", json!({}), &[])
+        .await;
+
+    assert_eq!(t.get(HOST, "/nope", DESKTOP).await.status(), 404);
+    assert_eq!(t.get(HOST, "/old", DESKTOP).await.status(), 410);
+    assert_eq!(t.get("unknown.test", "/promo", DESKTOP).await.status(), 404);
+    // Another app's code on this app's domain does not resolve.
+    assert_eq!(t.get(HOST, "/theirs", DESKTOP).await.status(), 404);
+    assert_eq!(t.get(OTHER_HOST, "/theirs", DESKTOP).await.status(), 302);
+
+    // The bare domain goes to the app's website.
+    let root = t.get(HOST, "/", DESKTOP).await;
+    assert_eq!(root.status(), 302);
+    assert_eq!(location(&root), "https://acme.test/");
+}
+
+#[tokio::test]
+async fn expired_links_fall_back_when_the_app_says_so() {
+    let t = TestApp::spawn().await;
+    sqlx::query("UPDATE app_configs SET expired_link_behavior = 'fallback' WHERE app_id = $1")
+        .bind(t.app_id.get())
+        .execute(&t.shard_pool(t.app_id))
+        .await
+        .unwrap();
+    t.insert_link(
+        t.app_id,
+        link_store::links::NewLink {
+            alias: Some(link_core::LinkCode::parse("old").unwrap()),
+            expires_at: Some(chrono::Utc::now() - chrono::Duration::hours(1)),
+            ..Default::default()
+        },
+    )
+    .await;
+    let response = t.get(HOST, "/old", DESKTOP).await;
+    assert_eq!(response.status(), 302);
+    assert_eq!(location(&response), "https://acme.test/");
+}

@@ -1,0 +1,234 @@
+//! [`ClickEvent`]: one click (or bot view) on a link, and how a batch of them is written:
+//! raw `clicks` rows plus the `link_stats_daily` rollup, in one statement.
+
+use chrono::{DateTime, Utc};
+use link_core::client::{Browser, ClientInfo, InAppBrowser, OsFamily, Platform};
+use link_core::fingerprint::Fingerprint;
+use link_core::{AppId, ClickId};
+use sqlx::PgConnection;
+
+use super::kind::ShardEvent;
+
+/// A click as the click path knows it. Plain data, no heap: building and queueing one
+/// costs next to nothing.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ClickEvent {
+    pub click_id: ClickId,
+    pub app_id: AppId,
+    pub link_id: i64,
+    pub occurred_at: DateTime<Utc>,
+    pub platform: Platform,
+    pub os: OsFamily,
+    pub os_version: Option<(u16, u16)>,
+    pub browser: Browser,
+    pub in_app: Option<InAppBrowser>,
+    /// A bot or link-preview fetcher: stored as a bot view, never counted as a click.
+    pub is_bot: bool,
+    pub fingerprint: Option<Fingerprint>,
+    pub browser_id: Option<uuid::Uuid>,
+}
+
+impl ClickEvent {
+    /// A click by the classified client, without fingerprint or browser id.
+    pub fn new(
+        click_id: ClickId,
+        app_id: AppId,
+        link_id: i64,
+        occurred_at: DateTime<Utc>,
+        client: &ClientInfo,
+    ) -> Self {
+        Self {
+            click_id,
+            app_id,
+            link_id,
+            occurred_at,
+            platform: client.platform,
+            os: client.os,
+            os_version: client.os_version,
+            browser: client.browser,
+            in_app: client.in_app,
+            is_bot: client.is_bot(),
+            fingerprint: None,
+            browser_id: None,
+        }
+    }
+}
+
+// By hand, so that logging an event with `?` never prints a device identifier.
+impl std::fmt::Debug for ClickEvent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClickEvent")
+            .field("click_id", &self.click_id)
+            .field("app_id", &self.app_id)
+            .field("link_id", &self.link_id)
+            .field("occurred_at", &self.occurred_at)
+            .field("platform", &self.platform)
+            .field("os", &self.os)
+            .field("os_version", &self.os_version)
+            .field("browser", &self.browser)
+            .field("in_app", &self.in_app)
+            .field("is_bot", &self.is_bot)
+            .field("fingerprint", &self.fingerprint.map(|_| "<redacted>"))
+            .field("browser_id", &self.browser_id.map(|_| "<redacted>"))
+            .finish()
+    }
+}
+
+/// The stored name of a browser family; the same words `ClientInfo` serialises to.
+pub fn browser_str(browser: Browser) -> &'static str {
+    match browser {
+        Browser::Safari => "safari",
+        Browser::ChromeFamily => "chrome_family",
+        Browser::Firefox => "firefox",
+        Browser::WebView => "web_view",
+        Browser::Other => "other",
+    }
+}
+
+/// Raw rows first; the rollup counts only the rows that insert actually added, so writing a
+/// batch again (after a commit whose outcome was lost) adds nothing twice. Rollup rows are
+/// upserted in key order, so concurrent writers lock them in the same order.
+const INSERT_CLICKS: &str = "\
+WITH inserted AS (
+    INSERT INTO clicks (id, app_id, link_id, occurred_at, platform, os, os_version,
+                        browser, in_app, is_bot, fingerprint, browser_id)
+    SELECT * FROM UNNEST($1::uuid[], $2::bigint[], $3::bigint[], $4::timestamptz[],
+                         $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
+                         $10::boolean[], $11::bytea[], $12::uuid[])
+    ON CONFLICT (id) DO NOTHING
+    RETURNING app_id, link_id, occurred_at, platform, is_bot
+)
+INSERT INTO link_stats_daily AS s (app_id, day, link_id, platform, clicks, bot_views)
+SELECT app_id, (occurred_at AT TIME ZONE 'UTC')::date, link_id, platform,
+       count(*) FILTER (WHERE NOT is_bot), count(*) FILTER (WHERE is_bot)
+FROM inserted
+GROUP BY 1, 2, 3, 4
+ORDER BY 1, 2, 3, 4
+ON CONFLICT (app_id, day, link_id, platform) DO UPDATE
+SET clicks = s.clicks + EXCLUDED.clicks, bot_views = s.bot_views + EXCLUDED.bot_views";
+
+impl ShardEvent for ClickEvent {
+    const KIND: &'static str = "click";
+
+    fn app_id(&self) -> AppId {
+        self.app_id
+    }
+
+    async fn write_batch(conn: &mut PgConnection, events: &[&Self]) -> Result<(), sqlx::Error> {
+        let columns = Columns::from_events(events);
+        sqlx::query(INSERT_CLICKS)
+            .bind(columns.id)
+            .bind(columns.app_id)
+            .bind(columns.link_id)
+            .bind(columns.occurred_at)
+            .bind(columns.platform)
+            .bind(columns.os)
+            .bind(columns.os_version)
+            .bind(columns.browser)
+            .bind(columns.in_app)
+            .bind(columns.is_bot)
+            .bind(columns.fingerprint)
+            .bind(columns.browser_id)
+            .execute(conn)
+            .await?;
+        Ok(())
+    }
+}
+
+/// A batch turned inside out: one array per column, for `UNNEST`.
+struct Columns {
+    id: Vec<uuid::Uuid>,
+    app_id: Vec<i64>,
+    link_id: Vec<i64>,
+    occurred_at: Vec<DateTime<Utc>>,
+    platform: Vec<&'static str>,
+    os: Vec<&'static str>,
+    os_version: Vec<Option<String>>,
+    browser: Vec<&'static str>,
+    in_app: Vec<Option<&'static str>>,
+    is_bot: Vec<bool>,
+    fingerprint: Vec<Option<Fingerprint>>,
+    browser_id: Vec<Option<uuid::Uuid>>,
+}
+
+impl Columns {
+    fn from_events(events: &[&ClickEvent]) -> Self {
+        let n = events.len();
+        let mut c = Self {
+            id: Vec::with_capacity(n),
+            app_id: Vec::with_capacity(n),
+            link_id: Vec::with_capacity(n),
+            occurred_at: Vec::with_capacity(n),
+            platform: Vec::with_capacity(n),
+            os: Vec::with_capacity(n),
+            os_version: Vec::with_capacity(n),
+            browser: Vec::with_capacity(n),
+            in_app: Vec::with_capacity(n),
+            is_bot: Vec::with_capacity(n),
+            fingerprint: Vec::with_capacity(n),
+            browser_id: Vec::with_capacity(n),
+        };
+        for e in events {
+            c.id.push(e.click_id.as_uuid());
+            c.app_id.push(e.app_id.get());
+            c.link_id.push(e.link_id);
+            c.occurred_at.push(e.occurred_at);
+            c.platform.push(e.platform.as_str());
+            c.os.push(e.os.as_str());
+            c.os_version.push(
+                e.os_version
+                    .map(|(major, minor)| format!("{major}.{minor}")),
+            );
+            c.browser.push(browser_str(e.browser));
+            c.in_app.push(e.in_app.map(InAppBrowser::as_str));
+            c.is_bot.push(e.is_bot);
+            c.fingerprint.push(e.fingerprint);
+            c.browser_id.push(e.browser_id);
+        }
+        c
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_output_hides_device_identifiers() {
+        let mut event = ClickEvent::new(
+            ClickId::generate(),
+            AppId::new(1).unwrap(),
+            7,
+            Utc::now(),
+            &ClientInfo::UNKNOWN,
+        );
+        event.fingerprint = Some([0xab; 32]);
+        event.browser_id = Some(uuid::Uuid::from_u128(0x1234_5678_9abc_def0));
+        let printed = format!("{event:?}");
+        assert!(printed.contains("<redacted>"), "{printed}");
+        assert!(!printed.contains("171, 171"), "{printed}");
+        assert!(!printed.contains("abcdef0"), "{printed}");
+    }
+
+    #[test]
+    fn columns_use_the_stored_vocabulary() {
+        let mut event = ClickEvent::new(
+            ClickId::generate(),
+            AppId::new(3).unwrap(),
+            9,
+            Utc::now(),
+            &ClientInfo::UNKNOWN,
+        );
+        event.platform = Platform::Ios;
+        event.os = OsFamily::Ios;
+        event.os_version = Some((17, 4));
+        event.browser = Browser::WebView;
+        event.in_app = Some(InAppBrowser::Instagram);
+        let c = Columns::from_events(&[&event]);
+        assert_eq!(c.platform, ["ios"]);
+        assert_eq!(c.os, ["ios"]);
+        assert_eq!(c.os_version, [Some("17.4".to_owned())]);
+        assert_eq!(c.browser, ["web_view"]);
+        assert_eq!(c.in_app, [Some("instagram")]);
+    }
+}

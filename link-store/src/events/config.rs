@@ -1,0 +1,96 @@
+//! [`EventsConfig`]: queue and batching limits of an event pipeline.
+//!
+//! Field names carry the `events_` prefix so a service can `#[serde(flatten)]` this struct
+//! into its own config and read it from `HOPLINK_EVENTS_*` variables (see the table in
+//! [`crate::events`]).
+
+use std::time::Duration;
+
+use serde::Deserialize;
+
+/// The most rows one batch transaction writes, whatever the config says: a bigger batch
+/// holds its row locks longer and buys no throughput.
+const MAX_BATCH_CEILING: usize = 10_000;
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(default)]
+pub struct EventsConfig {
+    /// Events the in-memory queue holds; beyond it `record` drops (`queue_full`).
+    pub events_queue_capacity: usize,
+    /// Rows per shard transaction; a shard with this many events waiting is written at once.
+    pub events_max_batch: usize,
+    /// How long an event may wait for its batch to fill before it is written anyway.
+    pub events_flush_interval_ms: u64,
+    /// Events held for shards that fail or lag (across all shards); the oldest beyond it
+    /// are dropped (`write_failed`).
+    pub events_max_pending: usize,
+    /// After the last recorder is dropped, how long the pipeline keeps writing (and
+    /// retrying) what it still holds before giving up.
+    pub events_drain_deadline_ms: u64,
+}
+
+impl Default for EventsConfig {
+    fn default() -> Self {
+        Self {
+            events_queue_capacity: 65_536,
+            events_max_batch: 1_000,
+            events_flush_interval_ms: 200,
+            events_max_pending: 100_000,
+            events_drain_deadline_ms: 10_000,
+        }
+    }
+}
+
+// Accessors clamp nonsense (zeroes) to something that works instead of failing startup
+// over an analytics setting.
+impl EventsConfig {
+    pub(crate) fn queue_capacity(&self) -> usize {
+        self.events_queue_capacity.max(1)
+    }
+
+    pub(crate) fn max_batch(&self) -> usize {
+        self.events_max_batch.clamp(1, MAX_BATCH_CEILING)
+    }
+
+    pub(crate) fn flush_interval(&self) -> Duration {
+        Duration::from_millis(self.events_flush_interval_ms.max(1))
+    }
+
+    pub(crate) fn max_pending(&self) -> usize {
+        self.events_max_pending.max(self.max_batch())
+    }
+
+    pub(crate) fn drain_deadline(&self) -> Duration {
+        Duration::from_millis(self.events_drain_deadline_ms)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn missing_keys_take_the_defaults() {
+        let parsed: EventsConfig = serde_json::from_str("{}").unwrap();
+        assert_eq!(parsed, EventsConfig::default());
+        let parsed: EventsConfig = serde_json::from_str(r#"{"events_max_batch": 5}"#).unwrap();
+        assert_eq!(parsed.max_batch(), 5);
+        assert_eq!(parsed.queue_capacity(), 65_536);
+    }
+
+    #[test]
+    fn zeroes_are_clamped_to_working_values() {
+        let config = EventsConfig {
+            events_queue_capacity: 0,
+            events_max_batch: 0,
+            events_flush_interval_ms: 0,
+            events_max_pending: 0,
+            events_drain_deadline_ms: 0,
+        };
+        assert_eq!(config.queue_capacity(), 1);
+        assert_eq!(config.max_batch(), 1);
+        assert_eq!(config.flush_interval(), Duration::from_millis(1));
+        assert_eq!(config.max_pending(), 1);
+        assert_eq!(config.drain_deadline(), Duration::ZERO);
+    }
+}

@@ -1,0 +1,27 @@
+//! [`ShardEvent`]: what an event kind tells the pipeline about itself.
+
+use std::future::Future;
+
+use link_core::AppId;
+use sqlx::PgConnection;
+
+/// An event that is written to its app's shard in batches (clicks now; installs, opens and
+/// SDK events later).
+///
+/// The pipeline does the queueing, routing, fencing, retries and metrics; a kind only says
+/// whose it is and how a batch of it becomes rows.
+pub trait ShardEvent: Send + Sync + 'static {
+    /// The `kind` label of the pipeline's metrics and logs, e.g. `"click"`.
+    const KIND: &'static str;
+
+    /// The app the event belongs to; its shard is the one it is written to.
+    fn app_id(&self) -> AppId;
+
+    /// Writes a batch inside the caller's transaction, which has already fenced every app
+    /// in it. A batch may be written again after a failure whose outcome is unknown (a
+    /// commit that timed out), so writing the same events twice must not count them twice.
+    fn write_batch(
+        conn: &mut PgConnection,
+        events: &[&Self],
+    ) -> impl Future<Output = Result<(), sqlx::Error>> + Send;
+}

@@ -1,0 +1,83 @@
+//! Event recording: clicks (and later installs, opens and SDK events) queued in memory and
+//! written in batches to each app's shard, as raw rows plus daily rollups.
+//!
+//! The click path calls [`Recorder::record`], which never waits: a full queue drops the
+//! event and counts it. One batcher task per event kind routes events to their app's shard
+//! and writes each shard's events in one transaction, at most every
+//! `events_flush_interval_ms` or as soon as `events_max_batch` are waiting. Each write runs
+//! as a task of its own, so a shard that is slow or down never holds up the others.
+//!
+//! - **Fence**: the transaction share-locks the `app_configs` rows of all its apps in one
+//!   statement and writes only the apps whose epoch matches the map and that are not
+//!   fenced. The others' events are routed again after a map refresh, with growing delays
+//!   (about 3 s in all, so a move's fence-to-flip window loses nothing), then dropped as
+//!   `stale_route`.
+//! - **Failures**: a failed batch goes back to the front of its shard's queue and is
+//!   retried with backoff (100 ms doubling to 5 s); what is held is bounded by
+//!   `events_max_pending`, beyond which the oldest are dropped (`write_failed`). Writing a
+//!   batch twice is harmless: raw rows are keyed by event id, and rollups count only the
+//!   rows an insert actually added.
+//! - **Shutdown**: when every recorder is dropped the batcher writes what it holds,
+//!   retrying until `events_drain_deadline_ms`, logs how many events it could not write,
+//!   and ends.
+//!
+//! Nothing here logs IP addresses, cookies, keys or device identifiers.
+//!
+//! # Configuration
+//! [`EventsConfig`], flattened into a service's config:
+//!
+//! | variable | default | meaning |
+//! |---|---|---|
+//! | `HOPLINK_EVENTS_QUEUE_CAPACITY` | `65536` | events queued in memory per kind; beyond it new events are dropped |
+//! | `HOPLINK_EVENTS_MAX_BATCH` | `1000` | events per shard transaction (at most 10000); a full batch is written at once |
+//! | `HOPLINK_EVENTS_FLUSH_INTERVAL_MS` | `200` | longest wait for a batch to fill |
+//! | `HOPLINK_EVENTS_MAX_PENDING` | `100000` | events held for failing or lagging shards; the oldest beyond it are dropped |
+//! | `HOPLINK_EVENTS_DRAIN_DEADLINE_MS` | `10000` | how long shutdown keeps writing and retrying |
+//!
+//! # Metrics
+//! All labelled `kind` (`click`, ...): `hoplink_events_written_total`,
+//! `hoplink_events_batches_written_total`, `hoplink_events_write_errors_total`,
+//! `hoplink_events_dropped_total` (also `reason`: `queue_full`, `closed`, `unknown_app`,
+//! `stale_route`, `write_failed`, `rejected`, `shutdown`), `hoplink_events_queue_depth`,
+//! `hoplink_events_pending` and the histogram `hoplink_events_flush_duration_seconds`.
+//!
+//! # Layout
+//! - [`config`]: the settings, [`EventsConfig`].
+//! - [`kind`]: [`ShardEvent`], what an event kind provides (its app, its batch insert).
+//! - [`click`]: [`ClickEvent`] and its batch insert.
+//! - [`recorder`]: [`Recorder`] (and [`ClickRecorder`]), the non-blocking handle.
+//! - `pipeline.rs`: the batcher task, [`start_pipeline`].
+//! - `queue.rs`: one shard's waiting events and retry state.
+//! - `write.rs`: one fenced batch transaction, run as its own task.
+//! - [`metrics`]: the pipeline's metric families, [`EventMetrics`].
+
+pub mod click;
+pub mod config;
+pub mod kind;
+pub mod metrics;
+mod pipeline;
+mod queue;
+pub mod recorder;
+mod write;
+
+pub use click::ClickEvent;
+pub use config::EventsConfig;
+pub use kind::ShardEvent;
+pub use metrics::EventMetrics;
+pub use pipeline::start_pipeline;
+pub use recorder::{ClickRecorder, FlushReport, PipelineClosed, Recorder};
+
+use shard_router::ShardRouter;
+use tokio::task::JoinHandle;
+
+/// Registers the event metrics on `registry` and starts the click pipeline. A service that
+/// records several kinds registers [`EventMetrics`] once and calls [`start_pipeline`] per
+/// kind instead.
+pub fn start_click_pipeline(
+    router: ShardRouter,
+    config: &EventsConfig,
+    registry: &prometheus::Registry,
+) -> Result<(ClickRecorder, JoinHandle<()>), prometheus::Error> {
+    let metrics = EventMetrics::register(registry)?;
+    Ok(start_pipeline(router, config, &metrics))
+}

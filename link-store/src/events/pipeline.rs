@@ -1,0 +1,453 @@
+//! The batcher: one task per event kind that owns every queued event. It takes events off
+//! the channel, routes each to its app's shard queue, and starts one write task per shard
+//! when that shard's queue is due. All state lives in this task, so nothing is locked; the
+//! only awaits are on the channel, the clock and finished writes.
+
+use std::collections::HashMap;
+use std::time::Instant;
+
+use link_core::ShardId;
+use shard_router::ShardRouter;
+use shard_router::router::Routes;
+use tokio::sync::{mpsc, oneshot};
+use tokio::task::{JoinError, JoinHandle, JoinSet};
+use tokio::time::{Duration, MissedTickBehavior};
+
+use super::config::EventsConfig;
+use super::kind::ShardEvent;
+use super::metrics::{DropReason, EventMetrics, KindMetrics};
+use super::queue::{InFlight, Pending, ShardQueue};
+use super::recorder::{FlushReport, Msg, Recorder};
+use super::write::{self, WriteDone, WriteJob, WriteResult};
+
+/// Write attempts an app's fence may refuse before its events are dropped as
+/// `stale_route`. The map is refreshed after each refusal and the retries are spaced out
+/// ([`STALE_FIRST_DELAY`], doubling: about 3 s in all), so that clicks recorded while a
+/// move has the app fenced (until it flips the catalog) are written to the new shard.
+const MAX_STALE_ATTEMPTS: u8 = 6;
+const STALE_FIRST_DELAY: Duration = Duration::from_millis(100);
+
+/// Starts the pipeline of one event kind: returns its recorder and the batcher task, which
+/// ends once every clone of the recorder is dropped and what it held is written (or the
+/// drain deadline has passed). Must be called inside a Tokio runtime.
+pub fn start_pipeline<E: ShardEvent>(
+    router: ShardRouter,
+    config: &EventsConfig,
+    metrics: &EventMetrics,
+) -> (Recorder<E>, JoinHandle<()>) {
+    let metrics = metrics.kind(E::KIND);
+    let (tx, rx) = mpsc::channel(config.queue_capacity());
+    let recorder = Recorder::new(tx, &metrics);
+    let batcher = Batcher {
+        router,
+        rx,
+        metrics,
+        max_batch: config.max_batch(),
+        max_pending: config.max_pending(),
+        flush_interval: config.flush_interval(),
+        drain_deadline: config.drain_deadline(),
+        shards: HashMap::new(),
+        writes: JoinSet::new(),
+        tasks: HashMap::new(),
+        next_seq: 0,
+        generation: 0,
+        waiters: Vec::new(),
+        parked: Vec::new(),
+    };
+    (recorder, tokio::spawn(batcher.run()))
+}
+
+/// A caller of [`Recorder::flush`] waiting for the events that arrived before its request.
+struct FlushWaiter {
+    /// Events with a lower sequence number arrived before the request.
+    marker: u64,
+    generation: u64,
+    reply: oneshot::Sender<FlushReport>,
+}
+
+struct Batcher<E> {
+    router: ShardRouter,
+    rx: mpsc::Receiver<Msg<E>>,
+    metrics: KindMetrics,
+    max_batch: usize,
+    max_pending: usize,
+    flush_interval: Duration,
+    drain_deadline: Duration,
+    shards: HashMap<ShardId, ShardQueue<E>>,
+    writes: JoinSet<WriteDone<E>>,
+    /// Which shard each running write task writes to, to recover from a task that panicked.
+    tasks: HashMap<tokio::task::Id, ShardId>,
+    next_seq: u64,
+    /// Counts flush requests; a write remembers the value it started under.
+    generation: u64,
+    waiters: Vec<FlushWaiter>,
+    /// Events of apps whose fence refused them, waiting to be routed again.
+    parked: Vec<(Instant, Pending<E>)>,
+}
+
+impl<E: ShardEvent> Batcher<E> {
+    async fn run(mut self) {
+        let mut ticker = tokio::time::interval(self.flush_interval);
+        ticker.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        let mut inbox = Vec::with_capacity(self.max_batch);
+        // Set once every recorder is gone: from then on, write everything until done or
+        // until this instant.
+        let mut drain_until: Option<Instant> = None;
+        loop {
+            let wake = self.next_wake(drain_until);
+            tokio::select! {
+                received = self.rx.recv_many(&mut inbox, self.max_batch), if drain_until.is_none() => {
+                    if received == 0 {
+                        drain_until = Some(Instant::now() + self.drain_deadline);
+                    } else {
+                        self.accept(&mut inbox);
+                    }
+                }
+                _ = ticker.tick() => self.mark_due(),
+                Some(joined) = self.writes.join_next_with_id() => self.finished(joined, DropReason::WriteFailed),
+                () = sleep_until(wake), if wake.is_some() => {}
+            }
+            if let Some(deadline) = drain_until {
+                if self.is_idle() || Instant::now() >= deadline {
+                    break;
+                }
+                self.mark_due();
+            }
+            self.unpark();
+            self.start_writes();
+            self.metrics.pending.set(self.held() as i64);
+            self.answer_flushes();
+        }
+        self.stop().await;
+    }
+
+    /// Routes what `recv_many` delivered.
+    fn accept(&mut self, inbox: &mut Vec<Msg<E>>) {
+        let routes = self.router.routes();
+        for msg in inbox.drain(..) {
+            match msg {
+                Msg::Event(event) => {
+                    let seq = self.next_seq;
+                    self.next_seq += 1;
+                    let pending = Pending {
+                        seq,
+                        stale_attempts: 0,
+                        event,
+                    };
+                    self.route(pending, &routes, false);
+                }
+                Msg::Flush(reply) => self.request_flush(reply),
+            }
+        }
+        self.metrics.queue_depth.set(self.rx.len() as i64);
+        self.enforce_limit();
+    }
+
+    /// Queues an event on its app's shard, or drops it when the map does not know the app.
+    fn route(&mut self, pending: Pending<E>, routes: &Routes, due: bool) {
+        let Some((route, _)) = routes.app(pending.event.app_id()) else {
+            self.metrics.dropped(DropReason::UnknownApp).inc();
+            return;
+        };
+        // Look up before inserting, so the common case does not clone the shard id.
+        if !self.shards.contains_key(&route.shard) {
+            self.shards
+                .insert(route.shard.clone(), ShardQueue::default());
+        }
+        if let Some(queue) = self.shards.get_mut(&route.shard) {
+            queue.queue.push_back(pending);
+            queue.due |= due || queue.queue.len() >= self.max_batch;
+        }
+    }
+
+    fn request_flush(&mut self, reply: oneshot::Sender<FlushReport>) {
+        self.generation += 1;
+        self.waiters.push(FlushWaiter {
+            marker: self.next_seq,
+            generation: self.generation,
+            reply,
+        });
+        // An explicit flush writes now, and tries a failing shard now too.
+        for queue in self.shards.values_mut() {
+            if !queue.queue.is_empty() {
+                queue.due = true;
+                queue.retry_at = None;
+            }
+        }
+    }
+
+    fn mark_due(&mut self) {
+        for queue in self.shards.values_mut() {
+            queue.due |= !queue.queue.is_empty();
+        }
+    }
+
+    /// Starts a write on every shard that is due and not busy or backing off.
+    fn start_writes(&mut self) {
+        let now = Instant::now();
+        let ready: Vec<ShardId> = self
+            .shards
+            .iter()
+            .filter(|(_, queue)| queue.ready(now))
+            .map(|(id, _)| id.clone())
+            .collect();
+        if ready.is_empty() {
+            return;
+        }
+        let routes = self.router.routes();
+        let mut moved = Vec::new();
+        for id in ready {
+            let Some(queue) = self.shards.get_mut(&id) else {
+                continue;
+            };
+            let taken = queue.take(self.max_batch);
+            let Some(handle) = routes.shard(&id) else {
+                // The shard left the map: its apps live elsewhere now.
+                moved.extend(taken);
+                continue;
+            };
+            // Check each app against the current map: it may have moved since it was queued.
+            let mut epochs = HashMap::new();
+            let mut batch = Vec::with_capacity(taken.len());
+            for pending in taken {
+                let app = pending.event.app_id();
+                if epochs.contains_key(&app.get()) {
+                    batch.push(pending);
+                    continue;
+                }
+                match routes.app(app) {
+                    Some((route, _)) if route.shard == id => {
+                        epochs.insert(app.get(), route.epoch);
+                        batch.push(pending);
+                    }
+                    Some(_) => moved.push(pending),
+                    None => self.metrics.dropped(DropReason::UnknownApp).inc(),
+                }
+            }
+            let Some(min_seq) = batch.iter().map(|p| p.seq).min() else {
+                continue;
+            };
+            queue.in_flight = Some(InFlight {
+                len: batch.len(),
+                min_seq,
+            });
+            let job = WriteJob {
+                shard: handle.clone(),
+                router: self.router.clone(),
+                batch,
+                epochs,
+                generation: self.generation,
+            };
+            let task = self.writes.spawn(write::run(job));
+            self.tasks.insert(task.id(), id);
+        }
+        for pending in moved {
+            self.route(pending, &routes, true);
+        }
+    }
+
+    /// Applies the outcome of a write task. `lost_as` is the reason counted for the events
+    /// of a task that panicked or was aborted.
+    fn finished(
+        &mut self,
+        joined: Result<(tokio::task::Id, WriteDone<E>), JoinError>,
+        lost_as: DropReason,
+    ) {
+        let done = match joined {
+            Ok((task, done)) => {
+                self.tasks.remove(&task);
+                done
+            }
+            Err(error) => {
+                let shard = self.tasks.remove(&error.id());
+                let lost = shard
+                    .and_then(|id| self.shards.get_mut(&id))
+                    .and_then(|queue| queue.in_flight.take())
+                    .map_or(0, |f| f.len);
+                self.metrics.drop_n(lost_as, lost);
+                if error.is_panic() {
+                    tracing::error!(kind = E::KIND, lost, "event write task panicked");
+                }
+                return;
+            }
+        };
+        let Some(queue) = self.shards.get_mut(&done.shard) else {
+            return;
+        };
+        queue.in_flight = None;
+        match done.result {
+            WriteResult::Written { written, stale } => {
+                // A batch of refused apps only committed an empty transaction.
+                if written > 0 {
+                    self.metrics.written.inc_by(written as u64);
+                    self.metrics.batches.inc();
+                    self.metrics
+                        .flush_seconds
+                        .observe(done.elapsed.as_secs_f64());
+                }
+                if queue.failures > 0 {
+                    tracing::info!(kind = E::KIND, shard = %done.shard, failures = queue.failures, "event writes to shard recovered");
+                }
+                queue.succeeded();
+                self.park_stale(stale);
+            }
+            WriteResult::Failed { batch, error } if error.is_permanent() => {
+                self.metrics.write_errors.inc();
+                self.metrics.drop_n(DropReason::Rejected, batch.len());
+                tracing::error!(kind = E::KIND, shard = %done.shard, events = batch.len(), %error, "shard rejected an event batch; dropping it");
+            }
+            WriteResult::Failed { batch, error } => {
+                self.metrics.write_errors.inc();
+                // A flush asked for while this attempt ran gets an attempt of its own now.
+                let retry_now = self.waiters.iter().any(|w| w.generation > done.generation);
+                tracing::warn!(kind = E::KIND, shard = %done.shard, events = batch.len(), failures = queue.failures + 1, %error, "event batch write failed; will retry");
+                queue.failed(batch, done.generation, retry_now);
+                self.enforce_limit();
+            }
+        }
+    }
+
+    /// Parks the events of apps whose fence refused them, to be routed again (on the map
+    /// the write task refreshed) after a delay, or gives up on them after
+    /// [`MAX_STALE_ATTEMPTS`].
+    fn park_stale(&mut self, stale: Vec<Pending<E>>) {
+        if stale.is_empty() {
+            return;
+        }
+        let now = Instant::now();
+        let mut dropped = 0;
+        for mut pending in stale {
+            pending.stale_attempts += 1;
+            if pending.stale_attempts >= MAX_STALE_ATTEMPTS {
+                dropped += 1;
+            } else {
+                let delay = STALE_FIRST_DELAY * 2u32.pow(u32::from(pending.stale_attempts) - 1);
+                self.parked.push((now + delay, pending));
+            }
+        }
+        if dropped > 0 {
+            self.metrics.drop_n(DropReason::StaleRoute, dropped);
+            tracing::warn!(
+                kind = E::KIND,
+                events = dropped,
+                "dropping events of apps whose shard kept refusing writes (moved or moving)"
+            );
+        }
+    }
+
+    /// Routes the parked events whose delay is over.
+    fn unpark(&mut self) {
+        if self.parked.is_empty() {
+            return;
+        }
+        let now = Instant::now();
+        let ready: Vec<_> = self.parked.extract_if(.., |(at, _)| *at <= now).collect();
+        if ready.is_empty() {
+            return;
+        }
+        let routes = self.router.routes();
+        for (_, pending) in ready {
+            self.route(pending, &routes, true);
+        }
+    }
+
+    /// Keeps what the batcher holds within `max_pending` by dropping the oldest events of
+    /// the shards that hold the most, failing shards first.
+    fn enforce_limit(&mut self) {
+        let mut excess = self.held().saturating_sub(self.max_pending);
+        while excess > 0 {
+            let Some(queue) = self
+                .shards
+                .values_mut()
+                .filter(|q| !q.queue.is_empty())
+                .max_by_key(|q| (q.backoff.is_some(), q.queue.len()))
+            else {
+                break;
+            };
+            let n = excess.min(queue.queue.len());
+            queue.queue.drain(..n);
+            excess -= n;
+            self.metrics.drop_n(DropReason::WriteFailed, n);
+        }
+    }
+
+    fn answer_flushes(&mut self) {
+        if self.waiters.is_empty() {
+            return;
+        }
+        let (shards, parked) = (&self.shards, &self.parked);
+        let complete: Vec<FlushWaiter> = self
+            .waiters
+            .extract_if(.., |w| {
+                parked.iter().all(|(_, p)| p.seq >= w.marker)
+                    && shards
+                        .values()
+                        .all(|q| q.failed_generation >= w.generation || !q.holds_before(w.marker))
+            })
+            .collect();
+        if complete.is_empty() {
+            return;
+        }
+        let report = FlushReport {
+            pending: self.held(),
+        };
+        for waiter in complete {
+            // The caller may have given up waiting; nothing to do then.
+            let _ = waiter.reply.send(report);
+        }
+    }
+
+    fn next_wake(&self, drain_until: Option<Instant>) -> Option<Instant> {
+        self.shards
+            .values()
+            .filter_map(ShardQueue::wakes_at)
+            .chain(self.parked.iter().map(|(at, _)| *at))
+            .chain(drain_until)
+            .min()
+    }
+
+    fn held(&self) -> usize {
+        self.parked.len() + self.shards.values().map(ShardQueue::held).sum::<usize>()
+    }
+
+    fn is_idle(&self) -> bool {
+        self.writes.is_empty()
+            && self.parked.is_empty()
+            && self.shards.values().all(ShardQueue::is_idle)
+    }
+
+    /// Abandons writes still running at the deadline and reports what was not written.
+    async fn stop(mut self) {
+        self.writes.abort_all();
+        while let Some(joined) = self.writes.join_next_with_id().await {
+            // A write that finished before the abort still counts, and may requeue events.
+            self.finished(joined, DropReason::Shutdown);
+        }
+        let lost = self.held();
+        self.metrics.drop_n(DropReason::Shutdown, lost);
+        self.metrics.pending.set(0);
+        self.answer_flushes();
+        for waiter in self.waiters.drain(..) {
+            let _ = waiter.reply.send(FlushReport { pending: lost });
+        }
+        if lost > 0 {
+            tracing::warn!(
+                kind = E::KIND,
+                lost,
+                "event pipeline stopped with events it could not write before the drain deadline"
+            );
+        } else {
+            tracing::info!(
+                kind = E::KIND,
+                "event pipeline stopped; every event was written"
+            );
+        }
+    }
+}
+
+async fn sleep_until(at: Option<Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at.into()).await,
+        None => std::future::pending().await,
+    }
+}

@@ -1,0 +1,174 @@
+//! [`ShardQueue`]: the events waiting for one shard, and that shard's retry state.
+
+use std::collections::VecDeque;
+use std::time::{Duration, Instant};
+
+/// First wait after a failed write; it doubles with each further failure up to
+/// [`MAX_BACKOFF`], and resets on success.
+const INITIAL_BACKOFF: Duration = Duration::from_millis(100);
+const MAX_BACKOFF: Duration = Duration::from_secs(5);
+
+/// An event the batcher has taken from the channel.
+pub(crate) struct Pending<E> {
+    /// Order of arrival at the batcher, for flush requests.
+    pub seq: u64,
+    /// Write attempts the app's fence refused.
+    pub stale_attempts: u8,
+    pub event: E,
+}
+
+/// A batch being written: how many events, and the oldest of them.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct InFlight {
+    pub len: usize,
+    pub min_seq: u64,
+}
+
+pub(crate) struct ShardQueue<E> {
+    /// Oldest first; a failed batch goes back to the front.
+    pub queue: VecDeque<Pending<E>>,
+    pub in_flight: Option<InFlight>,
+    /// Write what is queued as soon as possible (the interval passed, a batch filled up, a
+    /// flush was asked for, or the pipeline is draining).
+    pub due: bool,
+    /// Consecutive failures' wait, and when the next attempt may start.
+    pub backoff: Option<Duration>,
+    pub retry_at: Option<Instant>,
+    /// Failures in a row, for the recovery log line.
+    pub failures: u32,
+    /// The flush generation of the latest failed attempt: a flush asked for before that
+    /// attempt started has had its attempt.
+    pub failed_generation: u64,
+}
+
+impl<E> Default for ShardQueue<E> {
+    fn default() -> Self {
+        Self {
+            queue: VecDeque::new(),
+            in_flight: None,
+            due: false,
+            backoff: None,
+            retry_at: None,
+            failures: 0,
+            failed_generation: 0,
+        }
+    }
+}
+
+impl<E> ShardQueue<E> {
+    /// Events this shard holds, queued or being written.
+    pub fn held(&self) -> usize {
+        self.queue.len() + self.in_flight.map_or(0, |f| f.len)
+    }
+
+    pub fn is_idle(&self) -> bool {
+        self.queue.is_empty() && self.in_flight.is_none()
+    }
+
+    /// Whether a write should start now.
+    pub fn ready(&self, now: Instant) -> bool {
+        self.due
+            && self.in_flight.is_none()
+            && !self.queue.is_empty()
+            && self.retry_at.is_none_or(|at| at <= now)
+    }
+
+    /// When a queue that only waits for its backoff becomes ready.
+    pub fn wakes_at(&self) -> Option<Instant> {
+        if self.due && self.in_flight.is_none() && !self.queue.is_empty() {
+            self.retry_at
+        } else {
+            None
+        }
+    }
+
+    /// Takes up to `max` of the oldest events for a write.
+    pub fn take(&mut self, max: usize) -> Vec<Pending<E>> {
+        let n = max.min(self.queue.len());
+        let batch: Vec<_> = self.queue.drain(..n).collect();
+        self.due = !self.queue.is_empty();
+        batch
+    }
+
+    /// Whether it holds any event that arrived before `marker`.
+    pub fn holds_before(&self, marker: u64) -> bool {
+        self.in_flight.is_some_and(|f| f.min_seq < marker)
+            || self.queue.iter().any(|p| p.seq < marker)
+    }
+
+    pub fn succeeded(&mut self) {
+        self.backoff = None;
+        self.retry_at = None;
+        self.failures = 0;
+    }
+
+    /// Puts a failed batch back in front, in its order, and schedules the retry (`now` for
+    /// a retry that must not wait).
+    pub fn failed(&mut self, batch: Vec<Pending<E>>, generation: u64, retry_now: bool) {
+        for pending in batch.into_iter().rev() {
+            self.queue.push_front(pending);
+        }
+        let backoff = self
+            .backoff
+            .map_or(INITIAL_BACKOFF, |b| (b * 2).min(MAX_BACKOFF));
+        self.backoff = Some(backoff);
+        self.retry_at = (!retry_now).then(|| Instant::now() + backoff);
+        self.failures = self.failures.saturating_add(1);
+        self.failed_generation = self.failed_generation.max(generation);
+        self.due = true;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pending(seq: u64) -> Pending<()> {
+        Pending {
+            seq,
+            stale_attempts: 0,
+            event: (),
+        }
+    }
+
+    #[test]
+    fn a_failed_batch_returns_to_the_front_in_order_and_backs_off() {
+        let mut q = ShardQueue::default();
+        q.queue.extend((0..5).map(pending));
+        q.due = true;
+        let batch = q.take(3);
+        assert_eq!(batch.iter().map(|p| p.seq).collect::<Vec<_>>(), [0, 1, 2]);
+        q.queue.push_back(pending(5));
+        q.failed(batch, 1, false);
+        assert_eq!(
+            q.queue.iter().map(|p| p.seq).collect::<Vec<_>>(),
+            [0, 1, 2, 3, 4, 5]
+        );
+        assert_eq!(q.backoff, Some(INITIAL_BACKOFF));
+        assert!(!q.ready(Instant::now()), "waits for the backoff");
+        assert!(q.wakes_at().is_some());
+
+        for _ in 0..10 {
+            let batch = q.take(6);
+            q.failed(batch, 1, true);
+        }
+        assert_eq!(q.backoff, Some(MAX_BACKOFF));
+        assert!(
+            q.ready(Instant::now()),
+            "a retry asked for now does not wait"
+        );
+        q.succeeded();
+        assert_eq!(q.backoff, None);
+    }
+
+    #[test]
+    fn holds_before_sees_queued_and_in_flight_events() {
+        let mut q: ShardQueue<()> = ShardQueue::default();
+        assert!(!q.holds_before(10));
+        q.queue.push_back(pending(12));
+        assert!(!q.holds_before(10));
+        q.in_flight = Some(InFlight { len: 2, min_seq: 4 });
+        assert!(q.holds_before(10));
+        assert_eq!(q.held(), 3);
+    }
+}

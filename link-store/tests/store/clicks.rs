@@ -1,0 +1,245 @@
+//! Clicks recorded on a healthy deployment: rows, rollups, routing, batching, overflow.
+
+use std::time::{Duration, Instant};
+
+use link_core::AppId;
+use link_core::client::{Browser, InAppBrowser, OsFamily, Platform};
+use link_store::events::{EventsConfig, FlushReport};
+
+use crate::helpers::{TestStore, at, click, config, day};
+
+#[tokio::test]
+async fn recorded_clicks_become_raw_rows_and_daily_rollups() {
+    let t = TestStore::with_shards(1).await;
+    let app = t.create_app("rollups", "s1").await;
+    let (first, second) = (t.create_link(app).await, t.create_link(app).await);
+    let (recorder, _batcher) = t.start(&config(10_000));
+
+    let late = at("2025-03-01T23:59:59Z");
+    let next_day = at("2025-03-02T00:00:01Z");
+    let mut detailed = click(app, first, late);
+    detailed.platform = Platform::Ios;
+    detailed.os = OsFamily::Ios;
+    detailed.os_version = Some((17, 4));
+    detailed.browser = Browser::WebView;
+    detailed.in_app = Some(InAppBrowser::Instagram);
+    detailed.fingerprint = Some([7; 32]);
+    detailed.browser_id = Some(uuid::Uuid::new_v4());
+    recorder.record(detailed.clone());
+    let ios = |occurred_at| click(app, first, occurred_at).on(Platform::Ios);
+    recorder.record(ios(late));
+    recorder.record(ios(late).bot());
+    recorder.record(ios(next_day));
+    recorder.record(click(app, first, late));
+    recorder.record(click(app, first, late));
+    recorder.record(click(app, first, late).bot());
+    recorder.record(click(app, second, next_day).on(Platform::Desktop));
+
+    assert_eq!(recorder.flush().await, Ok(FlushReport { pending: 0 }));
+    assert_eq!(t.click_count(1, app).await, 8);
+    assert_eq!(t.written(), 8);
+
+    let row: ClickRow = sqlx::query_as(
+        "SELECT app_id, link_id, occurred_at, platform, os, os_version, browser, in_app, \
+         is_bot, fingerprint, browser_id FROM clicks WHERE id = $1",
+    )
+    .bind(detailed.click_id.as_uuid())
+    .fetch_one(t.shard(1))
+    .await
+    .expect("the detailed click");
+    assert_eq!(
+        row,
+        ClickRow {
+            app_id: app.get(),
+            link_id: first,
+            occurred_at: late,
+            platform: "ios".into(),
+            os: "ios".into(),
+            os_version: Some("17.4".into()),
+            browser: Some("web_view".into()),
+            in_app: Some("instagram".into()),
+            is_bot: false,
+            fingerprint: Some(vec![7; 32]),
+            browser_id: detailed.browser_id,
+        }
+    );
+
+    // Days are UTC dates; bots are bot views, never clicks.
+    assert_eq!(
+        t.rollups(1, app).await,
+        vec![
+            (day("2025-03-01"), first, "android".into(), 2, 1),
+            (day("2025-03-01"), first, "ios".into(), 2, 1),
+            (day("2025-03-02"), first, "ios".into(), 1, 0),
+            (day("2025-03-02"), second, "desktop".into(), 1, 0),
+        ]
+    );
+
+    // A second batch adds to the same rollup rows.
+    recorder.record(click(app, first, late));
+    recorder.flush().await.expect("flush");
+    let rollups = t.rollups(1, app).await;
+    assert_eq!(
+        rollups[0],
+        (day("2025-03-01"), first, "android".into(), 3, 1)
+    );
+}
+
+#[tokio::test]
+async fn each_app_s_clicks_land_on_its_own_shard() {
+    let t = TestStore::with_shards(2).await;
+    let one = t.create_app("one", "s1").await;
+    let two = t.create_app("two", "s2").await;
+    let (link_one, link_two) = (t.create_link(one).await, t.create_link(two).await);
+    let (recorder, _batcher) = t.start(&config(10_000));
+
+    let now = chrono::Utc::now();
+    for i in 0..10 {
+        // Interleaved, so both shards' events share batches of the channel.
+        recorder.record(click(one, link_one, now));
+        if i % 2 == 0 {
+            recorder.record(click(two, link_two, now));
+        }
+    }
+    recorder.flush().await.expect("flush");
+
+    let per_app = |shard| {
+        sqlx::query_as::<_, (i64, i64)>("SELECT app_id, count(*) FROM clicks GROUP BY app_id")
+            .fetch_all(t.shard(shard))
+    };
+    assert_eq!(
+        per_app(1).await.expect("clicks per app"),
+        vec![(one.get(), 10)]
+    );
+    assert_eq!(
+        per_app(2).await.expect("clicks per app"),
+        vec![(two.get(), 5)]
+    );
+    assert_eq!(t.rollup_totals(1, one).await, (10, 0));
+    assert_eq!(t.rollup_totals(2, two).await, (5, 0));
+}
+
+#[tokio::test]
+async fn a_burst_larger_than_max_batch_is_written_in_full() {
+    let t = TestStore::with_shards(1).await;
+    let app = t.create_app("burst", "s1").await;
+    let link = t.create_link(app).await;
+    let config = EventsConfig {
+        events_max_batch: 100,
+        // Long enough that only full batches (and the final flush) trigger writes.
+        events_flush_interval_ms: 60_000,
+        ..EventsConfig::default()
+    };
+    let (recorder, _batcher) = t.start(&config);
+
+    let now = chrono::Utc::now();
+    for _ in 0..2_550 {
+        recorder.record(click(app, link, now));
+    }
+    // Full batches are written without waiting for the interval or a flush.
+    assert!(
+        crate::helpers::eventually(Duration::from_secs(10), || async {
+            t.click_count(1, app).await >= 2_500
+        })
+        .await,
+        "full batches were not written on their own"
+    );
+    recorder.flush().await.expect("flush");
+
+    assert_eq!(t.click_count(1, app).await, 2_550);
+    assert_eq!(t.rollup_totals(1, app).await, (2_550, 0));
+    let batches = t.metric("hoplink_events_batches_written_total", &[("kind", "click")]);
+    assert!(
+        batches >= 26.0,
+        "{batches} batches for 2550 events of at most 100"
+    );
+    assert_eq!(t.dropped("queue_full"), 0);
+}
+
+#[tokio::test]
+async fn a_full_queue_drops_new_clicks_without_blocking() {
+    let t = TestStore::with_shards(1).await;
+    let app = t.create_app("overflow", "s1").await;
+    let link = t.create_link(app).await;
+    let config = EventsConfig {
+        events_queue_capacity: 8,
+        ..EventsConfig::default()
+    };
+    let (recorder, _batcher) = t.start(&config);
+
+    // This test runs on a single-threaded runtime and records without yielding, so the
+    // batcher cannot take anything off the queue meanwhile.
+    let now = chrono::Utc::now();
+    let started = Instant::now();
+    for _ in 0..1_000 {
+        recorder.record(click(app, link, now));
+    }
+    let elapsed = started.elapsed();
+    assert!(
+        elapsed < Duration::from_millis(500),
+        "recording took {elapsed:?}"
+    );
+    assert_eq!(t.dropped("queue_full"), 992);
+    assert_eq!(
+        t.metric("hoplink_events_queue_depth", &[("kind", "click")]),
+        8.0
+    );
+
+    recorder.flush().await.expect("flush");
+    assert_eq!(t.click_count(1, app).await, 8);
+    assert_eq!(
+        t.metric("hoplink_events_queue_depth", &[("kind", "click")]),
+        0.0
+    );
+}
+
+#[tokio::test]
+async fn clicks_of_an_app_missing_from_the_map_are_dropped_and_counted() {
+    let t = TestStore::with_shards(1).await;
+    let app = t.create_app("known", "s1").await;
+    let link = t.create_link(app).await;
+    let (recorder, _batcher) = t.start(&config(10_000));
+
+    let stranger = AppId::new(987_654).expect("app id");
+    let now = chrono::Utc::now();
+    recorder.record(click(stranger, 1, now));
+    recorder.record(click(stranger, 1, now));
+    recorder.record(click(app, link, now));
+    recorder.flush().await.expect("flush");
+
+    assert_eq!(t.dropped("unknown_app"), 2);
+    assert_eq!(t.click_count(1, app).await, 1);
+}
+
+#[derive(Debug, PartialEq, sqlx::FromRow)]
+struct ClickRow {
+    app_id: i64,
+    link_id: i64,
+    occurred_at: chrono::DateTime<chrono::Utc>,
+    platform: String,
+    os: String,
+    os_version: Option<String>,
+    browser: Option<String>,
+    in_app: Option<String>,
+    is_bot: bool,
+    fingerprint: Option<Vec<u8>>,
+    browser_id: Option<uuid::Uuid>,
+}
+
+/// Small builders for test clicks.
+trait ClickEventExt: Sized {
+    fn on(self, platform: Platform) -> Self;
+    fn bot(self) -> Self;
+}
+
+impl ClickEventExt for link_store::events::ClickEvent {
+    fn on(mut self, platform: Platform) -> Self {
+        self.platform = platform;
+        self
+    }
+
+    fn bot(mut self) -> Self {
+        self.is_bot = true;
+        self
+    }
+}

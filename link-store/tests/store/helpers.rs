@@ -1,0 +1,258 @@
+use std::time::Duration;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use link_core::client::{Browser, OsFamily, Platform};
+use link_core::{AppConfig, AppId, ClickId, ShardId};
+use link_store::events::{ClickEvent, ClickRecorder, EventsConfig, start_click_pipeline};
+use link_store::links::{self, NewLink};
+use shard_router::catalog::{apps, shards};
+use shard_router::fence::begin_app_write;
+use shard_router::testing::{ChaosProxy, TestDatabases, server_addr};
+use shard_router::{PoolSettings, RouterConfig, ShardDsn, ShardRouter, migrate};
+use sqlx::PgPool;
+use tokio::task::JoinHandle;
+
+/// A migrated catalog with shards `s1`, `s2`, ... (optionally the last one behind a
+/// [`ChaosProxy`]), its router, and the registry the pipeline's metrics go to.
+pub struct TestStore {
+    pub router: ShardRouter,
+    pub registry: prometheus::Registry,
+    /// In front of the last shard, when asked for.
+    pub proxy: Option<ChaosProxy>,
+    /// Straight to each shard database (never through the proxy), to check what was written.
+    direct: Vec<PgPool>,
+    /// Last, so the databases are dropped after every pool on them.
+    _dbs: TestDatabases,
+}
+
+impl TestStore {
+    pub async fn with_shards(shards: usize) -> Self {
+        Self::build(shards, false).await
+    }
+
+    /// `shards` shards, the last of which is reached through a proxy the test can cut.
+    pub async fn with_proxied_last_shard(shards: usize) -> Self {
+        Self::build(shards, true).await
+    }
+
+    async fn build(shards: usize, proxy_last: bool) -> Self {
+        let dbs = TestDatabases::create(shards).await;
+        let router = router_for(&dbs.catalog_url);
+        migrate::migrate_catalog(router.catalog())
+            .await
+            .expect("migrate catalog");
+        router.refresh().await.expect("load empty map");
+        let mut proxy = None;
+        for (i, url) in dbs.shard_urls.iter().enumerate() {
+            let url = if proxy_last && i + 1 == shards {
+                let started = ChaosProxy::start(server_addr(url)).await;
+                let proxied = started.proxied_url(url);
+                proxy = Some(started);
+                proxied
+            } else {
+                url.clone()
+            };
+            add_shard(&router, &format!("s{}", i + 1), &url).await;
+        }
+        let direct = dbs
+            .shard_urls
+            .iter()
+            .map(|url| PgPool::connect_lazy(url).expect("shard URL"))
+            .collect();
+        Self {
+            router,
+            registry: prometheus::Registry::new(),
+            proxy,
+            direct,
+            _dbs: dbs,
+        }
+    }
+
+    pub fn proxy(&self) -> &ChaosProxy {
+        self.proxy
+            .as_ref()
+            .expect("store built with a proxied shard")
+    }
+
+    /// Starts the click pipeline; once per store (its metrics go to `self.registry`).
+    pub fn start(&self, config: &EventsConfig) -> (ClickRecorder, JoinHandle<()>) {
+        start_click_pipeline(self.router.clone(), config, &self.registry).expect("register metrics")
+    }
+
+    pub async fn create_app(&self, name: &str, shard: &str) -> AppId {
+        let new = apps::NewApp {
+            name: name.to_owned(),
+            domains: Vec::new(),
+            config: AppConfig::default(),
+            shard: Some(ShardId::parse(shard).expect("shard id")),
+        };
+        apps::create(&self.router, new)
+            .await
+            .expect("create app")
+            .app_id
+    }
+
+    /// A link of `app`, created through the fenced write path; returns its id.
+    pub async fn create_link(&self, app: AppId) -> i64 {
+        let resolved = self.router.app(app).expect("app is routed");
+        let pool = resolved.shard.pool().expect("shard pool");
+        let mut tx = begin_app_write(pool, &resolved.route)
+            .await
+            .expect("fenced transaction");
+        let link = links::insert(&mut tx, app, &NewLink::default())
+            .await
+            .expect("insert link");
+        tx.commit().await.expect("commit link");
+        link.id
+    }
+
+    /// The pool of shard `s<n>` (1-based), bypassing any proxy.
+    pub fn shard(&self, n: usize) -> &PgPool {
+        &self.direct[n - 1]
+    }
+
+    pub async fn click_count(&self, shard: usize, app: AppId) -> i64 {
+        sqlx::query_scalar("SELECT count(*) FROM clicks WHERE app_id = $1")
+            .bind(app.get())
+            .fetch_one(self.shard(shard))
+            .await
+            .expect("count clicks")
+    }
+
+    /// `link_stats_daily` rows of `app`, in key order.
+    pub async fn rollups(&self, shard: usize, app: AppId) -> Vec<Rollup> {
+        sqlx::query_as(
+            "SELECT day, link_id, platform, clicks, bot_views FROM link_stats_daily \
+             WHERE app_id = $1 ORDER BY day, link_id, platform",
+        )
+        .bind(app.get())
+        .fetch_all(self.shard(shard))
+        .await
+        .expect("read rollups")
+    }
+
+    /// Sum of (clicks, bot_views) over every rollup row of `app`.
+    pub async fn rollup_totals(&self, shard: usize, app: AppId) -> (i64, i64) {
+        self.rollups(shard, app)
+            .await
+            .iter()
+            .fold((0, 0), |(c, b), r| (c + r.3, b + r.4))
+    }
+
+    /// Sets the app's epoch on its shard (not in the catalog), as a move would leave it.
+    pub async fn set_shard_epoch(&self, shard: usize, app: AppId, epoch: i64) {
+        sqlx::query("UPDATE app_configs SET epoch = $2 WHERE app_id = $1")
+            .bind(app.get())
+            .bind(epoch)
+            .execute(self.shard(shard))
+            .await
+            .expect("set shard epoch");
+    }
+
+    /// A metric's value from the registry's text exposition; series that carry every one of
+    /// `labels` are summed (0 when there is none).
+    pub fn metric(&self, name: &str, labels: &[(&str, &str)]) -> f64 {
+        let text = prometheus::TextEncoder::new()
+            .encode_to_string(&self.registry.gather())
+            .expect("encode metrics");
+        text.lines()
+            .filter(|line| !line.starts_with('#'))
+            .filter_map(|line| line.rsplit_once(' '))
+            .filter(|(series, _)| {
+                let (series_name, series_labels) = series.split_once('{').unwrap_or((series, ""));
+                series_name == name
+                    && labels
+                        .iter()
+                        .all(|(k, v)| series_labels.contains(&format!("{k}=\"{v}\"")))
+            })
+            .map(|(_, value)| value.parse::<f64>().expect("metric value"))
+            .sum()
+    }
+
+    pub fn dropped(&self, reason: &str) -> u64 {
+        self.metric(
+            "hoplink_events_dropped_total",
+            &[("kind", "click"), ("reason", reason)],
+        ) as u64
+    }
+
+    pub fn written(&self) -> u64 {
+        self.metric("hoplink_events_written_total", &[("kind", "click")]) as u64
+    }
+}
+
+/// (day, link_id, platform, clicks, bot_views)
+pub type Rollup = (NaiveDate, i64, String, i64, i64);
+
+/// A test config: defaults, with the given flush interval.
+pub fn config(flush_interval_ms: u64) -> EventsConfig {
+    EventsConfig {
+        events_flush_interval_ms: flush_interval_ms,
+        ..EventsConfig::default()
+    }
+}
+
+/// A human click from Chrome on Android.
+pub fn click(app: AppId, link_id: i64, occurred_at: DateTime<Utc>) -> ClickEvent {
+    ClickEvent {
+        click_id: ClickId::generate(),
+        app_id: app,
+        link_id,
+        occurred_at,
+        platform: Platform::Android,
+        os: OsFamily::Android,
+        os_version: None,
+        browser: Browser::ChromeFamily,
+        in_app: None,
+        is_bot: false,
+        fingerprint: None,
+        browser_id: None,
+    }
+}
+
+pub fn at(rfc3339: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(rfc3339)
+        .expect("timestamp")
+        .with_timezone(&Utc)
+}
+
+pub fn day(ymd: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(ymd, "%Y-%m-%d").expect("date")
+}
+
+/// Polls `check` until it holds or `within` passes; returns whether it held.
+pub async fn eventually<F, Fut>(within: Duration, mut check: F) -> bool
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = tokio::time::Instant::now() + within;
+    loop {
+        if check().await {
+            return true;
+        }
+        if tokio::time::Instant::now() >= deadline {
+            return false;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+fn router_for(catalog_url: &str) -> ShardRouter {
+    let mut config = RouterConfig::new(catalog_url);
+    // A cut shard fails a write attempt quickly, so outage tests stay short.
+    config.shard_pool.shard_acquire_timeout_ms = 500;
+    ShardRouter::new(&config).expect("router")
+}
+
+async fn add_shard(router: &ShardRouter, name: &str, url: &str) {
+    shards::add(
+        router,
+        ShardId::parse(name).expect("shard id"),
+        ShardDsn::parse(url).expect("dsn"),
+        shards::DEFAULT_WEIGHT,
+        &PoolSettings::default(),
+    )
+    .await
+    .expect("add shard");
+}
