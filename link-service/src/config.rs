@@ -19,7 +19,7 @@ use ipnet::IpNet;
 use link_store::cache::CacheConfig;
 use link_store::events::EventsConfig;
 use secrecy::{ExposeSecret, SecretString};
-use serde::{Deserialize, Deserializer};
+use serde::Deserialize;
 use shard_router::RouterConfig;
 
 /// Used when `HOPLINK_FINGERPRINT_KEY` is unset: fingerprints still work, but anyone who
@@ -34,7 +34,7 @@ pub struct LinkServiceConfig {
     pub link_workers: Option<usize>,
     pub cookie_secret: Option<SecretString>,
     pub fingerprint_key: Option<SecretString>,
-    #[serde(default, deserialize_with = "cidr_list")]
+    #[serde(default, deserialize_with = "service_kit::forwarded::cidr_list")]
     pub trusted_proxies: Vec<IpNet>,
     #[serde(default = "default_memo")]
     pub ua_memo_capacity: usize,
@@ -103,29 +103,4 @@ fn default_addr() -> SocketAddr {
 
 fn default_memo() -> usize {
     20_000
-}
-
-/// `"10.0.0.0/8, 127.0.0.1"`, a TOML list, or nothing. Bare addresses mean one host.
-pub fn cidr_list<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<IpNet>, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum Raw {
-        One(String),
-        Many(Vec<String>),
-    }
-    let items = match Option::<Raw>::deserialize(deserializer)? {
-        None => return Ok(Vec::new()),
-        Some(Raw::One(text)) => text.split(',').map(str::to_owned).collect(),
-        Some(Raw::Many(list)) => list,
-    };
-    items
-        .iter()
-        .map(|item| item.trim())
-        .filter(|item| !item.is_empty())
-        .map(|item| {
-            item.parse::<IpNet>()
-                .or_else(|_| item.parse::<std::net::IpAddr>().map(IpNet::from))
-                .map_err(|_| serde::de::Error::custom(format!("not an IP network: {item:?}")))
-        })
-        .collect()
 }

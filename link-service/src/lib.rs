@@ -6,12 +6,10 @@
 //! - [`click`]: `GET`/`HEAD /{code}`: the redirect, interstitial or preview.
 //! - [`well_known`]: Apple and Android association files per host.
 //! - [`pages`]: server-rendered HTML (interstitial, preview, errors).
-//! - [`forwarded`]: client address and scheme behind trusted proxies.
 //! - [`state`]: what handlers share.
 
 pub mod click;
 pub mod config;
-pub mod forwarded;
 pub mod pages;
 pub mod startup;
 pub mod state;

@@ -17,10 +17,10 @@ use crate::click::browser_id::BrowserIds;
 use crate::click::metrics::ClickMetrics;
 use crate::click::{self, respond};
 use crate::config::LinkServiceConfig;
-use crate::forwarded::Forwarded;
 use crate::pages::ErrorPage;
 use crate::state::ClickState;
 use crate::well_known;
+use service_kit::forwarded::Forwarded;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
@@ -85,13 +85,14 @@ impl Application {
             config.link_workers,
             shutdown,
             background,
-            move |cfg: &mut web::ServiceConfig| {
-                cfg.app_data(state.clone())
+            move || {
+                actix_web::App::new()
+                    .app_data(state.clone())
                     .app_data(router.clone())
                     .app_data(registry.clone())
                     .configure(service_kit::health::configure)
                     .configure(service_kit::metrics::configure)
-                    .configure(routes);
+                    .configure(routes)
             },
         )
         .map_err(StartupError::Serve)?;

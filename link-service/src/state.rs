@@ -8,7 +8,7 @@ use shard_router::ShardRouter;
 
 use crate::click::browser_id::BrowserIds;
 use crate::click::metrics::ClickMetrics;
-use crate::forwarded::Forwarded;
+use service_kit::forwarded::Forwarded;
 
 pub struct ClickState {
     pub router: ShardRouter,

@@ -126,3 +126,196 @@ pub(crate) fn decode(row: &PgRow) -> Result<Link, StoreError> {
         deleted_at: row.try_get("deleted_at")?,
     })
 }
+
+/// A partial update with Branch's merge semantics: `data` keys are merged into the
+/// stored data (a `null` value removes the key); each other field is replaced when
+/// present (`Some(None)` clears it) and kept when absent.
+#[derive(Debug, Clone, Default)]
+pub struct LinkPatch {
+    pub data: Option<serde_json::Map<String, serde_json::Value>>,
+    pub channel: Option<Option<String>>,
+    pub feature: Option<Option<String>>,
+    pub campaign: Option<Option<String>>,
+    pub stage: Option<Option<String>>,
+    pub tags: Option<Vec<String>>,
+    pub link_type: Option<LinkType>,
+    pub duration_secs: Option<Option<u32>>,
+    pub expires_at: Option<Option<DateTime<Utc>>>,
+}
+
+impl LinkPatch {
+    /// The link as it would be after this patch.
+    pub fn apply_to(&self, link: &Link) -> Link {
+        let mut next = link.clone();
+        if let Some(data) = &self.data {
+            for (key, value) in data {
+                if value.is_null() {
+                    next.data.remove(key);
+                } else {
+                    next.data.insert(key.clone(), value.clone());
+                }
+            }
+        }
+        let replace = |field: &mut Option<String>, patch: &Option<Option<String>>| {
+            if let Some(value) = patch {
+                field.clone_from(value);
+            }
+        };
+        replace(&mut next.channel, &self.channel);
+        replace(&mut next.feature, &self.feature);
+        replace(&mut next.campaign, &self.campaign);
+        replace(&mut next.stage, &self.stage);
+        if let Some(tags) = &self.tags {
+            next.tags.clone_from(tags);
+        }
+        if let Some(link_type) = self.link_type {
+            next.link_type = link_type;
+        }
+        if let Some(duration) = self.duration_secs {
+            next.duration_secs = duration;
+        }
+        if let Some(expires_at) = self.expires_at {
+            next.expires_at = expires_at;
+        }
+        next
+    }
+}
+
+/// Locks and returns a live (not deleted) link for update inside the caller's
+/// transaction.
+pub async fn lock_live(
+    tx: &mut Transaction<'_, Postgres>,
+    app_id: AppId,
+    code: &str,
+) -> Result<Option<Link>, StoreError> {
+    let sql = format!(
+        "SELECT {LINK_COLUMNS} FROM links WHERE app_id = $1 AND code = $2 AND deleted_at IS NULL FOR UPDATE"
+    );
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(app_id.get())
+        .bind(code)
+        .fetch_optional(&mut **tx)
+        .await?;
+    row.map(|r| decode(&r)).transpose()
+}
+
+/// Writes `next` (a locked link after [`LinkPatch::apply_to`]) and bumps its version.
+pub async fn save(tx: &mut Transaction<'_, Postgres>, next: &Link) -> Result<Link, StoreError> {
+    let sql = format!(
+        "UPDATE links SET data = $3, channel = $4, feature = $5, campaign = $6, stage = $7, \
+         tags = $8, link_type = $9, duration_secs = $10, expires_at = $11, \
+         version = version + 1, updated_at = now() \
+         WHERE app_id = $1 AND code = $2 RETURNING {LINK_COLUMNS}"
+    );
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(next.app_id.get())
+        .bind(next.code.as_str())
+        .bind(sqlx::types::Json(&next.data))
+        .bind(&next.channel)
+        .bind(&next.feature)
+        .bind(&next.campaign)
+        .bind(&next.stage)
+        .bind(&next.tags)
+        .bind(next.link_type.to_branch())
+        .bind(
+            next.duration_secs
+                .map(|d| i32::try_from(d).unwrap_or(i32::MAX)),
+        )
+        .bind(next.expires_at)
+        .fetch_one(&mut **tx)
+        .await?;
+    decode(&row)
+}
+
+/// Soft-deletes a live link; `None` when there is none. The row stays (clicks keep
+/// pointing at it, and the code is not reused) and answers 410.
+pub async fn soft_delete(
+    tx: &mut Transaction<'_, Postgres>,
+    app_id: AppId,
+    code: &str,
+) -> Result<Option<Link>, StoreError> {
+    let sql = format!(
+        "UPDATE links SET deleted_at = now(), version = version + 1, updated_at = now() \
+         WHERE app_id = $1 AND code = $2 AND deleted_at IS NULL RETURNING {LINK_COLUMNS}"
+    );
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(app_id.get())
+        .bind(code)
+        .fetch_optional(&mut **tx)
+        .await?;
+    row.map(|r| decode(&r)).transpose()
+}
+
+/// Filters and cursor of a link listing (newest first).
+#[derive(Debug, Clone, Default)]
+pub struct ListFilter {
+    pub tag: Option<String>,
+    pub campaign: Option<String>,
+    pub channel: Option<String>,
+    pub feature: Option<String>,
+    pub include_deleted: bool,
+    /// Only links with an id below this (the last id of the previous page).
+    pub before_id: Option<i64>,
+    pub limit: u32,
+}
+
+pub async fn list<'e>(
+    db: impl PgExecutor<'e>,
+    app_id: AppId,
+    filter: &ListFilter,
+) -> Result<Vec<Link>, StoreError> {
+    let sql = format!(
+        "SELECT {LINK_COLUMNS} FROM links WHERE app_id = $1 \
+         AND ($2::text IS NULL OR tags @> ARRAY[$2::text]) \
+         AND ($3::text IS NULL OR campaign = $3) \
+         AND ($4::text IS NULL OR channel = $4) \
+         AND ($5::text IS NULL OR feature = $5) \
+         AND ($6 OR deleted_at IS NULL) \
+         AND ($7::bigint IS NULL OR id < $7) \
+         ORDER BY id DESC LIMIT $8"
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(app_id.get())
+        .bind(&filter.tag)
+        .bind(&filter.campaign)
+        .bind(&filter.channel)
+        .bind(&filter.feature)
+        .bind(filter.include_deleted)
+        .bind(filter.before_id)
+        .bind(i64::from(filter.limit.clamp(1, 1000)))
+        .fetch_all(db)
+        .await?;
+    rows.iter().map(decode).collect()
+}
+
+/// Codes of the app's live links carrying `tag` (for purges), at most `limit`.
+pub async fn codes_with_tag<'e>(
+    db: impl PgExecutor<'e>,
+    app_id: AppId,
+    tag: &str,
+    limit: i64,
+) -> Result<Vec<String>, StoreError> {
+    Ok(sqlx::query_scalar(
+        "SELECT code FROM links WHERE app_id = $1 AND tags @> ARRAY[$2::text] AND deleted_at IS NULL LIMIT $3",
+    )
+    .bind(app_id.get())
+    .bind(tag)
+    .bind(limit)
+    .fetch_all(db)
+    .await?)
+}
+
+/// Tells every link service to drop the app's cached links carrying `tag` (the payload
+/// the cache invalidation listener understands).
+pub async fn notify_tag_purge<'e>(
+    db: impl PgExecutor<'e>,
+    app_id: AppId,
+    tag: &str,
+) -> Result<(), StoreError> {
+    sqlx::query("SELECT pg_notify('hoplink_links', 'tag ' || $1 || ' ' || $2)")
+        .bind(app_id.get())
+        .bind(tag)
+        .execute(db)
+        .await?;
+    Ok(())
+}

@@ -31,6 +31,8 @@ CREATE TABLE app_domains (
     -- Lower-case, punycode, no port: validated by link_core::Host before it gets here.
     host        text PRIMARY KEY CHECK (host = lower(host) AND length(host) BETWEEN 1 AND 255),
     app_id      bigint NOT NULL REFERENCES apps (id) ON DELETE CASCADE,
+    -- Insertion order: an app's first domain is its primary one (its short URLs').
+    seq         bigint GENERATED ALWAYS AS IDENTITY,
     created_at  timestamptz NOT NULL DEFAULT now()
 );
 

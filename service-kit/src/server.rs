@@ -4,8 +4,9 @@
 
 use std::net::{SocketAddr, TcpListener};
 
-use actix_web::dev::Server;
-use actix_web::{App, HttpServer, web};
+use actix_web::body::MessageBody;
+use actix_web::dev::{Server, ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::{App, HttpServer};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
@@ -33,20 +34,29 @@ pub struct HttpService {
 }
 
 impl HttpService {
-    /// Starts serving on `listener` with the routes `configure` sets up. Background tasks
-    /// must stop on their own when `shutdown` fires; they are awaited after the server.
-    pub fn start<F>(
+    /// Starts serving on `listener` the apps `factory` builds (one per worker).
+    /// Background tasks must stop on their own when `shutdown` fires; they are awaited
+    /// after the server.
+    pub fn start<F, T, B>(
         listener: TcpListener,
         workers: Option<usize>,
         shutdown: CancellationToken,
         background: Vec<JoinHandle<()>>,
-        configure: F,
+        factory: F,
     ) -> std::io::Result<Self>
     where
-        F: Fn(&mut web::ServiceConfig) + Send + Clone + 'static,
+        F: Fn() -> App<T> + Send + Clone + 'static,
+        T: ServiceFactory<
+                ServiceRequest,
+                Config = (),
+                Response = ServiceResponse<B>,
+                Error = actix_web::Error,
+                InitError = (),
+            > + 'static,
+        B: MessageBody + 'static,
     {
         let port = listener.local_addr()?.port();
-        let mut server = HttpServer::new(move || App::new().configure(configure.clone()))
+        let mut server = HttpServer::new(factory)
             .disable_signals()
             .shutdown_timeout(10);
         if let Some(workers) = workers {

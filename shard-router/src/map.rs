@@ -99,6 +99,9 @@ pub struct ShardMap {
     shards: HashMap<ShardId, ShardInfo>,
     apps: HashMap<AppId, AppRoute>,
     hosts: HashMap<Host, AppId>,
+    /// Each app's domains in the order they were added; the first is the primary one,
+    /// used to build the app's short URLs.
+    app_domains: HashMap<AppId, Vec<Host>>,
 }
 
 impl ShardMap {
@@ -145,6 +148,7 @@ impl ShardMap {
             }
         }
         let mut hosts = HashMap::with_capacity(rows.domains.len());
+        let mut app_domains: HashMap<AppId, Vec<Host>> = HashMap::new();
         for (host, app) in rows.domains {
             let parsed = Host::parse(&host).map_err(|e| format!("domain {host:?}: {e}"))?;
             if parsed.as_str() != host {
@@ -154,14 +158,16 @@ impl ShardMap {
             if !apps.contains_key(&app_id) {
                 return Err(format!("domain {host} belongs to unknown app {app}"));
             }
-            if hosts.insert(parsed, app_id).is_some() {
+            if hosts.insert(parsed.clone(), app_id).is_some() {
                 return Err(format!("domain {host} listed twice"));
             }
+            app_domains.entry(app_id).or_default().push(parsed);
         }
         Ok(Self {
             shards,
             apps,
             hosts,
+            app_domains,
         })
     }
 
@@ -198,13 +204,17 @@ impl ShardMap {
     /// Every domain registered for `app_id`, sorted.
     pub fn domains_of(&self, app_id: AppId) -> Vec<&Host> {
         let mut domains: Vec<&Host> = self
-            .hosts
-            .iter()
-            .filter(|(_, app)| **app == app_id)
-            .map(|(host, _)| host)
-            .collect();
+            .app_domains
+            .get(&app_id)
+            .map(|d| d.iter().collect())
+            .unwrap_or_default();
         domains.sort();
         domains
+    }
+
+    /// The app's first-registered domain: where its short URLs live.
+    pub fn primary_domain(&self, app_id: AppId) -> Option<&Host> {
+        self.app_domains.get(&app_id)?.first()
     }
 
     pub fn app_count(&self) -> usize {

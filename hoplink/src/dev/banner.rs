@@ -22,29 +22,28 @@ pub fn print(b: &Banner<'_>) {
         r#"{{"branch_key":"{}","os":"iOS","os_version":"17.4","hardware_id":"demo-device-1","is_hardware_id_real":false}}"#,
         b.demo.sdk_key
     );
-    let text = format!(
-        "\n\
-Hoplink dev stack is up.\n\
-  link service   {link}   (health: {link}/healthz)\n\
-  API service    {api}   (health: {api}/healthz)\n\
-  catalog        {catalog}\n\
-  demo app {app}: sdk key {sdk}\n\
-                  secret key {secret}\n\
-\n\
-Click the demo link `welcome` as different devices:\n\
-  iPhone   curl -si -A '{IPHONE}' {link}/welcome\n\
-  Android  curl -si -A '{ANDROID}' {link}/welcome\n\
-  desktop  curl -si -A '{DESKTOP}' {link}/welcome\n\
-  bot      curl -si -A '{BOT}' {link}/welcome\n\
-\n\
-Then ask, as the app's SDK would after an install, which link led there:\n\
-  curl -s -X POST {api}/v1/install -H 'content-type: application/json' -d '{install}'\n\
-\n\
-Press Ctrl-C to stop.\n",
-        catalog = b.catalog_url,
-        app = b.demo.app_id,
-        sdk = b.demo.sdk_key,
-        secret = b.demo.secret_key,
-    );
+    let lines = [
+        String::new(),
+        "Hoplink dev stack is up.".to_owned(),
+        format!("  link service   {link}   (health: {link}/healthz)"),
+        format!("  API service    {api}   (health: {api}/healthz)"),
+        format!("  catalog        {}", b.catalog_url),
+        format!("  demo app {}: sdk key {}", b.demo.app_id, b.demo.sdk_key),
+        format!("               secret key {}", b.demo.secret_key),
+        String::new(),
+        "Click the demo link `welcome` as different devices:".to_owned(),
+        format!("  iPhone   curl -si -A '{IPHONE}' {link}/welcome"),
+        format!("  Android  curl -si -A '{ANDROID}' {link}/welcome"),
+        format!("  desktop  curl -si -A '{DESKTOP}' {link}/welcome"),
+        format!("  bot      curl -si -A '{BOT}' {link}/welcome"),
+        String::new(),
+        "Then ask, as the app's SDK would after an install, which link led there:".to_owned(),
+        format!(
+            "  curl -s -X POST {api}/v1/install -H 'content-type: application/json' -d '{install}'"
+        ),
+        String::new(),
+        "Press Ctrl-C to stop.".to_owned(),
+    ];
+    let text = lines.join("\n");
     output::text(&text);
 }

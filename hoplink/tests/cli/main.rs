@@ -1,6 +1,9 @@
 //! The `hoplink` binary end to end, against real Postgres.
 
-#![allow(clippy::unwrap_used, reason = "test helpers fail loudly; a panic is the assertion")]
+#![allow(
+    clippy::unwrap_used,
+    reason = "test helpers fail loudly; a panic is the assertion"
+)]
 
 mod commands;
 mod dev_stack;

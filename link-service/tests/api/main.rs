@@ -1,6 +1,9 @@
 //! The link service over real HTTP against real Postgres; each test on fresh databases.
 
-#![allow(clippy::unwrap_used, reason = "test helpers fail loudly; a panic is the assertion")]
+#![allow(
+    clippy::unwrap_used,
+    reason = "test helpers fail loudly; a panic is the assertion"
+)]
 
 mod association;
 mod bad_input;

@@ -1,6 +1,9 @@
 //! link-store against real Postgres: each test on its own catalog and shard databases.
 
-#![allow(clippy::unwrap_used, reason = "test helpers fail loudly; a panic is the assertion")]
+#![allow(
+    clippy::unwrap_used,
+    reason = "test helpers fail loudly; a panic is the assertion"
+)]
 
 mod helpers;
 

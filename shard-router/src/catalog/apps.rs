@@ -77,9 +77,13 @@ pub fn validate_name(name: &str) -> Result<String, FieldError> {
 /// the shard row is removed again.
 pub async fn create(router: &ShardRouter, new: NewApp) -> Result<CreatedApp, RouterError> {
     let name = validate_name(&new.name)?;
-    let mut domains = new.domains;
-    domains.sort();
-    domains.dedup();
+    // Keep the caller's order (the first domain is the primary one), without repeats.
+    let mut domains: Vec<Host> = Vec::with_capacity(new.domains.len());
+    for host in new.domains {
+        if !domains.contains(&host) {
+            domains.push(host);
+        }
+    }
     if domains.len() > MAX_DOMAINS {
         return Err(FieldError::new("domains", "at most 50 domains per app").into());
     }
@@ -271,7 +275,7 @@ async fn list_where(
 ) -> Result<Vec<AppSummary>, RouterError> {
     let rows: Vec<AppRow> = sqlx::query_as(
         "SELECT a.id, a.name, a.shard_id, a.state, a.epoch, \
-                coalesce(array_agg(d.host ORDER BY d.host) FILTER (WHERE d.host IS NOT NULL), '{}') AS domains, \
+                coalesce(array_agg(d.host ORDER BY d.seq) FILTER (WHERE d.host IS NOT NULL), '{}') AS domains, \
                 a.created_at \
          FROM apps a LEFT JOIN app_domains d ON d.app_id = a.id \
          WHERE $1::bigint IS NULL OR a.id = $1 \

@@ -5,6 +5,7 @@
 use std::net::IpAddr;
 
 use ipnet::IpNet;
+use serde::{Deserialize, Deserializer};
 
 #[derive(Debug, Clone, Default)]
 pub struct Forwarded {
@@ -68,6 +69,32 @@ fn parse_hop(hop: &str) -> Option<IpAddr> {
         return rest.split(']').next()?.parse().ok();
     }
     hop.rsplit_once(':').and_then(|(ip, _)| ip.parse().ok())
+}
+
+/// `"10.0.0.0/8, 127.0.0.1"`, a TOML list, or nothing, as `HOPLINK_TRUSTED_PROXIES` is
+/// written. Bare addresses mean one host.
+pub fn cidr_list<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<IpNet>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Raw {
+        One(String),
+        Many(Vec<String>),
+    }
+    let items = match Option::<Raw>::deserialize(deserializer)? {
+        None => return Ok(Vec::new()),
+        Some(Raw::One(text)) => text.split(',').map(str::to_owned).collect(),
+        Some(Raw::Many(list)) => list,
+    };
+    items
+        .iter()
+        .map(|item| item.trim())
+        .filter(|item| !item.is_empty())
+        .map(|item| {
+            item.parse::<IpNet>()
+                .or_else(|_| item.parse::<std::net::IpAddr>().map(IpNet::from))
+                .map_err(|_| serde::de::Error::custom(format!("not an IP network: {item:?}")))
+        })
+        .collect()
 }
 
 #[cfg(test)]

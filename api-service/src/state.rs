@@ -1,0 +1,73 @@
+//! What every API handler shares, built once at start-up.
+
+use actix_web::HttpRequest;
+use link_core::AppId;
+use link_core::fingerprint::FingerprintKey;
+use service_kit::forwarded::Forwarded;
+use shard_router::{Resolved, ShardRouter};
+
+use crate::auth::{Caller, KeyStore};
+use crate::error::ApiError;
+use crate::ratelimit::RateLimits;
+
+pub struct ApiState {
+    pub router: ShardRouter,
+    pub keys: KeyStore,
+    pub limits: RateLimits,
+    pub forwarded: Forwarded,
+    pub fingerprint_key: FingerprintKey,
+    pub links: LinkUrls,
+    pub sdk: crate::sdk::SdkState,
+}
+
+/// How the short URLs the API hands out are written.
+#[derive(Debug, Clone)]
+pub struct LinkUrls {
+    pub scheme: String,
+    pub port: Option<u16>,
+}
+
+impl ApiState {
+    /// The caller's app as routed now: 404 if the map does not know it (deleted, or not
+    /// loaded yet), 503 if its shard has no usable pool.
+    pub fn app(&self, app_id: AppId) -> Result<Resolved, ApiError> {
+        let resolved = self.router.app(app_id).ok_or(ApiError::NotFound("app"))?;
+        resolved.shard.pool()?;
+        Ok(resolved)
+    }
+
+    /// The short URL of a link: the app's primary domain and the code. `None` when the
+    /// app has no domain yet.
+    pub fn short_url(&self, app_id: AppId, code: &str) -> Option<String> {
+        let routes = self.router.routes();
+        let host = routes.map.primary_domain(app_id)?;
+        Some(match self.links.port {
+            Some(port) => format!("{}://{host}:{port}/{code}", self.links.scheme),
+            None => format!("{}://{host}/{code}", self.links.scheme),
+        })
+    }
+
+    /// An SDK caller (`branch_key`), within its rate limit.
+    pub async fn sdk_caller(&self, branch_key: Option<&str>) -> Result<Caller, ApiError> {
+        let caller = self.keys.sdk(branch_key).await?;
+        self.limits.check(&caller)?;
+        Ok(caller)
+    }
+
+    /// A developer-API caller (Bearer secret key), within its rate limit.
+    pub async fn secret_caller(&self, req: &HttpRequest) -> Result<Caller, ApiError> {
+        let caller = self.keys.secret(req).await?;
+        self.limits.check(&caller)?;
+        Ok(caller)
+    }
+
+    /// The client's address, honouring `X-Forwarded-For` from trusted proxies only.
+    pub fn client_ip(&self, req: &HttpRequest) -> Option<std::net::IpAddr> {
+        let forwarded_for = req
+            .headers()
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok());
+        self.forwarded
+            .client_ip(req.peer_addr().map(|a| a.ip()), forwarded_for)
+    }
+}
