@@ -9,6 +9,7 @@
 //! | `HOPLINK_SHARD_MAX_CONNECTIONS` | `16` | pool size per shard |
 //! | `HOPLINK_SHARD_ACQUIRE_TIMEOUT_MS` | `2000` | wait for a shard connection before failing |
 //! | `HOPLINK_SHARD_STATEMENT_TIMEOUT_MS` | `5000` | server-side `statement_timeout` on shard connections |
+//! | `HOPLINK_SHARD_BACKGROUND_CONNECTIONS` | `4` | pool size per shard for background work (event batchers, listeners) |
 //! | `HOPLINK_SHARD_CONNECT_TIMEOUT_MS` | `2000` | TCP + handshake timeout for a new shard connection |
 //! | `HOPLINK_MAP_POLL_SECS` | `30` | map reload interval, a backstop for missed notifications |
 
@@ -69,6 +70,8 @@ pub struct PoolSettings {
     pub shard_statement_timeout_ms: u64,
     #[serde(default = "default_connect_timeout_ms")]
     pub shard_connect_timeout_ms: u64,
+    #[serde(default = "default_background_connections")]
+    pub shard_background_connections: u32,
 }
 
 impl Default for PoolSettings {
@@ -78,6 +81,7 @@ impl Default for PoolSettings {
             shard_acquire_timeout_ms: default_acquire_timeout_ms(),
             shard_statement_timeout_ms: default_statement_timeout_ms(),
             shard_connect_timeout_ms: default_connect_timeout_ms(),
+            shard_background_connections: default_background_connections(),
         }
     }
 }
@@ -99,6 +103,9 @@ fn default_statement_timeout_ms() -> u64 {
 }
 fn default_connect_timeout_ms() -> u64 {
     2000
+}
+fn default_background_connections() -> u32 {
+    4
 }
 fn default_map_poll_secs() -> u64 {
     30

@@ -24,12 +24,19 @@ use crate::dsn::ShardDsn;
 use crate::error::RouterError;
 use crate::map::{AppRoute, ShardMap};
 
-/// A shard's connection pool, or why there is none.
+/// A shard's connection pools, or why there are none.
+///
+/// Two pools per shard: `pool` serves requests, `background` serves the tasks that run on
+/// the process's main runtime (event batchers, change listeners). They must not share
+/// connections: actix-web runs each HTTP worker on a runtime of its own, and a connection
+/// opened on a worker's runtime dies with it, so a batcher draining after the workers
+/// stopped would otherwise be handed dead connections.
 #[derive(Debug, Clone)]
 pub struct ShardHandle {
     pub id: ShardId,
     dsn: Option<ShardDsn>,
     pool: Result<PgPool, Arc<str>>,
+    background: Result<PgPool, Arc<str>>,
 }
 
 impl ShardHandle {
@@ -38,13 +45,21 @@ impl ShardHandle {
         self.dsn.as_ref()
     }
 
+    /// The pool for request handlers.
     pub fn pool(&self) -> Result<&PgPool, RouterError> {
-        self.pool
-            .as_ref()
-            .map_err(|reason| RouterError::ShardUnavailable {
-                shard: self.id.clone(),
-                source: sqlx::Error::Configuration(reason.to_string().into()),
-            })
+        self.pool.as_ref().map_err(|reason| self.unusable(reason))
+    }
+
+    /// The pool for background tasks on the main runtime (see the type's docs).
+    pub fn background_pool(&self) -> Result<&PgPool, RouterError> {
+        self.background.as_ref().map_err(|reason| self.unusable(reason))
+    }
+
+    fn unusable(&self, reason: &Arc<str>) -> RouterError {
+        RouterError::ShardUnavailable {
+            shard: self.id.clone(),
+            source: sqlx::Error::Configuration(reason.to_string().into()),
+        }
     }
 }
 
@@ -234,12 +249,17 @@ impl ShardRouter {
                     id: info.id.clone(),
                     dsn: Some(dsn.clone()),
                     pool: Ok(self.shard_pool(dsn)),
+                    background: Ok(background_pool(dsn.connect_options(), &self.inner.settings)),
                 },
-                (None, Err(reason)) => ShardHandle {
-                    id: info.id.clone(),
-                    dsn: None,
-                    pool: Err(format!("invalid shard URL in catalog: {reason}").into()),
-                },
+                (None, Err(reason)) => {
+                    let reason: Arc<str> = format!("invalid shard URL in catalog: {reason}").into();
+                    ShardHandle {
+                        id: info.id.clone(),
+                        dsn: None,
+                        pool: Err(reason.clone()),
+                        background: Err(reason),
+                    }
+                }
             };
             shards.insert(info.id.clone(), handle);
         }
@@ -247,9 +267,11 @@ impl ShardRouter {
         // them any more.
         for (id, old) in &previous.shards {
             let kept = shards.get(id).is_some_and(|h| h.dsn == old.dsn);
-            if let (false, Ok(pool)) = (kept, &old.pool) {
-                let pool = pool.clone();
-                tokio::spawn(async move { pool.close().await });
+            if !kept {
+                for pool in [&old.pool, &old.background].into_iter().flatten() {
+                    let pool = pool.clone();
+                    tokio::spawn(async move { pool.close().await });
+                }
             }
         }
         self.inner.metrics.apps.set(map.app_count() as i64);
@@ -280,6 +302,20 @@ pub fn shard_pool(options: PgConnectOptions, settings: &PoolSettings) -> PgPool 
         .acquire_timeout(Duration::from_millis(
             settings.shard_acquire_timeout_ms.max(1),
         ))
+        .idle_timeout(Some(Duration::from_secs(600)))
+        .connect_lazy_with(options)
+}
+
+/// A small lazily connecting pool for one shard's background tasks.
+pub fn background_pool(options: PgConnectOptions, settings: &PoolSettings) -> PgPool {
+    let statement_timeout = settings.shard_statement_timeout_ms.to_string();
+    let options = options
+        .application_name("hoplink-background")
+        .options([("statement_timeout", statement_timeout.as_str())]);
+    PgPoolOptions::new()
+        .max_connections(settings.shard_background_connections.max(1))
+        .min_connections(0)
+        .acquire_timeout(Duration::from_millis(settings.shard_acquire_timeout_ms.max(1)))
         .idle_timeout(Some(Duration::from_secs(600)))
         .connect_lazy_with(options)
 }

@@ -11,7 +11,9 @@ use crate::helpers::BIN;
 async fn dev_stack_starts_serves_and_stops_cleanly() {
     let dir = tempfile::Builder::new()
         .prefix("hoplink-dev-test")
-        .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
+        // The system temp dir, not the checkout: when the tests run as root the cluster
+        // belongs to `postgres`, which cannot reach into a private clone folder.
+        .tempdir_in(std::env::temp_dir())
         .expect("temp dir");
     // When the tests run as root, the private cluster belongs to `postgres`, which must be
     // able to reach the folder.

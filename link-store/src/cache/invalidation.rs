@@ -122,7 +122,7 @@ async fn listen_once(
     first: bool,
 ) -> Result<(), sqlx::Error> {
     let pool = shard
-        .pool()
+        .background_pool()
         .map_err(|e| sqlx::Error::Configuration(e.to_string().into()))?;
     let mut listener = PgListener::connect_with(pool).await?;
     listener.listen(CHANNEL).await?;

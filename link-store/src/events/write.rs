@@ -123,7 +123,7 @@ async fn fenced_write<E: ShardEvent>(
     epochs: &HashMap<i64, i64>,
     batch: &[Pending<E>],
 ) -> Result<HashSet<i64>, WriteError> {
-    let mut tx = shard.pool()?.begin().await?;
+    let mut tx = shard.background_pool()?.begin().await?;
     let app_ids: Vec<i64> = epochs.keys().copied().collect();
     let rows: Vec<(i64, i64, bool)> = sqlx::query_as(FENCE)
         .bind(&app_ids)

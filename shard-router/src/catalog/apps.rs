@@ -323,3 +323,19 @@ struct AppRow {
     domains: Vec<String>,
     created_at: DateTime<Utc>,
 }
+
+/// Renames an app (the name is validated with [`validate_name`]).
+pub async fn rename(router: &ShardRouter, app_id: AppId, name: &str) -> Result<(), RouterError> {
+    let name = validate_name(name)?;
+    let done = sqlx::query("UPDATE apps SET name = $2, updated_at = now() WHERE id = $1")
+        .bind(app_id.get())
+        .bind(&name)
+        .execute(router.catalog())
+        .await
+        .map_err(RouterError::CatalogUnavailable)?;
+    if done.rows_affected() == 1 {
+        Ok(())
+    } else {
+        Err(RouterError::UnknownApp(app_id))
+    }
+}

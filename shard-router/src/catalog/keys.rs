@@ -231,3 +231,66 @@ struct KeyRow {
     created_at: DateTime<Utc>,
     revoked_at: Option<DateTime<Utc>>,
 }
+
+/// What [`revoke_keeping_a_secret`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Revoked {
+    Revoked,
+    /// The app has no such active key.
+    NotFound,
+    /// The key is the app's last active secret key: revoking it would lock the app out of
+    /// the developer API, so it was kept.
+    LastSecretKey,
+}
+
+/// Revokes one key of an app unless it is the app's last active secret key. Key changes
+/// of one app are serialised on its catalog row, so two concurrent revocations cannot
+/// both remove "the other" secret key.
+pub async fn revoke_keeping_a_secret(
+    catalog: &PgPool,
+    app_id: AppId,
+    key_id: i64,
+) -> Result<Revoked, RouterError> {
+    let mut tx = catalog
+        .begin()
+        .await
+        .map_err(RouterError::CatalogUnavailable)?;
+    let app: Option<i64> = sqlx::query_scalar("SELECT id FROM apps WHERE id = $1 FOR UPDATE")
+        .bind(app_id.get())
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(RouterError::CatalogUnavailable)?;
+    if app.is_none() {
+        return Err(RouterError::UnknownApp(app_id));
+    }
+    let kind: Option<String> = sqlx::query_scalar(
+        "SELECT kind FROM api_keys WHERE id = $1 AND app_id = $2 AND revoked_at IS NULL",
+    )
+    .bind(key_id)
+    .bind(app_id.get())
+    .fetch_optional(&mut *tx)
+    .await
+    .map_err(RouterError::CatalogUnavailable)?;
+    let Some(kind) = kind else {
+        return Ok(Revoked::NotFound);
+    };
+    if kind == KeyKind::Secret.as_str() {
+        let active: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM api_keys WHERE app_id = $1 AND kind = 'secret' AND revoked_at IS NULL",
+        )
+        .bind(app_id.get())
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(RouterError::CatalogUnavailable)?;
+        if active <= 1 {
+            return Ok(Revoked::LastSecretKey);
+        }
+    }
+    sqlx::query("UPDATE api_keys SET revoked_at = now() WHERE id = $1")
+        .bind(key_id)
+        .execute(&mut *tx)
+        .await
+        .map_err(RouterError::CatalogUnavailable)?;
+    tx.commit().await.map_err(RouterError::CatalogUnavailable)?;
+    Ok(Revoked::Revoked)
+}

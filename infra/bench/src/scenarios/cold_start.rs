@@ -1,0 +1,71 @@
+//! Cold start: a freshly started link service (empty in-process cache) joins under load
+//! and serves 100k distinct links, first with Postgres only, then with the Aerospike hot
+//! tier when a server is reachable. Reports time to the first 100k answers, throughput
+//! and p99 during warm-up.
+
+use std::time::Duration;
+
+use crate::load::{Plan, Planned, burst};
+use crate::stack::db::HOST;
+use crate::workload;
+
+use super::{Ctx, click_ok, origin_loads, row};
+
+pub async fn run(ctx: &mut Ctx) -> anyhow::Result<()> {
+    eprintln!("== cold start: fresh instance, 100k distinct links");
+    let links: u64 = if ctx.quick { 2_000 } else { 100_000 };
+    ctx.db.ensure_links(links, 0).await?;
+    let plan = Plan::new(
+        (0..links)
+            .map(|rank| {
+                Planned::get(HOST, &format!("/{}", workload::code(rank)))?
+                    .header(http::header::USER_AGENT, ctx.uas.get(rank as usize))
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?,
+    )?;
+    let per_conn = (links as usize).div_ceil(ctx.connections);
+
+    let mut variants: Vec<(&str, Vec<(&str, String)>)> = vec![("postgres only", Vec::new())];
+    match &ctx.aerospike {
+        Some(hosts) => {
+            // A first instance reads every link once, which repairs them into Aerospike.
+            let env = [("HOPLINK_AEROSPIKE_HOSTS", hosts.as_str())];
+            let warm = ctx.start_link_service("link-warmer", &env).await?;
+            burst(warm.addr, &plan, ctx.connections, per_conn).await;
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            warm.stop().await?;
+            variants.push((
+                "aerospike hot tier",
+                vec![("HOPLINK_AEROSPIKE_HOSTS", hosts.clone())],
+            ));
+        }
+        None => eprintln!(
+            "  SKIPPED: cold start with Aerospike: no Aerospike server (set HOPLINK_AEROSPIKE_HOSTS)"
+        ),
+    }
+    for (label, env) in variants {
+        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let link = ctx.start_link_service("link-cold", &env).await?;
+        let loads = origin_loads(link.addr).await;
+        let before = link.sample();
+        let stats = burst(link.addr, &plan, ctx.connections, per_conn).await;
+        let mut r = row(
+            "cold start",
+            "hoplink",
+            &format!("{}k distinct links, {label}", links / 1000),
+            &stats,
+            before,
+            link.sample(),
+            click_ok,
+        );
+        r.origin_loads = Some(origin_loads(link.addr).await - loads);
+        r.notes = format!(
+            "first {}k answers in {:.2} s",
+            links / 1000,
+            stats.elapsed.as_secs_f64()
+        );
+        ctx.push_row(r);
+        link.stop().await?;
+    }
+    Ok(())
+}

@@ -1,0 +1,266 @@
+//! Hot click path: N links with Zipf(1.1) popularity and a realistic User-Agent mix, for
+//! N = 1k (against nginx, interleaved A B A B), 100k and 1M; plus memory per cached link.
+
+use std::time::Duration;
+
+use crate::load::{Plan, Planned, closed_loop, open_loop};
+use crate::report::Goal;
+use crate::stack::nginx::Nginx;
+use crate::stack::process::metric;
+
+use super::{Ctx, click_ok, origin_loads, row};
+
+pub async fn run(ctx: &mut Ctx) -> anyhow::Result<()> {
+    eprintln!("== hot: click path vs nginx, 1k / 100k / 1M links");
+    let sizes: &[u64] = if ctx.quick {
+        &[1_000]
+    } else {
+        &[1_000, 100_000, 1_000_000]
+    };
+    let mut throughput_1k = None;
+    for &n in sizes {
+        ctx.db.ensure_links(n, 10_000.min(n)).await?;
+        let plan = ctx.click_plan(n, 200_000, ctx.seed ^ n)?;
+        let link = ctx.start_link_service(&format!("link-{n}"), &[]).await?;
+        let label = format!("{}k links, {} conns", n / 1000, ctx.connections);
+        // Warm the cache with one pass so the measured runs see a steady state.
+        closed_loop(
+            link.addr,
+            &plan,
+            ctx.connections,
+            Duration::ZERO,
+            ctx.warmup,
+        )
+        .await;
+
+        if n == 1_000 {
+            let nginx = Nginx::start(2).await?;
+            let nginx_plan = nginx_plan(&plan)?;
+            let (mut nginx_tps, mut hop_tps) = (Vec::new(), Vec::new());
+            let rounds = if ctx.quick { 1 } else { 2 };
+            for round in 0..rounds {
+                let before = nginx.sample();
+                let stats = closed_loop(
+                    nginx.addr,
+                    &nginx_plan,
+                    ctx.connections,
+                    Duration::from_secs(1),
+                    ctx.measure,
+                )
+                .await;
+                let mut r = row(
+                    "hot",
+                    "nginx",
+                    &format!("{label} (A{round})"),
+                    &stats,
+                    before,
+                    nginx.sample(),
+                    |s| s == 302,
+                );
+                r.notes = "static `return 302`".into();
+                nginx_tps.push(stats.throughput());
+                ctx.push_row(r);
+
+                let before = link.sample();
+                let loads = origin_loads(link.addr).await;
+                let stats = closed_loop(
+                    link.addr,
+                    &plan,
+                    ctx.connections,
+                    Duration::from_secs(1),
+                    ctx.measure,
+                )
+                .await;
+                let mut r = row(
+                    "hot",
+                    "hoplink",
+                    &format!("{label} (B{round})"),
+                    &stats,
+                    before,
+                    link.sample(),
+                    click_ok,
+                );
+                r.origin_loads = Some(origin_loads(link.addr).await - loads);
+                hop_tps.push(stats.throughput());
+                ctx.push_row(r);
+            }
+            // Open loop at half of nginx's closed-loop rate: latencies measured from each
+            // request's intended start (coordinated omission corrected).
+            let rate = (mean(&nginx_tps) / 2.0).max(100.0);
+            for (system, addr, p) in [
+                ("nginx", nginx.addr, &nginx_plan),
+                ("hoplink", link.addr, &plan),
+            ] {
+                let before = if system == "nginx" {
+                    nginx.sample()
+                } else {
+                    link.sample()
+                };
+                let stats = open_loop(addr, p, ctx.connections, rate, ctx.measure).await;
+                let after = if system == "nginx" {
+                    nginx.sample()
+                } else {
+                    link.sample()
+                };
+                let ok: fn(u16) -> bool = if system == "nginx" {
+                    |s| s == 302
+                } else {
+                    click_ok
+                };
+                let mut r = row(
+                    "hot",
+                    system,
+                    &format!("{label}, open loop {rate:.0}/s"),
+                    &stats,
+                    before,
+                    after,
+                    ok,
+                );
+                r.notes = "fixed rate, CO-corrected latency".into();
+                ctx.push_row(r);
+            }
+            nginx.stop().await;
+            let nginx_mean = mean(&nginx_tps);
+            let hop_mean = mean(&hop_tps);
+            let ratio = hop_mean / nginx_mean;
+            for r in ctx.report.rows.iter_mut().filter(|r| {
+                r.scenario == "hot"
+                    && r.system == "hoplink"
+                    && r.label.starts_with("1k")
+                    && !r.label.contains("open loop")
+            }) {
+                r.ratio_to_nginx = Some(r.summary.throughput / nginx_mean);
+            }
+            throughput_1k = Some(hop_mean);
+            ctx.report.goals.push(Goal {
+                goal: "hot click path >= 0.85x nginx".into(),
+                measured: format!("{ratio:.2}x ({hop_mean:.0} vs {nginx_mean:.0} req/s, mean of {} interleaved runs each)", hop_tps.len()),
+                met: ratio >= 0.85,
+            });
+        } else {
+            let before = link.sample();
+            let loads = origin_loads(link.addr).await;
+            let stats = closed_loop(
+                link.addr,
+                &plan,
+                ctx.connections,
+                Duration::from_secs(1),
+                ctx.measure,
+            )
+            .await;
+            let mut r = row(
+                "hot",
+                "hoplink",
+                &label,
+                &stats,
+                before,
+                link.sample(),
+                click_ok,
+            );
+            r.origin_loads = Some(origin_loads(link.addr).await - loads);
+            let fallbacks = metric(
+                link.addr,
+                "hoplink_link_requests_total",
+                &[r#"outcome="fallback_unavailable""#],
+            )
+            .await;
+            if fallbacks > 0.0 {
+                r.notes =
+                    format!("{fallbacks:.0} answered with the app fallback (origin saturated)");
+            }
+            if let Some(base) = throughput_1k {
+                let rel = stats.throughput() / base;
+                r.notes = format!(
+                    "{}{:.2}x the 1k-link throughput",
+                    if r.notes.is_empty() { "" } else { "; " },
+                    rel
+                );
+                if n == 1_000_000 {
+                    ctx.report.goals.push(Goal {
+                        goal: "1M links >= 0.8x the 1k-link throughput".into(),
+                        measured: format!(
+                            "{rel:.2}x ({:.0} vs {base:.0} req/s)",
+                            stats.throughput()
+                        ),
+                        met: rel >= 0.8,
+                    });
+                }
+            }
+            ctx.push_row(r);
+            if n == 1_000_000 {
+                memory_per_link(ctx, &link, n).await?;
+            }
+        }
+        link.stop().await?;
+    }
+    Ok(())
+}
+
+/// Loads every link once (a sequential sweep) and divides the RSS growth by the number
+/// of cached links.
+async fn memory_per_link(
+    ctx: &mut Ctx,
+    link: &crate::stack::process::ServerProcess,
+    n: u64,
+) -> anyhow::Result<()> {
+    let entries =
+        |addr| async move { metric(addr, "hoplink_cache_entries", &[r#"cache="link""#]).await };
+    // The gauge is refreshed every 10 s by the service.
+    tokio::time::sleep(Duration::from_secs(11)).await;
+    let entries_before = entries(link.addr).await;
+    let rss_before = link.sample().rss_bytes;
+    let sweep = Plan::new(
+        (0..n)
+            .map(|rank| {
+                Planned::get(
+                    crate::stack::db::HOST,
+                    &format!("/{}", crate::workload::code(rank)),
+                )
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?,
+    )?;
+    let per_conn = (n as usize).div_ceil(ctx.connections);
+    let started = std::time::Instant::now();
+    crate::load::burst(link.addr, &sweep, ctx.connections, per_conn).await;
+    let sweep_secs = started.elapsed().as_secs_f64();
+    tokio::time::sleep(Duration::from_secs(11)).await;
+    let entries_after = entries(link.addr).await;
+    let rss_after = link.sample().rss_bytes;
+    let added = (entries_after - entries_before).max(1.0);
+    let per_link = (rss_after.saturating_sub(rss_before)) as f64 / added;
+    eprintln!(
+        "  memory: {added:.0} links cached by the sweep ({sweep_secs:.0} s), RSS {:.0} -> {:.0} MiB, {per_link:.0} bytes per cached link",
+        rss_before as f64 / 1048576.0,
+        rss_after as f64 / 1048576.0
+    );
+    ctx.report.goals.push(Goal {
+        goal: "<= 1 KiB RSS per cached link".into(),
+        measured: format!(
+            "{per_link:.0} B/link ({added:.0} links cached, RSS {:.0} -> {:.0} MiB)",
+            rss_before as f64 / 1048576.0,
+            rss_after as f64 / 1048576.0
+        ),
+        met: per_link <= 1024.0,
+    });
+    Ok(())
+}
+
+/// The same request sequence pointed at nginx (same paths and User-Agents).
+fn nginx_plan(plan: &Plan) -> anyhow::Result<Plan> {
+    let requests = (0..plan.len())
+        .map(|i| {
+            let mut p = plan.at(i).clone();
+            p.host = http::HeaderValue::from_static("nginx.bench");
+            p
+        })
+        .collect();
+    Plan::new(requests)
+}
+
+fn mean(values: &[f64]) -> f64 {
+    if values.is_empty() {
+        0.0
+    } else {
+        values.iter().sum::<f64>() / values.len() as f64
+    }
+}

@@ -1,0 +1,139 @@
+//! The scenarios of the suite. Each measures, appends rows to the report, and records
+//! whether the issue's goals were met.
+
+pub mod cold_start;
+pub mod flash;
+pub mod hot;
+pub mod purge;
+pub mod sdk;
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use crate::load::{Plan, Planned, RunStats};
+use crate::report::{Report, Row};
+use crate::stack::db::{BenchDb, HOST};
+use crate::stack::process::{ProcSample, ServerProcess, metric};
+use crate::workload::{self, UaMix};
+
+pub const COOKIE_SECRET: &str = "hoplink-bench-cookie-secret-0123456789abcdef";
+pub const FINGERPRINT_KEY: &str = "hoplink-bench-fingerprint-key";
+
+pub struct Ctx {
+    pub db: BenchDb,
+    pub uas: UaMix,
+    pub seed: u64,
+    pub quick: bool,
+    pub report: Report,
+    pub connections: usize,
+    pub warmup: Duration,
+    pub measure: Duration,
+    /// `HOPLINK_AEROSPIKE_HOSTS` for services, when a server is reachable.
+    pub aerospike: Option<String>,
+}
+
+impl Ctx {
+    /// Environment of a link service under test.
+    pub fn link_env(&self, extra: &[(&str, &str)]) -> Vec<(String, String)> {
+        let mut env = vec![
+            (
+                "HOPLINK_CATALOG_URL".to_owned(),
+                self.db.catalog_url().to_owned(),
+            ),
+            ("HOPLINK_COOKIE_SECRET".to_owned(), COOKIE_SECRET.to_owned()),
+            (
+                "HOPLINK_FINGERPRINT_KEY".to_owned(),
+                FINGERPRINT_KEY.to_owned(),
+            ),
+            ("HOPLINK_LINK_WORKERS".to_owned(), "2".to_owned()),
+            ("HOPLINK_TRUSTED_PROXIES".to_owned(), "127.0.0.1".to_owned()),
+            (
+                "HOPLINK_CACHE_MAX_BYTES".to_owned(),
+                (2u64 << 30).to_string(),
+            ),
+        ];
+        env.extend(
+            extra
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+        );
+        env
+    }
+
+    pub async fn start_link_service(
+        &self,
+        name: &str,
+        extra: &[(&str, &str)],
+    ) -> anyhow::Result<ServerProcess> {
+        ServerProcess::start(
+            name,
+            "serve-link",
+            "HOPLINK_LINK_ADDR",
+            &self.link_env(extra),
+            "/readyz",
+        )
+        .await
+    }
+
+    /// A plan of clicks on bench links drawn from Zipf(1.1) over `links`, with the UA mix.
+    pub fn click_plan(&self, links: u64, count: usize, seed: u64) -> anyhow::Result<Plan> {
+        let ranks = workload::zipf_ranks(links, 1.1, count, seed)?;
+        let requests = ranks
+            .iter()
+            .enumerate()
+            .map(|(i, rank)| {
+                Planned::get(HOST, &format!("/{}", workload::code(*rank)))?
+                    .header(http::header::USER_AGENT, self.uas.get(i))
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        Plan::new(requests)
+    }
+
+    pub fn push_row(&mut self, row: Row) {
+        eprintln!(
+            "  {:<14} {:<8} {:<34} {:>9.0} req/s  p99 {:>7.2} ms  errors {}",
+            row.scenario,
+            row.system,
+            row.label,
+            row.summary.throughput,
+            row.summary.p99_ms,
+            row.errors
+        );
+        self.report.rows.push(row);
+    }
+}
+
+/// A row for a run against a server, with its CPU and memory cost.
+pub fn row(
+    scenario: &str,
+    system: &str,
+    label: &str,
+    stats: &RunStats,
+    before: ProcSample,
+    after: ProcSample,
+    ok: impl Fn(u16) -> bool,
+) -> Row {
+    let cpu = (after.cpu_secs - before.cpu_secs).max(0.0);
+    Row {
+        scenario: scenario.to_owned(),
+        system: system.to_owned(),
+        label: label.to_owned(),
+        summary: stats.summary(),
+        ratio_to_nginx: None,
+        origin_loads: None,
+        rss_mib: Some(after.rss_bytes as f64 / (1024.0 * 1024.0)),
+        cpu_us_per_request: (stats.requests > 0).then(|| cpu * 1e6 / stats.requests as f64),
+        errors: stats.errors(ok),
+        notes: String::new(),
+    }
+}
+
+/// Link origin loads so far (all outcomes), from the service's metrics.
+pub async fn origin_loads(addr: SocketAddr) -> f64 {
+    metric(addr, "hoplink_origin_loads_total", &[r#"kind="link""#]).await
+}
+
+/// Redirects and pages are what a click may answer; anything else counts as an error.
+pub fn click_ok(status: u16) -> bool {
+    matches!(status, 200 | 302)
+}
