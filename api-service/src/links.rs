@@ -121,7 +121,7 @@ impl LinkParams {
 }
 
 /// Whether an existing link was made with these parameters (an idempotent retry).
-fn same_params(link: &Link, new: &NewLink) -> bool {
+pub(crate) fn same_params(link: &Link, new: &NewLink) -> bool {
     link.deleted_at.is_none()
         && link.data == new.data
         && link.channel == new.channel

@@ -10,14 +10,16 @@
 //! | `HOPLINK_UA_MEMO_CAPACITY` | `20000` | User-Agents whose classification is memoised |
 //!
 //! plus the router's variables ([`shard_router::config`]), the cache's
-//! ([`link_store::cache::CacheConfig`]) and click recording's
-//! ([`link_store::events::EventsConfig`]).
+//! ([`link_store::cache::CacheConfig`]), click recording's
+//! ([`link_store::events::EventsConfig`]) and the Aerospike hot tier's
+//! ([`link_store::hot::config::HotTierConfig`], off unless `HOPLINK_AEROSPIKE_HOSTS` is set).
 
 use std::net::SocketAddr;
 
 use ipnet::IpNet;
 use link_store::cache::CacheConfig;
 use link_store::events::EventsConfig;
+use link_store::hot::config::HotTierConfig;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use shard_router::RouterConfig;
@@ -44,6 +46,8 @@ pub struct LinkServiceConfig {
     pub cache: CacheConfig,
     #[serde(flatten)]
     pub events: EventsConfig,
+    #[serde(flatten)]
+    pub hot: HotTierConfig,
 }
 
 impl LinkServiceConfig {
@@ -66,6 +70,7 @@ impl LinkServiceConfig {
             router: RouterConfig::new(catalog_url),
             cache: CacheConfig::default(),
             events: EventsConfig::default(),
+            hot: HotTierConfig::default(),
         }
     }
 

@@ -1,12 +1,11 @@
 //! Building the link service: state, routes and background tasks.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::{HttpResponse, guard, web};
 use link_core::client::ClassifierMemo;
 use link_store::cache::{LinkCache, invalidation};
-use link_store::origin::PostgresOrigin;
+use link_store::hot::{HotTier, HotTierError};
 use prometheus::Registry;
 use service_kit::server::{BindError, HttpService, bind};
 use shard_router::{RouterError, ShardRouter, refresh};
@@ -14,6 +13,7 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use crate::click::browser_id::BrowserIds;
+use crate::click::installed::InstalledApps;
 use crate::click::metrics::ClickMetrics;
 use crate::click::{self, respond};
 use crate::config::LinkServiceConfig;
@@ -32,6 +32,8 @@ pub enum StartupError {
     Config(#[from] link_core::FieldError),
     #[error("could not register metrics")]
     Metrics(#[from] prometheus::Error),
+    #[error(transparent)]
+    HotTier(#[from] HotTierError),
     #[error("could not start the HTTP server")]
     Serve(#[source] std::io::Error),
 }
@@ -56,13 +58,22 @@ impl Application {
         if let Err(error) = router.refresh().await {
             tracing::warn!(%error, "catalog not loaded at start; serving unready until it is");
         }
-        let cache = LinkCache::new(&config.cache, Arc::new(PostgresOrigin), &registry)?;
+        let tier = HotTier::start(&config.hot, router.clone(), &registry)?;
+        let cache = LinkCache::new(&config.cache, tier.origin.clone(), &registry)?;
         let (recorder, recorder_task) =
             link_store::events::start_click_pipeline(router.clone(), &config.events, &registry)?;
 
         let background = vec![
             refresh::spawn(router.clone(), shutdown.child_token()),
-            invalidation::spawn(router.clone(), cache.clone(), shutdown.child_token()),
+            invalidation::spawn(
+                router.clone(),
+                invalidation::Targets {
+                    cache: cache.clone(),
+                    hot: tier.hot_origin.clone(),
+                },
+                shutdown.child_token(),
+            ),
+            close_hot_tier(tier.clone(), shutdown.child_token()),
             report_cache_sizes(cache.clone(), shutdown.child_token()),
             // Ends when the server has dropped every recorder, after flushing the queue.
             recorder_task,
@@ -76,6 +87,8 @@ impl Application {
             forwarded: Forwarded::new(config.trusted_proxies.clone()),
             fingerprint_key: config.fingerprint_key(),
             recorder,
+            clicks: tier.clicks.clone(),
+            installed: InstalledApps::new(tier.browsers.clone()),
             metrics: ClickMetrics::new(&registry)?,
         });
         let router = web::Data::new(router);
@@ -131,27 +144,33 @@ fn routes(cfg: &mut web::ServiceConfig) {
         web::route().guard(get_or_head()).to(well_known::android),
     )
     .route("/", web::route().guard(get_or_head()).to(click::root))
-    .route(
-        "/{code}",
-        web::route().guard(get_or_head()).to(click::click),
-    )
-    .default_service(web::to(fallback));
+    // Short links are served by the default service rather than a `/{code}` route: the
+    // router matches dynamic segments with a regex, and the click handler checks the
+    // path's shape itself anyway.
+    .default_service(web::to(click_or_fallback));
 }
 
-/// Anything the routes above do not take: other methods get 405, other paths 404.
-async fn fallback(req: actix_web::HttpRequest) -> HttpResponse {
+async fn click_or_fallback(
+    req: actix_web::HttpRequest,
+    state: web::Data<ClickState>,
+) -> HttpResponse {
     let method = req.method();
     if method == actix_web::http::Method::GET || method == actix_web::http::Method::HEAD {
-        respond::error(ErrorPage::NotFound)
+        click::click(req, state).await
     } else {
-        let mut response = respond::error(ErrorPage::BadRequest);
-        *response.status_mut() = actix_web::http::StatusCode::METHOD_NOT_ALLOWED;
-        response.headers_mut().insert(
-            actix_web::http::header::ALLOW,
-            actix_web::http::header::HeaderValue::from_static("GET, HEAD"),
-        );
-        response
+        method_not_allowed()
     }
+}
+
+/// Methods other than GET and HEAD: 405.
+fn method_not_allowed() -> HttpResponse {
+    let mut response = respond::error(ErrorPage::BadRequest);
+    *response.status_mut() = actix_web::http::StatusCode::METHOD_NOT_ALLOWED;
+    response.headers_mut().insert(
+        actix_web::http::header::ALLOW,
+        actix_web::http::header::HeaderValue::from_static("GET, HEAD"),
+    );
+    response
 }
 
 fn report_cache_sizes(cache: LinkCache, shutdown: CancellationToken) -> JoinHandle<()> {
@@ -162,6 +181,16 @@ fn report_cache_sizes(cache: LinkCache, shutdown: CancellationToken) -> JoinHand
                 () = shutdown.cancelled() => return,
                 _ = tick.tick() => cache.report_sizes(),
             }
+        }
+    })
+}
+
+/// Closes the Aerospike client once the service stops.
+fn close_hot_tier(tier: HotTier, shutdown: CancellationToken) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        shutdown.cancelled().await;
+        if let Some(client) = &tier.client {
+            client.close().await;
         }
     })
 }

@@ -4,9 +4,11 @@ use link_core::client::ClassifierMemo;
 use link_core::fingerprint::FingerprintKey;
 use link_store::cache::LinkCache;
 use link_store::events::ClickRecorder;
+use link_store::hot::ClickIndex;
 use shard_router::ShardRouter;
 
 use crate::click::browser_id::BrowserIds;
+use crate::click::installed::InstalledApps;
 use crate::click::metrics::ClickMetrics;
 use service_kit::forwarded::Forwarded;
 
@@ -18,5 +20,8 @@ pub struct ClickState {
     pub forwarded: Forwarded,
     pub fingerprint_key: FingerprintKey,
     pub recorder: ClickRecorder,
+    /// Click fingerprints for attribution (Aerospike when on; the clicks table otherwise).
+    pub clicks: std::sync::Arc<dyn ClickIndex>,
+    pub installed: InstalledApps,
     pub metrics: ClickMetrics,
 }

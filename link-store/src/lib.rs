@@ -7,6 +7,8 @@
 //!   invalidation by shard notifications.
 //! - [`events`]: click (and later install/open) recording: a non-blocking queue and
 //!   batched, fenced writes to each app's shard.
+//! - [`hot`]: the Aerospike hot tier (links, configs, click fingerprints, installed
+//!   browsers) and the Postgres implementations of the same interfaces.
 //! - [`error`]: [`StoreError`], the store's error enum.
 //!
 //! Every function takes the shard pool (or a fenced transaction) of the app it works on;
@@ -15,6 +17,7 @@
 pub mod cache;
 pub mod error;
 pub mod events;
+pub mod hot;
 pub mod links;
 pub mod origin;
 

@@ -319,3 +319,109 @@ pub async fn notify_tag_purge<'e>(
         .await?;
     Ok(())
 }
+
+/// Inserts many links with one statement inside the caller's (fenced) transaction. Each
+/// item carries its code (an alias, or a generated code the caller made unique within the
+/// batch). A code that is already taken is skipped, not an error: the result holds only
+/// the inserted links, in no particular order, so the caller can tell which were taken.
+pub async fn insert_many(
+    tx: &mut Transaction<'_, Postgres>,
+    app_id: AppId,
+    items: &[(LinkCode, &NewLink)],
+) -> Result<Vec<Link>, StoreError> {
+    if items.is_empty() {
+        return Ok(Vec::new());
+    }
+    let n = items.len();
+    let mut codes = Vec::with_capacity(n);
+    let mut aliases = Vec::with_capacity(n);
+    let mut data = Vec::with_capacity(n);
+    let mut channels = Vec::with_capacity(n);
+    let mut features = Vec::with_capacity(n);
+    let mut campaigns = Vec::with_capacity(n);
+    let mut stages = Vec::with_capacity(n);
+    // Tags differ in length per link and Postgres arrays must be rectangular, so each
+    // link's tags travel as a JSON array.
+    let mut tags = Vec::with_capacity(n);
+    let mut types = Vec::with_capacity(n);
+    let mut durations = Vec::with_capacity(n);
+    let mut expiries = Vec::with_capacity(n);
+    for (code, new) in items {
+        codes.push(code.as_str().to_owned());
+        aliases.push(new.alias.is_some());
+        data.push(serde_json::Value::Object(new.data.clone()).to_string());
+        channels.push(new.channel.clone());
+        features.push(new.feature.clone());
+        campaigns.push(new.campaign.clone());
+        stages.push(new.stage.clone());
+        tags.push(serde_json::Value::from(new.tags.clone()).to_string());
+        types.push(new.link_type.to_branch());
+        durations.push(
+            new.duration_secs
+                .map(|d| i32::try_from(d).unwrap_or(i32::MAX)),
+        );
+        expiries.push(new.expires_at);
+    }
+    let sql = format!(
+        "INSERT INTO links (app_id, code, is_alias, data, channel, feature, campaign, stage, \
+         tags, link_type, duration_secs, expires_at) \
+         SELECT $1, r.code, r.is_alias, r.data::jsonb, r.channel, r.feature, r.campaign, \
+                r.stage, \
+                ARRAY(SELECT t.tag FROM jsonb_array_elements_text(r.tags::jsonb) \
+                      WITH ORDINALITY AS t(tag, n) ORDER BY t.n), \
+                r.link_type, r.duration_secs, r.expires_at \
+         FROM unnest($2::text[], $3::bool[], $4::text[], $5::text[], $6::text[], $7::text[], \
+                     $8::text[], $9::text[], $10::int2[], $11::int4[], $12::timestamptz[]) \
+              WITH ORDINALITY AS r(code, is_alias, data, channel, feature, campaign, stage, \
+                                   tags, link_type, duration_secs, expires_at, n) \
+         ORDER BY r.n \
+         ON CONFLICT (app_id, code) DO NOTHING RETURNING {LINK_COLUMNS}"
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(app_id.get())
+        .bind(codes)
+        .bind(aliases)
+        .bind(data)
+        .bind(channels)
+        .bind(features)
+        .bind(campaigns)
+        .bind(stages)
+        .bind(tags)
+        .bind(types)
+        .bind(durations)
+        .bind(expiries)
+        .fetch_all(&mut **tx)
+        .await?;
+    rows.iter().map(decode).collect()
+}
+
+/// The app's links with these codes, deleted or not, in no particular order.
+pub async fn find_by_codes<'e>(
+    db: impl PgExecutor<'e>,
+    app_id: AppId,
+    codes: &[&str],
+) -> Result<Vec<Link>, StoreError> {
+    let sql =
+        format!("SELECT {LINK_COLUMNS} FROM links WHERE app_id = $1 AND code = ANY($2::text[])");
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(app_id.get())
+        .bind(codes)
+        .fetch_all(db)
+        .await?;
+    rows.iter().map(decode).collect()
+}
+
+/// How many live links of the app carry `tag`.
+pub async fn count_live_with_tag<'e>(
+    db: impl PgExecutor<'e>,
+    app_id: AppId,
+    tag: &str,
+) -> Result<i64, StoreError> {
+    Ok(sqlx::query_scalar(
+        "SELECT count(*) FROM links WHERE app_id = $1 AND tags @> ARRAY[$2::text] AND deleted_at IS NULL",
+    )
+    .bind(app_id.get())
+    .bind(tag)
+    .fetch_one(db)
+    .await?)
+}

@@ -52,7 +52,9 @@ impl ShardHandle {
 
     /// The pool for background tasks on the main runtime (see the type's docs).
     pub fn background_pool(&self) -> Result<&PgPool, RouterError> {
-        self.background.as_ref().map_err(|reason| self.unusable(reason))
+        self.background
+            .as_ref()
+            .map_err(|reason| self.unusable(reason))
     }
 
     fn unusable(&self, reason: &Arc<str>) -> RouterError {
@@ -315,7 +317,9 @@ pub fn background_pool(options: PgConnectOptions, settings: &PoolSettings) -> Pg
     PgPoolOptions::new()
         .max_connections(settings.shard_background_connections.max(1))
         .min_connections(0)
-        .acquire_timeout(Duration::from_millis(settings.shard_acquire_timeout_ms.max(1)))
+        .acquire_timeout(Duration::from_millis(
+            settings.shard_acquire_timeout_ms.max(1),
+        ))
         .idle_timeout(Some(Duration::from_secs(600)))
         .connect_lazy_with(options)
 }

@@ -1,7 +1,7 @@
 //! The click handler.
 
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use actix_web::http::{Method, header};
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -69,7 +69,8 @@ async fn answer(req: &HttpRequest, state: &ClickState) -> HttpResponse {
         state.metrics.count(Outcome::UnknownHost, Platform::Other);
         return respond::error(ErrorPage::NotFound);
     };
-    let code = req.match_info().get("code").unwrap_or_default();
+    // `/Ab3xK9q`; anything with another slash, an escape or an odd byte is not a code.
+    let code = req.path().strip_prefix('/').unwrap_or_default();
     if route.state == AppState::Suspended || !plausible_code(code) {
         state.metrics.count(Outcome::NotFound, Platform::Other);
         return respond::error(ErrorPage::NotFound);
@@ -128,13 +129,22 @@ async fn answer(req: &HttpRequest, state: &ClickState) -> HttpResponse {
         .browser_ids
         .read(headers.get_all(header::COOKIE), today);
 
+    // Only the app-open decisions look at this; ask only when they will.
+    let app_installed = match &browser {
+        Some(existing)
+            if !client.is_bot() && install_state_matters(client.platform, &config.config) =>
+        {
+            state.installed.check(route.app_id, existing.id).await
+        }
+        _ => false,
+    };
     let short_url = format!("{}://{host}/{code}", if secure { "https" } else { "http" });
     let click_id = ClickId::generate();
     let decision = decide(&Click {
         link: &link,
         app: &config.config,
         client,
-        app_installed: false,
+        app_installed,
         query: req.query_string(),
         click_id,
         short_url: &short_url,
@@ -172,7 +182,7 @@ async fn answer(req: &HttpRequest, state: &ClickState) -> HttpResponse {
         )),
         _ => None,
     };
-    state.recorder.record(ClickEvent {
+    let event = ClickEvent {
         click_id,
         app_id: route.app_id,
         link_id: link.id,
@@ -185,8 +195,25 @@ async fn answer(req: &HttpRequest, state: &ClickState) -> HttpResponse {
         is_bot: !is_person,
         fingerprint,
         browser_id,
-    });
+    };
+    let window = link
+        .duration_secs
+        .unwrap_or(config.config.attribution_window_secs);
+    state
+        .clicks
+        .record_event(&event, Duration::from_secs(u64::from(window)));
+    state.recorder.record(event);
     response
+}
+
+/// Whether the decision for this platform can depend on the app being installed: only
+/// where the app has a URI scheme to open it with.
+fn install_state_matters(platform: Platform, app: &link_core::AppConfig) -> bool {
+    match platform {
+        Platform::Ios => app.ios.uri_scheme.is_some(),
+        Platform::Android => app.android.uri_scheme.is_some(),
+        Platform::Desktop | Platform::Other => false,
+    }
 }
 
 fn issue(

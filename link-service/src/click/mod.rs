@@ -4,6 +4,7 @@
 //! - `handler.rs`: host -> app -> link + config -> client -> decision -> response.
 //! - `respond.rs`: decisions and errors as HTTP responses.
 //! - `browser_id.rs`: the signed browser-id cookie.
+//! - `installed.rs`: whether the app is known installed for a browser.
 //! - `metrics.rs`: click-path counters and latency.
 //!
 //! Nothing here awaits anything but the cache: click recording is a non-blocking
@@ -11,6 +12,7 @@
 
 pub mod browser_id;
 mod handler;
+pub mod installed;
 pub mod metrics;
 pub mod respond;
 

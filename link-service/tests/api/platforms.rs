@@ -136,3 +136,49 @@ async fn expired_links_fall_back_when_the_app_says_so() {
     assert_eq!(response.status(), 302);
     assert_eq!(location(&response), "https://acme.test/");
 }
+
+#[tokio::test]
+async fn a_browser_known_to_have_the_app_gets_the_open_in_app_page() {
+    let t = TestApp::spawn().await;
+    t.create_link(
+        t.app_id,
+        "promo",
+        json!({"$deeplink_path": "product/42"}),
+        &[],
+    )
+    .await;
+    // First click: no cookie yet, the App Store.
+    let first = t.get(HOST, "/promo", IPHONE).await;
+    assert!(location(&first).starts_with("https://apps.apple.com/"));
+    let cookie = first.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let browser_id = cookie
+        .split_once('=')
+        .and_then(|(_, v)| v.rsplit_once('.'))
+        .map(|(rest, _)| rest[rest.len() - 32..].to_owned())
+        .unwrap();
+    // The SDK reported an install for this browser (as the API service records it).
+    sqlx::query("INSERT INTO browser_apps (app_id, browser_id) VALUES ($1, $2::uuid)")
+        .bind(t.app_id.get())
+        .bind(&browser_id)
+        .execute(&t.shard_pool(t.app_id))
+        .await
+        .unwrap();
+    let again = t
+        .client
+        .get(format!("{}/promo", t.base))
+        .header("host", HOST)
+        .header("user-agent", IPHONE)
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 200, "interstitial that opens the app");
+    let body = again.text().await.unwrap();
+    assert!(body.contains("acme://product/42"), "{body}");
+}

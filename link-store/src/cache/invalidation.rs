@@ -17,16 +17,25 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use super::LinkCache;
+use crate::hot::HotOrigin;
 
 pub const CHANNEL: &str = "hoplink_links";
 
+/// What a notification invalidates: the in-process cache, and, with the hot tier on, the
+/// hot origin's trust in its copy (so the reload reads Postgres and repairs Aerospike).
+#[derive(Clone)]
+pub struct Targets {
+    pub cache: LinkCache,
+    pub hot: Option<HotOrigin>,
+}
+
 /// Watches the shard map and runs one listener per shard until `shutdown`.
-pub fn spawn(router: ShardRouter, cache: LinkCache, shutdown: CancellationToken) -> JoinHandle<()> {
+pub fn spawn(router: ShardRouter, targets: Targets, shutdown: CancellationToken) -> JoinHandle<()> {
     tokio::spawn(async move {
         let mut changes = router.subscribe();
         let mut listeners: HashMap<ShardId, Listener> = HashMap::new();
         loop {
-            sync_listeners(&router, &cache, &mut listeners, &shutdown);
+            sync_listeners(&router, &targets, &mut listeners, &shutdown);
             tokio::select! {
                 () = shutdown.cancelled() => break,
                 change = changes.recv() => if let Err(RecvError::Closed) = change { break },
@@ -48,7 +57,7 @@ struct Listener {
 /// Starts listeners for new shards (or changed URLs) and stops those of removed shards.
 fn sync_listeners(
     router: &ShardRouter,
-    cache: &LinkCache,
+    targets: &Targets,
     listeners: &mut HashMap<ShardId, Listener>,
     shutdown: &CancellationToken,
 ) {
@@ -72,7 +81,7 @@ fn sync_listeners(
         let task = tokio::spawn(listen_shard(
             router.clone(),
             (*handle).clone(),
-            cache.clone(),
+            targets.clone(),
             stop.clone(),
         ));
         listeners.insert(
@@ -89,7 +98,7 @@ fn sync_listeners(
 async fn listen_shard(
     router: ShardRouter,
     shard: ShardHandle,
-    cache: LinkCache,
+    targets: Targets,
     stop: CancellationToken,
 ) {
     let mut backoff = Duration::from_millis(100);
@@ -97,7 +106,7 @@ async fn listen_shard(
     loop {
         let result = tokio::select! {
             () = stop.cancelled() => return,
-            result = listen_once(&router, &shard, &cache, &stop, first) => result,
+            result = listen_once(&router, &shard, &targets, &stop, first) => result,
         };
         match result {
             Ok(()) => return,
@@ -117,7 +126,7 @@ async fn listen_shard(
 async fn listen_once(
     router: &ShardRouter,
     shard: &ShardHandle,
-    cache: &LinkCache,
+    targets: &Targets,
     stop: &CancellationToken,
     first: bool,
 ) -> Result<(), sqlx::Error> {
@@ -127,15 +136,15 @@ async fn listen_once(
     let mut listener = PgListener::connect_with(pool).await?;
     listener.listen(CHANNEL).await?;
     if !first {
-        resync(router, shard, cache);
+        resync(router, shard, &targets.cache);
     }
     loop {
         tokio::select! {
             () = stop.cancelled() => return Ok(()),
             received = listener.try_recv() => match received? {
-                Some(notification) => apply(cache, notification.payload()).await,
+                Some(notification) => apply(targets, notification.payload()).await,
                 // Reconnected by sqlx: what happened in between is unknown.
-                None => resync(router, shard, cache),
+                None => resync(router, shard, &targets.cache),
             },
         }
     }
@@ -154,15 +163,31 @@ fn resync(router: &ShardRouter, shard: &ShardHandle, cache: &LinkCache) {
 }
 
 /// Applies one notification payload; malformed payloads are ignored (and logged).
-pub async fn apply(cache: &LinkCache, payload: &str) {
+pub async fn apply(targets: &Targets, payload: &str) {
+    let cache = &targets.cache;
     let mut parts = payload.splitn(3, ' ');
     let kind = parts.next().unwrap_or_default();
     let app = parts.next().and_then(|a| a.parse::<AppId>().ok());
     let rest = parts.next();
     match (kind, app, rest) {
-        ("link", Some(app), Some(code)) => cache.invalidate_link(app, code).await,
-        ("config", Some(app), None) => cache.invalidate_config(app).await,
-        ("tag", Some(app), Some(tag)) => cache.purge_tag(app, tag),
+        ("link", Some(app), Some(code)) => {
+            if let Some(hot) = &targets.hot {
+                hot.link_changed(app, code);
+            }
+            cache.invalidate_link(app, code).await;
+        }
+        ("config", Some(app), None) => {
+            if let Some(hot) = &targets.hot {
+                hot.config_changed(app);
+            }
+            cache.invalidate_config(app).await;
+        }
+        ("tag", Some(app), Some(tag)) => {
+            if let Some(hot) = &targets.hot {
+                hot.links_changed(app);
+            }
+            cache.purge_tag(app, tag);
+        }
         _ => tracing::warn!(
             payload_len = payload.len(),
             "ignoring malformed change notification"

@@ -51,21 +51,30 @@
 //! - `write.rs`: one fenced batch transaction, run as its own task.
 //! - [`metrics`]: the pipeline's metric families, [`EventMetrics`].
 
+pub mod browser_apps;
 pub mod click;
 pub mod config;
+pub mod install;
 pub mod kind;
 pub mod metrics;
+pub mod open;
 mod pipeline;
 mod queue;
 pub mod recorder;
+pub mod sdk_event;
+pub mod session;
 mod write;
 
 pub use click::ClickEvent;
 pub use config::EventsConfig;
+pub use install::InstallEvent;
 pub use kind::ShardEvent;
 pub use metrics::EventMetrics;
+pub use open::OpenEvent;
 pub use pipeline::start_pipeline;
 pub use recorder::{ClickRecorder, FlushReport, PipelineClosed, Recorder};
+pub use sdk_event::{SdkEvent, SdkEventCategory};
+pub use session::{MatchType, SessionStart};
 
 use shard_router::ShardRouter;
 use tokio::task::JoinHandle;

@@ -17,7 +17,7 @@ use super::config::EventsConfig;
 use super::kind::ShardEvent;
 use super::metrics::{DropReason, EventMetrics, KindMetrics};
 use super::queue::{InFlight, Pending, ShardQueue};
-use super::recorder::{FlushReport, Msg, Recorder};
+use super::recorder::{Buffer, FlushReport, Msg, Recorder};
 use super::write::{self, WriteDone, WriteJob, WriteResult};
 
 /// Write attempts an app's fence may refuse before its events are dropped as
@@ -36,11 +36,14 @@ pub fn start_pipeline<E: ShardEvent>(
     metrics: &EventMetrics,
 ) -> (Recorder<E>, JoinHandle<()>) {
     let metrics = metrics.kind(E::KIND);
-    let (tx, rx) = mpsc::channel(config.queue_capacity());
-    let recorder = Recorder::new(tx, &metrics);
+    // The channel carries flush requests only; a few slots are plenty.
+    let (tx, rx) = mpsc::channel(64);
+    let buffer = Buffer::new(config.queue_capacity(), config.max_batch());
+    let recorder = Recorder::new(buffer.clone(), tx, &metrics);
     let batcher = Batcher {
         router,
         rx,
+        buffer,
         metrics,
         max_batch: config.max_batch(),
         max_pending: config.max_pending(),
@@ -68,6 +71,7 @@ struct FlushWaiter {
 struct Batcher<E> {
     router: ShardRouter,
     rx: mpsc::Receiver<Msg<E>>,
+    buffer: std::sync::Arc<Buffer<E>>,
     metrics: KindMetrics,
     max_batch: usize,
     max_pending: usize,
@@ -96,14 +100,24 @@ impl<E: ShardEvent> Batcher<E> {
         loop {
             let wake = self.next_wake(drain_until);
             tokio::select! {
-                received = self.rx.recv_many(&mut inbox, self.max_batch), if drain_until.is_none() => {
+                received = self.rx.recv_many(&mut inbox, 64), if drain_until.is_none() => {
+                    // Events recorded before a flush request are in the buffer: take them
+                    // first, so the flush is ordered after them.
+                    self.take_buffer(&mut inbox);
                     if received == 0 {
                         drain_until = Some(Instant::now() + self.drain_deadline);
-                    } else {
-                        self.accept(&mut inbox);
                     }
+                    self.accept(&mut inbox);
                 }
-                _ = ticker.tick() => self.mark_due(),
+                () = self.buffer.wake.notified(), if drain_until.is_none() => {
+                    self.take_buffer(&mut inbox);
+                    self.accept(&mut inbox);
+                }
+                _ = ticker.tick() => {
+                    self.take_buffer(&mut inbox);
+                    self.accept(&mut inbox);
+                    self.mark_due();
+                }
                 Some(joined) = self.writes.join_next_with_id() => self.finished(joined, DropReason::WriteFailed),
                 () = sleep_until(wake), if wake.is_some() => {}
             }
@@ -121,7 +135,19 @@ impl<E: ShardEvent> Batcher<E> {
         self.stop().await;
     }
 
-    /// Routes what `recv_many` delivered.
+    /// Moves the recorders' buffer into `inbox`, ahead of the control messages there.
+    fn take_buffer(&self, inbox: &mut Vec<Msg<E>>) {
+        let events = self.buffer.take();
+        if events.is_empty() {
+            return;
+        }
+        let controls = std::mem::take(inbox);
+        inbox.reserve(events.len() + controls.len());
+        inbox.extend(events.into_iter().map(Msg::Event));
+        inbox.extend(controls);
+    }
+
+    /// Routes buffered events and control messages, in order.
     fn accept(&mut self, inbox: &mut Vec<Msg<E>>) {
         let routes = self.router.routes();
         for msg in inbox.drain(..) {
@@ -139,7 +165,7 @@ impl<E: ShardEvent> Batcher<E> {
                 Msg::Flush(reply) => self.request_flush(reply),
             }
         }
-        self.metrics.queue_depth.set(self.rx.len() as i64);
+        self.metrics.queue_depth.set(self.buffer.len() as i64);
         self.enforce_limit();
     }
 

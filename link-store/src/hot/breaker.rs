@@ -106,7 +106,10 @@ impl Breaker {
     }
 
     fn on_failure(&self, probe: bool) {
-        let failures = self.failures.fetch_add(1, Ordering::AcqRel).saturating_add(1);
+        let failures = self
+            .failures
+            .fetch_add(1, Ordering::AcqRel)
+            .saturating_add(1);
         if probe || failures >= self.threshold {
             let cool_down = u64::try_from(self.cool_down.as_millis()).unwrap_or(1_000);
             self.open_until_ms
@@ -119,6 +122,7 @@ impl Breaker {
 }
 
 impl Permit<'_> {
+    #[cfg(test)]
     pub fn is_probe(&self) -> bool {
         self.probe
     }

@@ -23,6 +23,9 @@ use super::config::{ConfigError, HotTierConfig};
 use super::metrics::{HotMetrics, Outcome};
 use super::records::Sets;
 
+/// Connections kept open to every node, ready for the first requests.
+const MIN_CONNECTIONS_PER_NODE: usize = 4;
+
 /// Longest wait between two connection attempts.
 const MAX_CONNECT_DELAY: Duration = Duration::from_secs(5);
 
@@ -128,12 +131,18 @@ impl HotClient {
             breaker: Breaker::new(config.aerospike_breaker_failures, config.cool_down()),
             reported_state: AtomicI64::new(BreakerState::Closed.gauge()),
             metrics,
-            background: Arc::new(Semaphore::new(config.aerospike_max_background_writes.max(1))),
+            background: Arc::new(Semaphore::new(
+                config.aerospike_max_background_writes.max(1),
+            )),
             stop: CancellationToken::new(),
         });
-        let mut policy = ClientPolicy::default();
-        policy.timeout = ms(config.connect_timeout());
-        policy.fail_if_not_connected = true;
+        let policy = ClientPolicy {
+            timeout: ms(config.connect_timeout()),
+            fail_if_not_connected: true,
+            // Opened with each node, so the first click-path reads do not pay for connecting.
+            min_conns_per_node: MIN_CONNECTIONS_PER_NODE,
+            ..ClientPolicy::default()
+        };
         tokio::spawn(connect(
             Arc::downgrade(&inner),
             seeds,
@@ -215,8 +224,8 @@ impl HotClient {
         let started = Instant::now();
         // The client enforces the budget itself; this is the backstop (a connection being
         // opened, a scheduler stall) so that no call ever outlives it by much.
-        let result = tokio::time::timeout(budget + Duration::from_millis(1), run(client.clone()))
-            .await;
+        let result =
+            tokio::time::timeout(budget + Duration::from_millis(1), run(client.clone())).await;
         inner
             .metrics
             .seconds
@@ -228,7 +237,9 @@ impl HotClient {
                 permit.succeeded();
                 (Ok(value), counted)
             }
-            Ok(Err(error)) if error.is_client_timeout() || error.matches(&[ResultCode::Timeout]) => {
+            Ok(Err(error))
+                if error.is_client_timeout() || error.matches(&[ResultCode::Timeout]) =>
+            {
                 permit.failed();
                 (Err(HotError::Timeout), Outcome::Timeout)
             }
@@ -347,7 +358,9 @@ async fn connect(inner: Weak<Inner>, seeds: String, policy: ClientPolicy, timeou
                 tracing::warn!(%error, "cannot reach the Aerospike hot tier; Postgres serves until it answers (retrying in the background)");
             }
             Err(_) if attempts == 1 => {
-                tracing::warn!("connecting to the Aerospike hot tier timed out; Postgres serves until it answers (retrying in the background)");
+                tracing::warn!(
+                    "connecting to the Aerospike hot tier timed out; Postgres serves until it answers (retrying in the background)"
+                );
             }
             Ok(Err(error)) => tracing::debug!(%error, attempts, "Aerospike still unreachable"),
             Err(_) => tracing::debug!(attempts, "Aerospike connection attempt timed out"),

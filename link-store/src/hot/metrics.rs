@@ -1,8 +1,6 @@
 //! The hot tier's Prometheus metrics, registered once per process on the service's registry.
 
-use prometheus::{
-    HistogramOpts, HistogramVec, IntCounterVec, IntGauge, Opts, Registry,
-};
+use prometheus::{HistogramOpts, HistogramVec, IntCounterVec, IntGauge, Opts, Registry};
 
 /// Outcome of one hot-tier operation, the `outcome` label of `hoplink_hot_requests_total`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,7 +38,7 @@ impl Outcome {
 
 #[derive(Clone)]
 pub(crate) struct HotMetrics {
-    /// `set` = links|configs|clicks|browsers, `op` = read|write|delete, `outcome`: [`Outcome`].
+    /// `set` = links|configs|clicks|browsers, `op` = read|write, `outcome`: [`Outcome`].
     pub requests: IntCounterVec,
     /// `op` = read|write: latency of operations that reached the server.
     pub seconds: HistogramVec,

@@ -8,7 +8,7 @@
 //! |---|---|---|
 //! | `links` | app, code | `id`, `v` (version), `del` (1 = tombstone), `b` (snapshot) |
 //! | `configs` | app | `v` (version), `b` (snapshot) |
-//! | `clicks` | app, fingerprint | `c`: map click id -> `[occurred_ms, link_id, os_version, model]` |
+//! | `clicks` | app, fingerprint | `c`: map click id -> `[occurred_us, link_id, os_version, model, browser_id]` |
 //! | `browsers` | app, browser id | `i` (1) |
 //!
 //! A snapshot is one format byte followed by JSON with short field names. A reader that
@@ -83,7 +83,7 @@ struct LinkSnapshotV1 {
     ty: i16,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     du: Option<u32>,
-    /// Timestamps in milliseconds since the Unix epoch.
+    /// Timestamps in microseconds since the Unix epoch (Postgres' precision).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     ex: Option<i64>,
     v: i64,
@@ -97,12 +97,12 @@ fn is_zero(value: &i16) -> bool {
     *value == 0
 }
 
-fn millis(at: DateTime<Utc>) -> i64 {
-    at.timestamp_millis()
+fn micros(at: DateTime<Utc>) -> i64 {
+    at.timestamp_micros()
 }
 
-fn from_millis(ms: i64) -> Option<DateTime<Utc>> {
-    DateTime::from_timestamp_millis(ms)
+fn from_micros(us: i64) -> Option<DateTime<Utc>> {
+    DateTime::from_timestamp_micros(us)
 }
 
 pub(crate) fn encode_link(link: &Link) -> Vec<u8> {
@@ -118,11 +118,11 @@ pub(crate) fn encode_link(link: &Link) -> Vec<u8> {
         t: link.tags.clone(),
         ty: link.link_type.to_branch(),
         du: link.duration_secs,
-        ex: link.expires_at.map(millis),
+        ex: link.expires_at.map(micros),
         v: link.version,
-        cr: millis(link.created_at),
-        up: millis(link.updated_at),
-        de: link.deleted_at.map(millis),
+        cr: micros(link.created_at),
+        up: micros(link.updated_at),
+        de: link.deleted_at.map(micros),
     };
     with_format(&snapshot)
 }
@@ -131,9 +131,9 @@ pub(crate) fn encode_link(link: &Link) -> Vec<u8> {
 /// (the caller then asks Postgres).
 pub(crate) fn decode_link(app: AppId, bytes: &[u8]) -> Option<Link> {
     let s: LinkSnapshotV1 = parse_format(bytes)?;
-    let time = |ms: Option<i64>| match ms {
+    let time = |us: Option<i64>| match us {
         None => Some(None),
-        Some(ms) => from_millis(ms).map(Some),
+        Some(us) => from_micros(us).map(Some),
     };
     Some(Link {
         id: s.i,
@@ -150,8 +150,8 @@ pub(crate) fn decode_link(app: AppId, bytes: &[u8]) -> Option<Link> {
         duration_secs: s.du,
         expires_at: time(s.ex)?,
         version: s.v,
-        created_at: from_millis(s.cr)?,
-        updated_at: from_millis(s.up)?,
+        created_at: from_micros(s.cr)?,
+        updated_at: from_micros(s.up)?,
         deleted_at: time(s.de)?,
     })
 }
@@ -188,7 +188,10 @@ mod tests {
     pub(crate) fn sample_link() -> Link {
         let mut data = serde_json::Map::new();
         data.insert("$ios_url".into(), "https://acme.test/ios".into());
-        data.insert("nested".into(), serde_json::json!({"a": [1, 2, {"b": null}]}));
+        data.insert(
+            "nested".into(),
+            serde_json::json!({"a": [1, 2, {"b": null}]}),
+        );
         Link {
             id: 42,
             app_id: AppId::new(7).unwrap(),
@@ -202,10 +205,10 @@ mod tests {
             tags: vec!["a".into(), "b".into()],
             link_type: LinkType::Marketing,
             duration_secs: Some(3600),
-            expires_at: from_millis(1_900_000_000_123),
+            expires_at: from_micros(1_900_000_000_123_456),
             version: 3,
-            created_at: from_millis(1_700_000_000_000).unwrap(),
-            updated_at: from_millis(1_700_000_100_000).unwrap(),
+            created_at: from_micros(1_700_000_000_000_001).unwrap(),
+            updated_at: from_micros(1_700_000_100_000_000).unwrap(),
             deleted_at: None,
         }
     }
@@ -218,7 +221,7 @@ mod tests {
         assert_eq!(decode_link(link.app_id, &bytes), Some(link.clone()));
 
         let mut deleted = link;
-        deleted.deleted_at = from_millis(1_800_000_000_000);
+        deleted.deleted_at = from_micros(1_800_000_000_000_000);
         deleted.data.clear();
         deleted.tags.clear();
         let bytes = encode_link(&deleted);
@@ -233,7 +236,7 @@ mod tests {
         link.channel = None;
         link.campaign = None;
         let bytes = encode_link(&link);
-        assert!(bytes.len() < 120, "{} bytes", bytes.len());
+        assert!(bytes.len() < 140, "{} bytes", bytes.len());
     }
 
     #[test]

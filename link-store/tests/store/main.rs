@@ -6,8 +6,14 @@
 )]
 
 mod helpers;
+mod hot_support;
 
 mod clicks;
+mod hot_bench;
+mod hot_contract;
+mod hot_expiry;
+mod hot_links;
+mod hot_outage;
 mod shard_outage;
 mod shutdown;
 mod stale_route;

@@ -112,15 +112,14 @@ pub fn sample_tree(pid: u32) -> ProcSample {
                 sample.cpu_secs += (utime + stime) / ticks;
             }
         }
-        if let Ok(status) = std::fs::read_to_string(format!("/proc/{p}/status")) {
-            if let Some(kb) = status
+        if let Ok(status) = std::fs::read_to_string(format!("/proc/{p}/status"))
+            && let Some(kb) = status
                 .lines()
                 .find(|l| l.starts_with("VmRSS:"))
                 .and_then(|l| l.split_whitespace().nth(1))
                 .and_then(|v| v.parse::<u64>().ok())
-            {
-                sample.rss_bytes += kb * 1024;
-            }
+        {
+            sample.rss_bytes += kb * 1024;
         }
         if let Ok(children) = std::fs::read_to_string(format!("/proc/{p}/task/{p}/children")) {
             pending.extend(

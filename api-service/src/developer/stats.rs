@@ -1,0 +1,386 @@
+//! `GET /api/v1/stats` and `GET /api/v1/links/{code}/stats`: clicks, bot views, installs
+//! and opens from the daily rollups (`link_stats_daily`), per app or per link, by day
+//! and/or platform.
+//!
+//! Only rollups are read, never raw events: a year of one app is at most 366 × 4 rows
+//! per link. Days are UTC. App-wide numbers include installs and opens that came from no
+//! link (organic).
+
+use actix_web::{HttpRequest, HttpResponse, get, web};
+use chrono::{Days, NaiveDate, Utc};
+use link_core::{AppId, FieldError, LinkCode};
+use serde::{Deserialize, Serialize};
+use sqlx::Row;
+use utoipa::{IntoParams, ToSchema};
+
+use super::schemas::Problem;
+use crate::error::ApiError;
+use crate::state::ApiState;
+
+/// Longest range one request may cover, in days (both ends included).
+pub const MAX_DAYS: u64 = 366;
+/// Days covered when `from` is not given.
+pub const DEFAULT_DAYS: u64 = 30;
+
+/// Query of `GET /api/v1/stats`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct StatsParams {
+    /// First day (UTC, `YYYY-MM-DD`, included). Default: 29 days before `to`.
+    #[param(value_type = Option<String>, format = Date)]
+    pub from: Option<String>,
+    /// Last day (UTC, `YYYY-MM-DD`, included). Default: today. At most 366 days after
+    /// `from`.
+    #[param(value_type = Option<String>, format = Date)]
+    pub to: Option<String>,
+    /// Only this link (its code); the whole app when absent.
+    pub link: Option<String>,
+    /// `day` (default), `platform`, or `day,platform`.
+    pub group_by: Option<String>,
+}
+
+/// Query of `GET /api/v1/links/{code}/stats`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct LinkStatsParams {
+    /// First day (UTC, `YYYY-MM-DD`, included). Default: 29 days before `to`.
+    #[param(value_type = Option<String>, format = Date)]
+    pub from: Option<String>,
+    /// Last day (UTC, `YYYY-MM-DD`, included). Default: today. At most 366 days after
+    /// `from`.
+    #[param(value_type = Option<String>, format = Date)]
+    pub to: Option<String>,
+    /// `day` (default), `platform`, or `day,platform`.
+    pub group_by: Option<String>,
+}
+
+/// What a stats request asks for, from either query.
+struct Request<'a> {
+    from: Option<&'a str>,
+    to: Option<&'a str>,
+    group_by: Option<&'a str>,
+    link: Option<String>,
+}
+
+#[derive(Debug, Default, Clone, Copy, Serialize, ToSchema)]
+pub struct Counts {
+    /// Human clicks.
+    pub clicks: i64,
+    /// Views by bots and link-preview fetchers.
+    pub bot_views: i64,
+    pub installs: i64,
+    pub opens: i64,
+}
+
+impl std::ops::AddAssign for Counts {
+    fn add_assign(&mut self, other: Self) {
+        self.clicks += other.clicks;
+        self.bot_views += other.bot_views;
+        self.installs += other.installs;
+        self.opens += other.opens;
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StatsRow {
+    /// Present when grouped by day.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub day: Option<NaiveDate>,
+    /// `ios`, `android`, `desktop` or `other`; present when grouped by platform.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub platform: Option<String>,
+    #[serde(flatten)]
+    pub counts: Counts,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "from": "2026-06-01", "to": "2026-06-02", "link": "summer-sale", "group_by": ["day"],
+    "totals": {"clicks": 130, "bot_views": 4, "installs": 12, "opens": 40},
+    "rows": [
+        {"day": "2026-06-01", "clicks": 100, "bot_views": 3, "installs": 10, "opens": 30},
+        {"day": "2026-06-02", "clicks": 30, "bot_views": 1, "installs": 2, "opens": 10}
+    ]
+}))]
+pub struct StatsResponse {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    /// The link's code, or `null` for the whole app.
+    pub link: Option<String>,
+    pub group_by: Vec<String>,
+    pub totals: Counts,
+    /// Sorted by day, then platform. Days without activity are left out.
+    pub rows: Vec<StatsRow>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Grouping {
+    Day,
+    Platform,
+    DayAndPlatform,
+}
+
+impl Grouping {
+    fn parse(raw: Option<&str>) -> Result<Self, FieldError> {
+        let Some(raw) = raw.map(str::trim).filter(|r| !r.is_empty()) else {
+            return Ok(Self::Day);
+        };
+        let (mut day, mut platform) = (false, false);
+        for part in raw.split(',').map(str::trim) {
+            match part {
+                "day" => day = true,
+                "platform" => platform = true,
+                _ => {
+                    return Err(FieldError::new(
+                        "group_by",
+                        "must be day, platform or day,platform",
+                    ));
+                }
+            }
+        }
+        Ok(match (day, platform) {
+            (true, true) => Self::DayAndPlatform,
+            (false, true) => Self::Platform,
+            _ => Self::Day,
+        })
+    }
+
+    fn names(self) -> Vec<String> {
+        let names: &[&str] = match self {
+            Self::Day => &["day"],
+            Self::Platform => &["platform"],
+            Self::DayAndPlatform => &["day", "platform"],
+        };
+        names.iter().map(|n| (*n).to_owned()).collect()
+    }
+
+    /// The select list, GROUP BY and ORDER BY of the query: fixed fragments, the only
+    /// text ever spliced into its SQL.
+    fn sql(self) -> (&'static str, &'static str, &'static str) {
+        match self {
+            Self::Day => (
+                "day, NULL::text AS platform,",
+                "GROUP BY day",
+                "ORDER BY day",
+            ),
+            Self::Platform => (
+                "NULL::date AS day, platform,",
+                "GROUP BY platform",
+                "ORDER BY platform",
+            ),
+            Self::DayAndPlatform => (
+                "day, platform,",
+                "GROUP BY day, platform",
+                "ORDER BY day, platform",
+            ),
+        }
+    }
+}
+
+fn date(raw: Option<&str>, field: &'static str) -> Result<Option<NaiveDate>, FieldError> {
+    raw.map(str::trim)
+        .filter(|r| !r.is_empty())
+        .map(|r| {
+            NaiveDate::parse_from_str(r, "%Y-%m-%d")
+                .map_err(|_| FieldError::new(field, "must be a date as YYYY-MM-DD"))
+        })
+        .transpose()
+}
+
+/// The validated range: `to` defaults to today (UTC), `from` to 29 days before `to`.
+fn range(from: Option<&str>, to: Option<&str>) -> Result<(NaiveDate, NaiveDate), FieldError> {
+    let to = match date(to, "to")? {
+        Some(to) => to,
+        None => Utc::now().date_naive(),
+    };
+    let from = match date(from, "from")? {
+        Some(from) => from,
+        None => to
+            .checked_sub_days(Days::new(DEFAULT_DAYS - 1))
+            .unwrap_or(NaiveDate::MIN),
+    };
+    if from > to {
+        return Err(FieldError::new("from", "must not be after `to`"));
+    }
+    if to.signed_duration_since(from).num_days() >= MAX_DAYS as i64 {
+        return Err(FieldError::new(
+            "to",
+            "the range may cover at most 366 days",
+        ));
+    }
+    Ok((from, to))
+}
+
+#[utoipa::path(
+    tag = "stats",
+    summary = "Clicks, installs and opens per day and platform",
+    params(StatsParams),
+    responses(
+        (status = 200, description = "Totals and rows", body = StatsResponse),
+        (status = 400, description = "An invalid parameter (named in `field`: `from`, `to`, `group_by`)", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Missing, unknown or revoked key", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not a secret key", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`link` names no link of the app", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Rate limited", body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds to wait"))),
+        (status = 503, description = "The app's shard is unavailable", body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds to wait"))),
+    ),
+    security(("secret_key" = []))
+)]
+#[get("")]
+pub async fn app_stats(
+    req: HttpRequest,
+    state: web::Data<ApiState>,
+    query: web::Query<StatsParams>,
+) -> Result<HttpResponse, ApiError> {
+    let caller = state.secret_caller(&req).await?;
+    let request = Request {
+        from: query.from.as_deref(),
+        to: query.to.as_deref(),
+        group_by: query.group_by.as_deref(),
+        link: query.link.clone().filter(|l| !l.trim().is_empty()),
+    };
+    let stats = read(&state, caller.app_id, request).await?;
+    Ok(HttpResponse::Ok().json(stats))
+}
+
+#[utoipa::path(
+    tag = "stats",
+    summary = "One link's clicks, installs and opens",
+    description = "The same as `GET /api/v1/stats?link={code}`.",
+    params(("code" = String, Path, description = "The link's code"), LinkStatsParams),
+    responses(
+        (status = 200, description = "Totals and rows", body = StatsResponse),
+        (status = 400, description = "An invalid parameter (named in `field`: `from`, `to`, `group_by`)", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Missing, unknown or revoked key", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not a secret key", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "The app has no such link", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Rate limited", body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds to wait"))),
+        (status = 503, description = "The app's shard is unavailable", body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds to wait"))),
+    ),
+    security(("secret_key" = []))
+)]
+#[get("/{code}/stats")]
+pub async fn link_stats(
+    req: HttpRequest,
+    state: web::Data<ApiState>,
+    path: web::Path<String>,
+    query: web::Query<LinkStatsParams>,
+) -> Result<HttpResponse, ApiError> {
+    let caller = state.secret_caller(&req).await?;
+    let request = Request {
+        from: query.from.as_deref(),
+        to: query.to.as_deref(),
+        group_by: query.group_by.as_deref(),
+        link: Some(path.into_inner()),
+    };
+    let stats = read(&state, caller.app_id, request).await?;
+    Ok(HttpResponse::Ok().json(stats))
+}
+
+async fn read(
+    state: &ApiState,
+    app_id: AppId,
+    request: Request<'_>,
+) -> Result<StatsResponse, ApiError> {
+    let (from, to) = range(request.from, request.to)?;
+    let grouping = Grouping::parse(request.group_by)?;
+    let link = request.link;
+    let resolved = state.app(app_id)?;
+    let pool = resolved.shard.pool()?;
+    let link_id = match &link {
+        None => None,
+        Some(code) => {
+            let code = LinkCode::parse(code.trim()).map_err(|_| ApiError::NotFound("link"))?;
+            let found = link_store::links::find_by_code(pool, app_id, code.as_str())
+                .await?
+                .ok_or(ApiError::NotFound("link"))?;
+            Some(found.id)
+        }
+    };
+    let (select, group, order) = grouping.sql();
+    let sql = format!(
+        "SELECT {select} sum(clicks)::bigint AS clicks, sum(bot_views)::bigint AS bot_views, \
+                sum(installs)::bigint AS installs, sum(opens)::bigint AS opens \
+         FROM link_stats_daily \
+         WHERE app_id = $1 AND day BETWEEN $2 AND $3 AND ($4::bigint IS NULL OR link_id = $4) \
+         {group} {order}"
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(app_id.get())
+        .bind(from)
+        .bind(to)
+        .bind(link_id)
+        .fetch_all(pool)
+        .await?;
+    let mut totals = Counts::default();
+    let mut out = Vec::with_capacity(rows.len());
+    for row in rows {
+        let counts = Counts {
+            clicks: row.try_get("clicks")?,
+            bot_views: row.try_get("bot_views")?,
+            installs: row.try_get("installs")?,
+            opens: row.try_get("opens")?,
+        };
+        totals += counts;
+        out.push(StatsRow {
+            day: row.try_get("day")?,
+            platform: row.try_get("platform")?,
+            counts,
+        });
+    }
+    Ok(StatsResponse {
+        from,
+        to,
+        link,
+        group_by: grouping.names(),
+        totals,
+        rows: out,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranges_default_and_are_bounded() {
+        let (from, to) = range(None, Some("2026-03-31")).unwrap();
+        assert_eq!(
+            (from.to_string(), to.to_string()),
+            ("2026-03-02".into(), "2026-03-31".into())
+        );
+        assert!(range(Some("2026-01-01"), Some("2026-12-31")).is_ok());
+        assert!(
+            range(Some("2024-01-01"), Some("2024-12-31")).is_ok(),
+            "366 days"
+        );
+        assert_eq!(
+            range(Some("2025-01-01"), Some("2026-01-02"))
+                .unwrap_err()
+                .field,
+            "to"
+        );
+        assert_eq!(
+            range(Some("2026-02-02"), Some("2026-02-01"))
+                .unwrap_err()
+                .field,
+            "from"
+        );
+        assert_eq!(range(Some("yesterday"), None).unwrap_err().field, "from");
+        assert_eq!(range(None, Some("2026-02-30")).unwrap_err().field, "to");
+    }
+
+    #[test]
+    fn groupings() {
+        assert_eq!(Grouping::parse(None).unwrap().names(), ["day"]);
+        assert_eq!(
+            Grouping::parse(Some("platform, day")).unwrap().names(),
+            ["day", "platform"]
+        );
+        assert_eq!(Grouping::parse(Some("hour")).unwrap_err().field, "group_by");
+    }
+}

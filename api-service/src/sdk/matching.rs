@@ -1,0 +1,259 @@
+//! Attribution look-ups on the app's shard: which click (and link) an install or open
+//! came from. Each is one statement, so a match costs one round trip:
+//!
+//! - [`by_click_ids`]: the clicks the SDK named (Play install referrer, a URI-scheme or
+//!   App Link URL's `link_click_id`), claimed if still unclaimed. Deterministic.
+//! - [`by_code`]: the link a Universal Link / App Link URL names. Deterministic, no click.
+//! - [`claim_by_fingerprint`]: the newest unclaimed human click with the device's
+//!   fingerprint within its link's window, claimed. Probabilistic.
+//!
+//! Claims set `clicks.matched_at` (`... AND matched_at IS NULL`), so a click is claimed at
+//! most once: a second install from the same fingerprint gets the next unclaimed click or
+//! none. Concurrent claims skip each other's locked rows instead of waiting. Claiming
+//! statements carry the app's epoch fence in the same statement (share lock on its
+//! `app_configs` row), so no claim lands on a shard the app is leaving; a refused fence is
+//! a 503.
+//!
+//! When the hot tier's `ClickIndex` arrives, only [`claim_by_fingerprint`] changes: its
+//! candidates come from Aerospike and the claim is the same fenced `UPDATE` by id.
+
+use chrono::{DateTime, Utc};
+use link_core::fingerprint::Fingerprint;
+use link_core::{AppId, ClickId};
+use serde_json::{Map, Value};
+use shard_router::AppRoute;
+use sqlx::postgres::PgRow;
+use sqlx::{PgPool, Row};
+use uuid::Uuid;
+
+use crate::error::ApiError;
+
+/// The link an install or open was attributed to, as its session data needs it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MatchedLink {
+    pub id: i64,
+    pub code: String,
+    pub data: Map<String, Value>,
+    pub channel: Option<String>,
+    pub feature: Option<String>,
+    pub campaign: Option<String>,
+    pub stage: Option<String>,
+    pub tags: Vec<String>,
+    /// Branch's link type (0 standard, 1 one-time, 2 marketing).
+    pub link_type: i16,
+}
+
+/// The click an install or open was attributed to.
+#[derive(Clone, PartialEq, Eq)]
+pub struct MatchedClick {
+    pub id: ClickId,
+    pub clicked_at: DateTime<Utc>,
+    pub browser_id: Option<Uuid>,
+    /// Whether this request claimed it (`false`: claimed earlier, by this device's
+    /// previous session or another one).
+    pub claimed: bool,
+}
+
+impl std::fmt::Debug for MatchedClick {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MatchedClick")
+            .field("id", &self.id)
+            .field("clicked_at", &self.clicked_at)
+            .field("browser_id", &self.browser_id.map(|_| "<redacted>"))
+            .field("claimed", &self.claimed)
+            .finish()
+    }
+}
+
+/// What probabilistic matching compares besides the fingerprint.
+#[derive(Debug, Clone, Copy)]
+pub struct Probe<'a> {
+    pub fingerprint: &'a Fingerprint,
+    /// Acceptable click OS major versions; `None` compares none.
+    pub click_majors: Option<&'a [String]>,
+    /// The device model; compared only with clicks that know theirs.
+    pub model: Option<&'a str>,
+}
+
+/// The columns a [`MatchedLink`] is decoded from (`l` is `links`).
+macro_rules! link_columns {
+    () => {
+        "l.id AS link_id, l.code, l.data, l.channel, l.feature, l.campaign, l.stage, \
+         l.tags, l.link_type"
+    };
+}
+
+/// The epoch fence as a CTE: a share lock on the app's config row for the statement,
+/// present only when the route's epoch is current and the app is not being moved.
+macro_rules! fence {
+    () => {
+        "fence AS MATERIALIZED (
+    SELECT 1 FROM app_configs WHERE app_id = $1 AND epoch = $2 AND NOT fenced FOR SHARE
+)"
+    };
+}
+
+const BY_CLICK_IDS: &str = concat!(
+    "WITH ",
+    fence!(),
+    ",
+found AS MATERIALIZED (
+    SELECT c.id AS click_id, c.occurred_at AS clicked_at, c.browser_id, c.matched_at, ",
+    link_columns!(),
+    "
+    FROM clicks c
+    JOIN links l ON l.id = c.link_id AND l.app_id = c.app_id
+    WHERE c.app_id = $1 AND c.id = ANY($3) AND l.deleted_at IS NULL
+      AND EXISTS (SELECT 1 FROM fence)
+),
+claimed AS (
+    UPDATE clicks SET matched_at = now()
+    WHERE app_id = $1 AND matched_at IS NULL
+      AND id IN (SELECT click_id FROM found WHERE matched_at IS NULL)
+    RETURNING id
+)
+SELECT EXISTS (SELECT 1 FROM fence) AS open, found.*, claimed.id IS NOT NULL AS claimed
+FROM (SELECT 1) AS one
+LEFT JOIN found ON true
+LEFT JOIN claimed ON claimed.id = found.click_id"
+);
+
+/// The window is the link's `duration_secs`, else the app's `attribution_window_secs`;
+/// the 90-day bound (the longest either may be) lets the index range scan stop early.
+const BY_FINGERPRINT: &str = concat!(
+    "WITH ",
+    fence!(),
+    ",
+candidate AS MATERIALIZED (
+    SELECT c.id
+    FROM clicks c
+    JOIN links l ON l.id = c.link_id AND l.app_id = c.app_id
+    WHERE c.app_id = $1 AND c.fingerprint = $3 AND NOT c.is_bot AND c.matched_at IS NULL
+      AND c.occurred_at > now() - interval '90 days'
+      AND c.occurred_at > now() - make_interval(secs => coalesce(l.duration_secs,
+              (SELECT attribution_window_secs FROM app_configs WHERE app_id = $1)))
+      AND l.deleted_at IS NULL
+      AND ($4::text[] IS NULL OR c.os_version IS NULL
+           OR split_part(c.os_version, '.', 1) = ANY($4::text[]))
+      AND ($5::text IS NULL OR c.device_model IS NULL OR c.device_model = $5::text)
+      AND EXISTS (SELECT 1 FROM fence)
+    ORDER BY c.occurred_at DESC
+    LIMIT 1
+    FOR UPDATE OF c SKIP LOCKED
+),
+claimed AS (
+    UPDATE clicks c SET matched_at = now()
+    FROM candidate
+    WHERE c.id = candidate.id AND c.matched_at IS NULL
+    RETURNING c.id, c.link_id, c.occurred_at, c.browser_id
+)
+SELECT EXISTS (SELECT 1 FROM fence) AS open, claimed.id AS click_id,
+       claimed.occurred_at AS clicked_at, claimed.browser_id, true AS claimed, ",
+    link_columns!(),
+    "
+FROM (SELECT 1) AS one
+LEFT JOIN claimed ON true
+LEFT JOIN links l ON l.id = claimed.link_id"
+);
+
+const BY_CODE: &str = concat!(
+    "SELECT ",
+    link_columns!(),
+    " FROM links l WHERE l.app_id = $1 AND l.code = $2 AND l.deleted_at IS NULL"
+);
+
+/// The presented click ids of the app that exist and point at a live link, claiming the
+/// unclaimed ones, in the order of `ids` (the caller's priority).
+pub async fn by_click_ids(
+    pool: &PgPool,
+    route: &AppRoute,
+    ids: &[ClickId],
+) -> Result<Vec<(MatchedClick, MatchedLink)>, ApiError> {
+    let uuids: Vec<Uuid> = ids.iter().map(ClickId::as_uuid).collect();
+    let rows = sqlx::query(BY_CLICK_IDS)
+        .bind(route.app_id.get())
+        .bind(route.epoch)
+        .bind(&uuids)
+        .fetch_all(pool)
+        .await?;
+    let mut found = Vec::with_capacity(rows.len());
+    for row in &rows {
+        fenced(row, route.app_id)?;
+        if let Some(hit) = decode_hit(row)? {
+            found.push(hit);
+        }
+    }
+    found.sort_by_key(|(click, _)| ids.iter().position(|id| *id == click.id));
+    Ok(found)
+}
+
+/// The live link of the app with this code.
+pub async fn by_code(
+    pool: &PgPool,
+    app: AppId,
+    code: &str,
+) -> Result<Option<MatchedLink>, ApiError> {
+    let row = sqlx::query(BY_CODE)
+        .bind(app.get())
+        .bind(code)
+        .fetch_optional(pool)
+        .await?;
+    row.map(|r| decode_link(&r)).transpose()
+}
+
+/// Claims the newest unclaimed click this device probably made. The one function to swap
+/// for a hot-tier `ClickIndex` (see the module docs).
+pub async fn claim_by_fingerprint(
+    pool: &PgPool,
+    route: &AppRoute,
+    probe: Probe<'_>,
+) -> Result<Option<(MatchedClick, MatchedLink)>, ApiError> {
+    let row = sqlx::query(BY_FINGERPRINT)
+        .bind(route.app_id.get())
+        .bind(route.epoch)
+        .bind(probe.fingerprint.as_slice())
+        .bind(probe.click_majors)
+        .bind(probe.model)
+        .fetch_one(pool)
+        .await?;
+    fenced(&row, route.app_id)?;
+    decode_hit(&row)
+}
+
+/// A refused fence: the app is being moved, or our map is behind. Retrying shortly works.
+fn fenced(row: &PgRow, app: AppId) -> Result<(), ApiError> {
+    if row.try_get::<bool, _>("open")? {
+        Ok(())
+    } else {
+        tracing::warn!(app_id = %app, "attribution refused by the app's fence (moving or stale route)");
+        Err(ApiError::Unavailable)
+    }
+}
+
+fn decode_hit(row: &PgRow) -> Result<Option<(MatchedClick, MatchedLink)>, ApiError> {
+    let Some(click_id) = row.try_get::<Option<Uuid>, _>("click_id")? else {
+        return Ok(None);
+    };
+    let click = MatchedClick {
+        id: ClickId::from_uuid(click_id),
+        clicked_at: row.try_get("clicked_at")?,
+        browser_id: row.try_get("browser_id")?,
+        claimed: row.try_get("claimed")?,
+    };
+    Ok(Some((click, decode_link(row)?)))
+}
+
+fn decode_link(row: &PgRow) -> Result<MatchedLink, ApiError> {
+    let data: sqlx::types::Json<Map<String, Value>> = row.try_get("data")?;
+    Ok(MatchedLink {
+        id: row.try_get("link_id")?,
+        code: row.try_get("code")?,
+        data: data.0,
+        channel: row.try_get("channel")?,
+        feature: row.try_get("feature")?,
+        campaign: row.try_get("campaign")?,
+        stage: row.try_get("stage")?,
+        tags: row.try_get("tags")?,
+        link_type: row.try_get("link_type")?,
+    })
+}

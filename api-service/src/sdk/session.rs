@@ -1,0 +1,527 @@
+//! `POST /v1/install` and `POST /v1/open`: start an SDK session, attribute it, answer
+//! Branch's session body, record it.
+//!
+//! # Matching rules
+//! In this order; the first that finds a live link of the caller's app wins:
+//! 1. **Click ids** (deterministic): `link_click_id` (Play install referrer),
+//!    `link_identifier`, a `link_click_id=` inside `install_referrer_extras`, and the
+//!    `link_click_id` query parameter of `universal_link_url`, `android_app_link_url`,
+//!    `ios_app_link_url` or `external_intent_uri` (URI-scheme opens), in that priority.
+//!    The click is claimed if it was still unclaimed; it answers even if it was claimed
+//!    before (the device holds its id). A click id that is not on the shard yet (the
+//!    link service writes clicks in batches) is looked up once more after
+//!    [`CLICK_ID_RETRY`].
+//! 2. **The link's own URL** (deterministic): a Universal Link / App Link URL on one of
+//!    the app's domains names its link by its path. No click is claimed.
+//! 3. **Fingerprint** (probabilistic), only for a first session: see
+//!    [`super::matching::claim_by_fingerprint`]. The fingerprint is
+//!    HMAC(app, client IP, OS family), exactly as the link service computes it for
+//!    clicks; the client IP honours `X-Forwarded-For` from trusted proxies only.
+//! 4. Otherwise organic.
+//!
+//! **First session**: every install, and an open that presents no install token
+//! (`randomized_bundle_token` / `identity_id`; Android's `bnc_no_value` counts as none).
+//! An open with a token is a later session of a known install: it is attributed by
+//! rules 1-2 only (a returning user who taps a link arrives with its URL or click id), so
+//! an organic open costs no query at all.
+//!
+//! **Tokens**: an install always gets a new install token (`randomized_bundle_token`,
+//! also sent as `identity_id`); a device token (`randomized_device_token`, also
+//! `device_fingerprint_id` and the Web SDK's `browser_fingerprint_id`) is kept when the
+//! SDK presents one and issued otherwise. An open echoes what it presents and issues
+//! what it lacks. Tokens are opaque to the server and kept only in the SDK and in the
+//! `installs` and `opens` rows: no per-install state is looked up, and Branch-issued
+//! tokens of an app that moved here keep working. A presented token proves nothing and
+//! needs not: it only turns off fingerprint matching for its own session.
+//!
+//! The claim is synchronous (it decides the answer); the install or open row, its
+//! rollup and the browser's "has the app" mark are written by the event pipeline.
+
+use std::time::Duration;
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, post, web};
+use chrono::Utc;
+use link_core::{AppId, ClickId, FieldError, LinkCode};
+use link_store::events::{InstallEvent, MatchType, OpenEvent, SessionStart};
+use shard_router::Resolved;
+use uuid::Uuid;
+
+use super::body::{self, Fields};
+use super::device::{Device, new_token, presented_token};
+use super::matching::{self, MatchedClick, MatchedLink, Probe};
+use super::metrics::SessionKind;
+use super::schema::{SdkSessionRequest, SdkSessionResponse};
+use super::shape::{Referral, session_data};
+use crate::error::ApiError;
+use crate::state::ApiState;
+
+/// How long a click id that is not on the shard yet gets to arrive (the link service
+/// writes clicks every `HOPLINK_EVENTS_FLUSH_INTERVAL_MS`, 200 ms by default).
+pub const CLICK_ID_RETRY: Duration = Duration::from_millis(300);
+
+/// Click ids considered per request (a request names one, rarely two).
+const MAX_CLICK_IDS: usize = 4;
+
+/// String fields the SDKs send; checked for type, most only recorded or ignored.
+const TEXT_FIELDS: &[&str] = &[
+    "hardware_id",
+    "hardware_id_type",
+    "brand",
+    "model",
+    "os",
+    "os_version",
+    "os_version_android",
+    "app_version",
+    "sdk",
+    "sdk_version",
+    "identity",
+    "link_click_id",
+    "link_identifier",
+    "install_referrer_extras",
+    "universal_link_url",
+    "android_app_link_url",
+    "ios_app_link_url",
+    "external_intent_uri",
+    "spotlight_identifier",
+    "randomized_device_token",
+    "device_fingerprint_id",
+    "browser_fingerprint_id",
+    "randomized_bundle_token",
+    "identity_id",
+    "session_id",
+    "user_agent",
+    "uri_scheme",
+    "country",
+    "language",
+    "locale",
+];
+const BOOL_FIELDS: &[&str] = &["is_hardware_id_real", "debug", "is_referrable"];
+const NUMBER_FIELDS: &[&str] = &[
+    "screen_width",
+    "screen_height",
+    "screen_dpi",
+    "update",
+    "first_install_time",
+    "latest_install_time",
+    "latest_update_time",
+    "lastest_update_time",
+    "previous_update_time",
+    "clicked_referrer_ts",
+    "install_begin_ts",
+];
+
+/// An install or open request, checked.
+struct SessionRequest {
+    branch_key: Option<String>,
+    os: Option<String>,
+    os_version: Option<String>,
+    os_version_android: Option<String>,
+    model: Option<String>,
+    user_agent: Option<String>,
+    identity: Option<String>,
+    device_token: Option<String>,
+    bundle_token: Option<String>,
+    /// Deterministic click ids, highest priority first.
+    click_ids: Vec<ClickId>,
+    /// http(s) URLs that opened the app (Universal Links, App Links).
+    link_urls: Vec<url::Url>,
+}
+
+impl SessionRequest {
+    fn parse(f: Fields<'_>) -> Result<Self, FieldError> {
+        for name in TEXT_FIELDS {
+            f.str(name)?;
+        }
+        for name in BOOL_FIELDS {
+            f.bool(name)?;
+        }
+        for name in NUMBER_FIELDS {
+            f.number(name)?;
+        }
+        let mut click_ids = Vec::new();
+        let mut push = |id: Option<ClickId>| {
+            if let Some(id) = id
+                && !click_ids.contains(&id)
+                && click_ids.len() < MAX_CLICK_IDS
+            {
+                click_ids.push(id);
+            }
+        };
+        push(
+            f.text("link_click_id")?
+                .and_then(|v| ClickId::parse(&v).ok()),
+        );
+        push(
+            f.text("link_identifier")?
+                .and_then(|v| ClickId::parse(&v).ok()),
+        );
+        push(
+            f.text("install_referrer_extras")?
+                .and_then(|v| referrer_click_id(&v)),
+        );
+        let mut link_urls = Vec::new();
+        for name in [
+            "universal_link_url",
+            "android_app_link_url",
+            "ios_app_link_url",
+            "external_intent_uri",
+        ] {
+            let Some(raw) = f.text(name)? else { continue };
+            let Ok(url) = url::Url::parse(&raw) else {
+                continue;
+            };
+            push(query_click_id(&url));
+            if matches!(url.scheme(), "http" | "https") {
+                link_urls.push(url);
+            }
+        }
+        Ok(Self {
+            branch_key: f.text("branch_key")?,
+            os: f.text("os")?,
+            os_version: f.text("os_version")?,
+            os_version_android: f.text("os_version_android")?,
+            model: f.text("model")?,
+            user_agent: f.text("user_agent")?,
+            identity: f.text("identity")?,
+            device_token: presented_token(
+                f.str("randomized_device_token")?
+                    .or(f.str("device_fingerprint_id")?)
+                    .or(f.str("browser_fingerprint_id")?)
+                    .as_deref(),
+            ),
+            bundle_token: presented_token(
+                f.str("randomized_bundle_token")?
+                    .or(f.str("identity_id")?)
+                    .as_deref(),
+            ),
+            click_ids,
+            link_urls,
+        })
+    }
+}
+
+/// The `link_click_id` of a URL's query.
+fn query_click_id(url: &url::Url) -> Option<ClickId> {
+    url.query_pairs()
+        .find(|(k, _)| k == link_core::decision::LINK_CLICK_ID)
+        .and_then(|(_, v)| ClickId::parse(&v).ok())
+}
+
+/// The `link_click_id` of a Play install referrer (`link_click_id=...&utm_source=...`),
+/// also when it arrives percent-encoded once more.
+fn referrer_click_id(referrer: &str) -> Option<ClickId> {
+    let find = |raw: &str| {
+        url::form_urlencoded::parse(raw.as_bytes())
+            .find(|(k, _)| k == link_core::decision::LINK_CLICK_ID)
+            .and_then(|(_, v)| ClickId::parse(&v).ok())
+    };
+    find(referrer).or_else(|| {
+        let decoded: String = url::form_urlencoded::parse(format!("r={referrer}").as_bytes())
+            .next()
+            .map(|(_, v)| v.into_owned())?;
+        find(&decoded)
+    })
+}
+
+/// What an install or open was attributed to.
+struct Attribution {
+    match_type: MatchType,
+    link: MatchedLink,
+    click: Option<MatchedClick>,
+}
+
+#[utoipa::path(
+    tag = "sdk",
+    request_body = SdkSessionRequest,
+    responses(
+        (status = 200, description = "The session, its tokens and its (deferred) deep link data", body = SdkSessionResponse),
+        (status = 400, description = "Malformed body or a known field of the wrong type (problem+json naming the field)"),
+        (status = 401, description = "Missing, unknown or revoked `branch_key`"),
+        (status = 413, description = "Body over 1 MB"),
+        (status = 429, description = "The key's rate limit (Retry-After)"),
+        (status = 503, description = "The app's shard cannot answer now (Retry-After)"),
+    )
+)]
+#[post("/v1/install")]
+pub async fn install(
+    req: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<ApiState>,
+) -> Result<HttpResponse, ApiError> {
+    start_session(&req, payload, &state, SessionKind::Install).await
+}
+
+#[utoipa::path(
+    tag = "sdk",
+    request_body = SdkSessionRequest,
+    responses(
+        (status = 200, description = "The session, its tokens and its deep link data", body = SdkSessionResponse),
+        (status = 400, description = "Malformed body or a known field of the wrong type (problem+json naming the field)"),
+        (status = 401, description = "Missing, unknown or revoked `branch_key`"),
+        (status = 413, description = "Body over 1 MB"),
+        (status = 429, description = "The key's rate limit (Retry-After)"),
+        (status = 503, description = "The app's shard cannot answer now (Retry-After)"),
+    )
+)]
+#[post("/v1/open")]
+pub async fn open(
+    req: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<ApiState>,
+) -> Result<HttpResponse, ApiError> {
+    start_session(&req, payload, &state, SessionKind::Open).await
+}
+
+async fn start_session(
+    req: &HttpRequest,
+    payload: web::Payload,
+    state: &ApiState,
+    kind: SessionKind,
+) -> Result<HttpResponse, ApiError> {
+    let body = body::object(req, payload).await?;
+    let request = SessionRequest::parse(Fields(&body))?;
+    let caller = state.sdk_caller(request.branch_key.as_deref()).await?;
+    let resolved = state.app(caller.app_id)?;
+    let user_agent = request.user_agent.as_deref().or_else(|| {
+        req.headers()
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+    });
+    let device = Device::describe(
+        request.os.as_deref(),
+        request.os_version.as_deref(),
+        request.os_version_android.as_deref(),
+        request.model.as_deref(),
+        user_agent,
+        &state.sdk.memo,
+    );
+    let first_session = kind == SessionKind::Install || request.bundle_token.is_none();
+    let attribution = attribute(state, req, &resolved, &request, &device, first_session).await?;
+
+    let app_id = caller.app_id;
+    let bundle_token = match kind {
+        SessionKind::Install => new_token(),
+        SessionKind::Open => request.bundle_token.clone().unwrap_or_else(new_token),
+    };
+    let device_token = request.device_token.clone().unwrap_or_else(new_token);
+    let session_id = new_token();
+    let referring_link = attribution
+        .as_ref()
+        .and_then(|a| state.short_url(app_id, &a.link.code));
+    let referral = attribution.as_ref().map(|a| Referral {
+        link: &a.link,
+        click: a.click.as_ref(),
+        guaranteed: a.match_type == MatchType::Deterministic,
+        referring_link: referring_link.as_deref(),
+    });
+    let response = SdkSessionResponse {
+        session_id: session_id.clone(),
+        randomized_bundle_token: bundle_token.clone(),
+        identity_id: bundle_token.clone(),
+        randomized_device_token: device_token.clone(),
+        device_fingerprint_id: device_token.clone(),
+        browser_fingerprint_id: device_token.clone(),
+        link: identity_link(state, app_id, &bundle_token),
+        data: session_data(referral.as_ref(), first_session),
+        link_click_id: attribution
+            .as_ref()
+            .and_then(|a| a.click.as_ref())
+            .map(|c| c.id.to_string()),
+        identity: request.identity.clone(),
+    };
+
+    let match_type = attribution
+        .as_ref()
+        .map_or(MatchType::None, |a| a.match_type);
+    state.sdk.metrics.session(kind, match_type);
+    let click = attribution.as_ref().and_then(|a| a.click.as_ref());
+    let start = SessionStart {
+        id: Uuid::now_v7(),
+        app_id,
+        occurred_at: Utc::now(),
+        platform: device.platform,
+        os: device.os,
+        os_version: device.os_version,
+        device_model: device.model,
+        device_token,
+        bundle_token,
+        match_type,
+        // One install per click: an install names the click only when it claimed it.
+        click_id: click
+            .filter(|c| kind == SessionKind::Open || c.claimed)
+            .map(|c| c.id),
+        link_id: attribution.as_ref().map(|a| a.link.id),
+        browser_id: click.and_then(|c| c.browser_id),
+    };
+    match kind {
+        SessionKind::Install => state.sdk.installs.record(InstallEvent(start)),
+        SessionKind::Open => state.sdk.opens.record(OpenEvent { start, session_id }),
+    }
+    Ok(HttpResponse::Ok().json(response))
+}
+
+/// The matching rules of the module docs, in order.
+async fn attribute(
+    state: &ApiState,
+    req: &HttpRequest,
+    resolved: &Resolved,
+    request: &SessionRequest,
+    device: &Device,
+    first_session: bool,
+) -> Result<Option<Attribution>, ApiError> {
+    let pool = resolved.shard.pool()?;
+    let route = &resolved.route;
+    if !request.click_ids.is_empty() {
+        let mut hits = matching::by_click_ids(pool, route, &request.click_ids).await?;
+        if hits.is_empty() {
+            tokio::time::sleep(CLICK_ID_RETRY).await;
+            hits = matching::by_click_ids(pool, route, &request.click_ids).await?;
+        }
+        if let Some((click, link)) = hits.into_iter().next() {
+            return Ok(Some(Attribution {
+                match_type: MatchType::Deterministic,
+                link,
+                click: Some(click),
+            }));
+        }
+    }
+    for url in &request.link_urls {
+        let Some(code) = own_link_code(state, route.app_id, url) else {
+            continue;
+        };
+        if let Some(link) = matching::by_code(pool, route.app_id, code.as_str()).await? {
+            return Ok(Some(Attribution {
+                match_type: MatchType::Deterministic,
+                link,
+                click: None,
+            }));
+        }
+    }
+    if !first_session {
+        return Ok(None);
+    }
+    let Some(ip) = state.client_ip(req) else {
+        return Ok(None);
+    };
+    let fingerprint =
+        link_core::fingerprint::fingerprint(&state.fingerprint_key, route.app_id, ip, device.os);
+    let majors = device.click_majors();
+    let probe = Probe {
+        fingerprint: &fingerprint,
+        click_majors: majors.as_deref(),
+        model: device.model.as_deref(),
+    };
+    Ok(matching::claim_by_fingerprint(pool, route, probe)
+        .await?
+        .map(|(click, link)| Attribution {
+            match_type: MatchType::Probabilistic,
+            link,
+            click: Some(click),
+        }))
+}
+
+/// The link code a URL names when its host is one of `app`'s domains: `https://host/code`.
+pub fn own_link_code(state: &ApiState, app: AppId, url: &url::Url) -> Option<LinkCode> {
+    let host = url.host_str()?;
+    let routes = state.router.routes();
+    let route = routes.map.resolve_host(host)?;
+    if route.app_id != app {
+        return None;
+    }
+    let mut segments = url.path_segments()?.filter(|s| !s.is_empty());
+    let code = segments.next()?;
+    if segments.next().is_some() {
+        return None;
+    }
+    LinkCode::parse(code).ok()
+}
+
+/// The install's own link, as Branch answers it (`link`).
+fn identity_link(state: &ApiState, app: AppId, bundle_token: &str) -> String {
+    state
+        .short_url(app, "")
+        .map(|root| format!("{root}?%24identity_id={bundle_token}"))
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{Value, json};
+
+    use super::*;
+
+    fn parse(v: &Value) -> Result<SessionRequest, FieldError> {
+        SessionRequest::parse(Fields(v.as_object().unwrap()))
+    }
+
+    const ID: &str = "0190a0b0c0d0e0f00112233445566778";
+    const OTHER: &str = "0190a0b0c0d0e0f00112233445566779";
+
+    #[test]
+    fn click_ids_come_from_every_place_sdks_put_them_in_priority_order() {
+        let r = parse(&json!({
+            "external_intent_uri": format!("acme://product/1?link_click_id={OTHER}"),
+            "install_referrer_extras": format!("link_click_id={ID}&utm_source=x"),
+        }))
+        .unwrap();
+        assert_eq!(
+            r.click_ids,
+            [ClickId::parse(ID).unwrap(), ClickId::parse(OTHER).unwrap()]
+        );
+        let r =
+            parse(&json!({"install_referrer_extras": format!("link_click_id%3D{ID}")})).unwrap();
+        assert_eq!(r.click_ids, [ClickId::parse(ID).unwrap()]);
+        let r =
+            parse(&json!({"link_identifier": "123456789012345678", "link_click_id": ID})).unwrap();
+        assert_eq!(
+            r.click_ids,
+            [ClickId::parse(ID).unwrap()],
+            "Branch-era numeric ids are ignored"
+        );
+    }
+
+    #[test]
+    fn universal_links_are_kept_for_link_resolution() {
+        let r = parse(&json!({
+            "universal_link_url": "https://go.acme.test/summer",
+            "external_intent_uri": "acme://open",
+        }))
+        .unwrap();
+        assert_eq!(r.link_urls.len(), 1);
+        assert!(r.click_ids.is_empty());
+    }
+
+    #[test]
+    fn tokens_use_either_name_and_numbers_may_be_strings() {
+        let r = parse(&json!({"identity_id": "123", "device_fingerprint_id": 456,
+                              "screen_width": "1080", "debug": 1}))
+        .unwrap();
+        assert_eq!(r.bundle_token.as_deref(), Some("123"));
+        assert_eq!(r.device_token.as_deref(), Some("456"));
+        let r = parse(&json!({"randomized_bundle_token": "bnc_no_value"})).unwrap();
+        assert_eq!(r.bundle_token, None);
+    }
+
+    #[test]
+    fn wrong_types_name_the_field() {
+        for (body, field) in [
+            (json!({"os": {"name": "iOS"}}), "os"),
+            (json!({"screen_width": "wide"}), "screen_width"),
+            (
+                json!({"is_hardware_id_real": "perhaps"}),
+                "is_hardware_id_real",
+            ),
+            (json!({"universal_link_url": ["x"]}), "universal_link_url"),
+            (
+                json!({"randomized_bundle_token": true}),
+                "randomized_bundle_token",
+            ),
+        ] {
+            match parse(&body) {
+                Err(e) => assert_eq!(e.field, field, "{body}"),
+                Ok(_) => panic!("{body} was accepted"),
+            }
+        }
+    }
+}
