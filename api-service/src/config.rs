@@ -9,16 +9,18 @@
 //! | `HOPLINK_TRUSTED_PROXIES` | none | comma-separated CIDRs whose `X-Forwarded-For` is believed |
 //! | `HOPLINK_LINK_SCHEME` | `https` | scheme of the short URLs the API returns |
 //! | `HOPLINK_LINK_PORT` | none | port in returned short URLs (dev: the link service's port) |
-//! | `HOPLINK_SDK_RATE_PER_SEC` / `HOPLINK_SDK_BURST` | `1000` / `2000` | per SDK key token bucket |
+//! | `HOPLINK_SDK_RATE_PER_SEC` / `HOPLINK_SDK_BURST` | `50000` / `100000` | per SDK key token bucket (one key serves an app's whole installed base) |
 //! | `HOPLINK_SECRET_RATE_PER_SEC` / `HOPLINK_SECRET_BURST` | `100` / `200` | per secret key token bucket |
 //!
-//! plus the router's ([`shard_router::config`]) and event recording's
-//! ([`link_store::events::EventsConfig`]) variables.
+//! plus the router's ([`shard_router::config`]), event recording's
+//! ([`link_store::events::EventsConfig`]) and the Aerospike hot tier's
+//! ([`link_store::hot::config::HotTierConfig`]) variables.
 
 use std::net::SocketAddr;
 
 use ipnet::IpNet;
 use link_store::events::EventsConfig;
+use link_store::hot::config::HotTierConfig;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use shard_router::RouterConfig;
@@ -52,6 +54,8 @@ pub struct ApiServiceConfig {
     pub router: RouterConfig,
     #[serde(flatten)]
     pub events: EventsConfig,
+    #[serde(flatten)]
+    pub hot: HotTierConfig,
 }
 
 impl ApiServiceConfig {
@@ -75,6 +79,7 @@ impl ApiServiceConfig {
             secret_burst: default_secret_burst(),
             router: RouterConfig::new(catalog_url),
             events: EventsConfig::default(),
+            hot: HotTierConfig::default(),
         }
     }
 
@@ -110,10 +115,10 @@ fn default_scheme() -> String {
     "https".to_owned()
 }
 fn default_sdk_rate() -> u32 {
-    1000
+    50_000
 }
 fn default_sdk_burst() -> u32 {
-    2000
+    100_000
 }
 fn default_secret_rate() -> u32 {
     100

@@ -4,7 +4,9 @@
 //!
 //! Every write runs in one transaction on the app's shard that starts with the epoch
 //! fence; the shard's triggers then notify every link service, which drops its cached
-//! copy. Nothing is half-written: a rejected item leaves no row.
+//! copy, and the committed link is written through to the hot tier when there is one
+//! (its failures are counted and retried there, never the request's). Nothing is
+//! half-written: a rejected item leaves no row.
 
 use chrono::{DateTime, Utc};
 use link_core::{AppConfig, AppId, FieldError, Link, LinkCode, LinkType, link_input};
@@ -150,6 +152,7 @@ pub async fn create(
     match links::insert(&mut tx, app_id, &new).await {
         Ok(link) => {
             tx.commit().await?;
+            state.hot.write_through.put_link(&link).await;
             Ok((link, true))
         }
         Err(StoreError::AliasTaken(code)) => {
@@ -182,6 +185,7 @@ pub async fn update(
     link_input::validate_data(&next.data, &config.config)?;
     let saved = links::save(&mut tx, &next).await?;
     tx.commit().await?;
+    state.hot.write_through.put_link(&saved).await;
     Ok(saved)
 }
 
@@ -193,6 +197,7 @@ pub async fn delete(state: &ApiState, app_id: AppId, code: &str) -> Result<Link,
         .await?
         .ok_or(ApiError::NotFound("link"))?;
     tx.commit().await?;
+    state.hot.write_through.delete_link(&deleted).await;
     Ok(deleted)
 }
 

@@ -33,6 +33,8 @@ pub enum StartupError {
     Config(#[from] link_core::FieldError),
     #[error("could not register metrics")]
     Metrics(#[from] prometheus::Error),
+    #[error(transparent)]
+    HotTier(#[from] link_store::hot::HotTierError),
     #[error("could not start the HTTP server")]
     Serve(#[source] std::io::Error),
 }
@@ -57,6 +59,7 @@ impl Application {
             tracing::warn!(%error, "catalog not loaded at start; serving unready until it is");
         }
         let keys = KeyStore::new(router.clone(), admin_token);
+        let hot = link_store::hot::HotTier::start(&config.hot, router.clone(), &registry)?;
         let (sdk_state, sdk_tasks) = sdk::start(&router, &config, &registry, &shutdown)?;
         let limits = RateLimits::new(
             config.sdk_rate_per_sec,
@@ -81,7 +84,9 @@ impl Application {
                 port: config.link_port,
             },
             sdk: sdk_state,
+            hot: hot.clone(),
         });
+        background.push(close_hot_tier(hot, shutdown.child_token()));
         background.push(shrink_rate_limits(state.clone(), shutdown.child_token()));
         let router = web::Data::new(router);
         let registry = web::Data::new(registry);
@@ -148,6 +153,16 @@ fn shrink_rate_limits(state: web::Data<ApiState>, shutdown: CancellationToken) -
                 () = shutdown.cancelled() => return,
                 _ = tick.tick() => state.limits.shrink(),
             }
+        }
+    })
+}
+
+/// Closes the Aerospike client once the service stops.
+fn close_hot_tier(tier: link_store::hot::HotTier, shutdown: CancellationToken) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        shutdown.cancelled().await;
+        if let Some(client) = &tier.client {
+            client.close().await;
         }
     })
 }

@@ -18,6 +18,9 @@ pub struct ApiState {
     pub fingerprint_key: FingerprintKey,
     pub links: LinkUrls,
     pub sdk: crate::sdk::SdkState,
+    /// Aerospike hot tier when configured (write-through, click index, browser state);
+    /// Postgres-backed equivalents otherwise.
+    pub hot: link_store::hot::HotTier,
 }
 
 /// How the short URLs the API hands out are written.

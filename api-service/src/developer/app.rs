@@ -179,8 +179,10 @@ async fn write_config(state: &ApiState, app_id: AppId, patch: &Value) -> Result<
             return Ok(());
         }
         match app_config::update(&mut *tx, app_id, &config).await {
-            Ok(Some(_)) => {
+            Ok(Some(version)) => {
                 tx.commit().await?;
+                let stored = app_config::StoredConfig { config, version };
+                state.hot.write_through.put_config(app_id, &stored).await;
                 return Ok(());
             }
             Ok(None) => return Err(ApiError::NotFound("app")),

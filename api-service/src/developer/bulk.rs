@@ -234,10 +234,29 @@ async fn create_all(
         }
     }
     tx.commit().await?;
-    outcomes
+    let outcomes: Vec<Outcome> = outcomes
         .into_iter()
         .map(|o| o.ok_or_else(|| ApiError::Internal("bulk item without an outcome".into())))
-        .collect()
+        .collect::<Result<_, _>>()?;
+    write_through(state, &outcomes).await;
+    Ok(outcomes)
+}
+
+/// Writes the new links through to the hot tier, a bounded number at a time.
+async fn write_through(state: &ApiState, outcomes: &[Outcome]) {
+    use futures_util::StreamExt;
+    if !state.hot.write_through.is_enabled() {
+        return;
+    }
+    let created = outcomes.iter().filter_map(|o| match o {
+        Outcome::Created(link) => Some(link),
+        _ => None,
+    });
+    futures_util::stream::iter(created)
+        .for_each_concurrent(16, |link| async move {
+            state.hot.write_through.put_link(link).await;
+        })
+        .await;
 }
 
 /// A generated code not used elsewhere in this batch.

@@ -220,6 +220,76 @@ pub async fn claim_by_fingerprint(
     decode_hit(&row)
 }
 
+/// [`claim_by_fingerprint`] with candidates from the hot tier's click index (Aerospike),
+/// newest first and filtered as the SQL version filters them (OS major, model); the first
+/// one this request claims on the shard wins. The window is the index's record TTL (the
+/// click's link window), so it is not checked again here.
+pub async fn claim_by_hot_fingerprint(
+    pool: &PgPool,
+    route: &AppRoute,
+    clicks: &dyn link_store::hot::ClickIndex,
+    probe: Probe<'_>,
+    window: std::time::Duration,
+) -> Result<Option<(MatchedClick, MatchedLink)>, ApiError> {
+    for attempt in 0..2 {
+        let candidates = clicks
+            .candidates(route.app_id, probe.fingerprint, window)
+            .await?;
+        let newest = candidates.first().map(|c| c.occurred_at);
+        if let Some(hit) = claim_first(pool, route, clicks, &probe, candidates).await? {
+            return Ok(Some(hit));
+        }
+        // The hot tier learns of a click at once, the shard within the click batcher's
+        // flush interval: a click made a moment ago may not be claimable yet.
+        let fresh = newest.is_some_and(|at| chrono::Utc::now() - at < chrono::Duration::seconds(2));
+        if attempt == 0 && fresh {
+            tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        } else {
+            break;
+        }
+    }
+    Ok(None)
+}
+
+/// Claims the first acceptable candidate, newest first.
+async fn claim_first(
+    pool: &PgPool,
+    route: &AppRoute,
+    clicks: &dyn link_store::hot::ClickIndex,
+    probe: &Probe<'_>,
+    candidates: Vec<link_store::hot::ClickCandidate>,
+) -> Result<Option<(MatchedClick, MatchedLink)>, ApiError> {
+    for candidate in candidates {
+        let os_ok = match (probe.click_majors, candidate.os_version) {
+            (Some(majors), Some((major, _))) => majors.iter().any(|m| *m == major.to_string()),
+            _ => true,
+        };
+        let model_ok = match (probe.model, candidate.device_model.as_deref()) {
+            (Some(mine), Some(theirs)) => mine == theirs,
+            _ => true,
+        };
+        if !os_ok || !model_ok {
+            continue;
+        }
+        if !clicks
+            .mark_matched(route.app_id, probe.fingerprint, candidate.click_id)
+            .await?
+        {
+            continue;
+        }
+        // Claimed: read it back with its link (by id, as the deterministic path does).
+        if let Some((mut click, link)) = by_click_ids(pool, route, &[candidate.click_id])
+            .await?
+            .into_iter()
+            .next()
+        {
+            click.claimed = true;
+            return Ok(Some((click, link)));
+        }
+    }
+    Ok(None)
+}
+
 /// A refused fence: the app is being moved, or our map is behind. Retrying shortly works.
 fn fenced(row: &PgRow, app: AppId) -> Result<(), ApiError> {
     if row.try_get::<bool, _>("open")? {

@@ -354,6 +354,14 @@ async fn start_session(
         link_id: attribution.as_ref().map(|a| a.link.id),
         browser_id: click.and_then(|c| c.browser_id),
     };
+    // The batch writes the shard's `browser_apps`; the hot tier, when on, is told now so
+    // the very next click from that browser can open the app.
+    if let (true, Some(browser)) = (state.hot.is_hot(), start.browser_id) {
+        let browsers = state.hot.browsers.clone();
+        tokio::spawn(async move {
+            let _ = browsers.mark_installed(app_id, browser).await;
+        });
+    }
     match kind {
         SessionKind::Install => state.sdk.installs.record(InstallEvent(start)),
         SessionKind::Open => state.sdk.opens.record(OpenEvent { start, session_id }),
@@ -412,13 +420,30 @@ async fn attribute(
         click_majors: majors.as_deref(),
         model: device.model.as_deref(),
     };
-    Ok(matching::claim_by_fingerprint(pool, route, probe)
-        .await?
-        .map(|(click, link)| Attribution {
-            match_type: MatchType::Probabilistic,
-            link,
-            click: Some(click),
-        }))
+    let claimed = if state.hot.is_hot() {
+        let window = Duration::from_secs(u64::from(attribution_window(resolved).await?));
+        matching::claim_by_hot_fingerprint(pool, route, state.hot.clicks.as_ref(), probe, window)
+            .await?
+    } else {
+        matching::claim_by_fingerprint(pool, route, probe).await?
+    };
+    Ok(claimed.map(|(click, link)| Attribution {
+        match_type: MatchType::Probabilistic,
+        link,
+        click: Some(click),
+    }))
+}
+
+/// The app's attribution window, in seconds: what the hot tier's Postgres fallback may
+/// look back over (Aerospike's click records expire at their own link's window).
+async fn attribution_window(resolved: &Resolved) -> Result<u32, ApiError> {
+    let stored =
+        shard_router::app_config::load(resolved.shard.pool()?, resolved.route.app_id).await?;
+    Ok(
+        stored.map_or(link_core::app::DEFAULT_ATTRIBUTION_WINDOW_SECS, |s| {
+            s.config.attribution_window_secs
+        }),
+    )
 }
 
 /// The link code a URL names when its host is one of `app`'s domains: `https://host/code`.

@@ -15,6 +15,7 @@ async fn an_unreachable_shard_is_503_for_its_app_only() {
             config.router.shard_pool.shard_acquire_timeout_ms = 500;
             config.router.shard_pool.shard_connect_timeout_ms = 500;
         }),
+        ..Options::default()
     })
     .await;
     let acme = t.acme.secret_key.as_str();

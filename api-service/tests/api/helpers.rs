@@ -45,6 +45,8 @@ pub struct Options {
     /// Put the first shard (app "acme") behind a chaos proxy (`TestApp::proxy`).
     pub proxy_first_shard: bool,
     pub configure: Option<fn(&mut api_service::ApiServiceConfig)>,
+    /// Turn the Aerospike hot tier on in both services, with sets of this test's own.
+    pub hot_tier: Option<String>,
 }
 
 impl TestApp {
@@ -102,6 +104,15 @@ impl TestApp {
         if let Some(configure) = options.configure {
             configure(&mut config);
         }
+        let hot = options.hot_tier.as_ref().map(|hosts| {
+            let mut hot = link_store::hot::config::HotTierConfig::with_hosts(hosts.clone());
+            hot.aerospike_set_prefix =
+                format!("t{}_", &uuid::Uuid::new_v4().simple().to_string()[..12]);
+            hot
+        });
+        if let Some(hot) = &hot {
+            config.hot = hot.clone();
+        }
         let api_app = api_service::Application::build(config, shutdown.child_token())
             .await
             .unwrap();
@@ -110,6 +121,9 @@ impl TestApp {
 
         let mut link_config = link_service::LinkServiceConfig::for_catalog(&dbs.catalog_url);
         link_config.events.events_flush_interval_ms = 50;
+        if let Some(hot) = hot {
+            link_config.hot = hot;
+        }
         let link_app = link_service::Application::build(link_config, shutdown.child_token())
             .await
             .unwrap();

@@ -19,6 +19,7 @@ mod developer_stats;
 mod developer_support;
 mod helpers;
 mod sdk_events;
+mod sdk_hot;
 mod sdk_input;
 mod sdk_load;
 mod sdk_openapi;

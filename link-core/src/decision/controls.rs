@@ -9,6 +9,48 @@ use serde_json::{Map, Value};
 
 use crate::url::WebUrl;
 
+/// Link-data URLs this thread has validated, so a hot link's `$desktop_url` is parsed
+/// once per worker thread rather than on every click (a full URL parse costs more than the
+/// rest of the decision). Purely a memo of [`WebUrl::parse`]: same input, same answer.
+mod memo {
+    use std::cell::RefCell;
+    use std::collections::HashMap;
+
+    use crate::url::WebUrl;
+
+    /// Entries per thread before the memo starts over; far above the links a thread sees
+    /// hot at once, small in memory (a few hundred KB).
+    const CAPACITY: usize = 2048;
+    /// Longer strings are parsed every time rather than kept.
+    const MAX_KEY: usize = 512;
+
+    thread_local! {
+        static PARSED: RefCell<HashMap<Box<str>, Option<WebUrl>>> = RefCell::new(HashMap::new());
+    }
+
+    pub fn parse(raw: &str) -> Option<WebUrl> {
+        if raw.len() > MAX_KEY {
+            return WebUrl::parse(raw).ok();
+        }
+        PARSED.with(|cell| {
+            let mut map = cell.borrow_mut();
+            if let Some(hit) = map.get(raw) {
+                return hit.clone();
+            }
+            let parsed = WebUrl::parse(raw).ok();
+            if map.len() >= CAPACITY {
+                map.clear();
+            }
+            map.insert(raw.into(), parsed.clone());
+            parsed
+        })
+    }
+}
+
+fn parsed_url(raw: &str) -> Option<WebUrl> {
+    memo::parse(raw)
+}
+
 /// The link-control keys the decision understands.
 pub mod keys {
     pub const FALLBACK_URL: &str = "$fallback_url";
@@ -61,8 +103,7 @@ impl<'a> Controls<'a> {
 
     /// A destination URL, validated now: link data may hold `javascript:` or worse.
     pub fn url(&self, key: &str) -> Option<WebUrl> {
-        self.text(key)
-            .and_then(|raw| WebUrl::parse(raw.trim()).ok())
+        self.text(key).and_then(|raw| parsed_url(raw.trim()))
     }
 
     /// Branch flags arrive as JSON booleans or as strings from query-built links.

@@ -138,7 +138,12 @@ async fn answer(req: &HttpRequest, state: &ClickState) -> HttpResponse {
         }
         _ => false,
     };
-    let short_url = format!("{}://{host}/{code}", if secure { "https" } else { "http" });
+    // Only link previews show the short URL (`og:url`); build it only for them.
+    let short_url = if client.is_bot() {
+        short_url(secure, host, code)
+    } else {
+        String::new()
+    };
     let click_id = ClickId::generate();
     let decision = decide(&Click {
         link: &link,
@@ -204,6 +209,16 @@ async fn answer(req: &HttpRequest, state: &ClickState) -> HttpResponse {
         .record_event(&event, Duration::from_secs(u64::from(window)));
     state.recorder.record(event);
     response
+}
+
+fn short_url(secure: bool, host: &str, code: &str) -> String {
+    let scheme = if secure { "https://" } else { "http://" };
+    let mut url = String::with_capacity(scheme.len() + host.len() + 1 + code.len());
+    url.push_str(scheme);
+    url.push_str(host);
+    url.push('/');
+    url.push_str(code);
+    url
 }
 
 /// Whether the decision for this platform can depend on the app being installed: only

@@ -331,6 +331,11 @@ impl ClickIndex for HotClickIndex {
         click: ClickId,
     ) -> BoxFuture<'a, Result<bool, StoreError>> {
         Box::pin(async move {
+            // Postgres decides; the hot copy is forgotten only once the claim succeeded
+            // (a click not yet flushed to the shard must stay findable for a retry).
+            if !self.postgres.claim(app, click).await? {
+                return Ok(false);
+            }
             if let Ok(key) = self.key(app, fingerprint) {
                 let id = Value::Blob(click.as_uuid().as_bytes().to_vec());
                 self.hot.spawn_background(move |hot| async move {
@@ -353,7 +358,7 @@ impl ClickIndex for HotClickIndex {
                         .await;
                 });
             }
-            self.postgres.claim(app, click).await
+            Ok(true)
         })
     }
 }
