@@ -82,11 +82,14 @@ async fn serve(
     let shutdown = service_kit::shutdown::on_signal();
     let mut link_config = LinkServiceConfig::for_catalog(catalog_url);
     link_config.link_addr = ([127, 0, 0, 1], args.link_port).into();
-    let mut api_config = ApiServiceConfig::for_catalog(catalog_url);
-    api_config.api_addr = ([127, 0, 0, 1], args.api_port).into();
     let link = link_service::Application::build(link_config, shutdown.child_token())
         .await
         .context("starting the link service (is the port free? try --link-port)")?;
+    let mut api_config = ApiServiceConfig::for_catalog(catalog_url);
+    api_config.api_addr = ([127, 0, 0, 1], args.api_port).into();
+    // Short URLs the API hands out point at this local link service.
+    api_config.link_scheme = "http".to_owned();
+    api_config.link_port = Some(link.port());
     let api = api_service::Application::build(api_config, shutdown.child_token())
         .await
         .context("starting the API service (is the port free? try --api-port)")?;

@@ -230,21 +230,23 @@ impl LinkCache {
             app: route.app_id,
             code,
         };
-        if let Some(entry) = self.inner.links.get(&key).await
-            && let Some(hit) = self.serve_cached(Kind::Link, &entry, || {
+        let cached = self.inner.links.get(&key).await;
+        if let Some(entry) = &cached
+            && let Some(hit) = self.serve_cached(Kind::Link, entry, || {
                 self.refresh_link_in_background(route.app_id, shard, code)
             })
         {
             return Ok(hit);
         }
-        let loader = link_loader(self.inner.origin.clone(), shard.clone(), route.app_id, code);
+        let origin = &self.inner.origin;
         self.load_through(
             &self.inner.links,
             key.to_owned_key(),
             Kind::Link,
             &shard.id,
-            loader,
+            || link_loader(origin.clone(), shard.clone(), route.app_id, code),
             link_weight,
+            cached.is_some(),
         )
         .await
     }
@@ -256,21 +258,23 @@ impl LinkCache {
         shard: &ShardHandle,
     ) -> Result<Option<Arc<StoredConfig>>, CacheError> {
         let app = route.app_id;
-        if let Some(entry) = self.inner.configs.get(&app).await
-            && let Some(hit) = self.serve_cached(Kind::Config, &entry, || {
+        let cached = self.inner.configs.get(&app).await;
+        if let Some(entry) = &cached
+            && let Some(hit) = self.serve_cached(Kind::Config, entry, || {
                 self.refresh_config_in_background(app, shard)
             })
         {
             return Ok(hit);
         }
-        let loader = config_loader(self.inner.origin.clone(), shard.clone(), app);
+        let origin = &self.inner.origin;
         self.load_through(
             &self.inner.configs,
             app,
             Kind::Config,
             &shard.id,
-            loader,
+            || config_loader(origin.clone(), shard.clone(), app),
             config_weight,
+            cached.is_some(),
         )
         .await
     }
@@ -303,21 +307,55 @@ impl LinkCache {
         Some(entry.value.clone())
     }
 
-    /// The slow path: load under the key's compute lock, so concurrent callers for one key
-    /// share one load; serve the stale value if the load fails.
+    /// The slow path. A key nothing is cached for is loaded once for all concurrent callers
+    /// (moka's `try_get_with`: the waiters are all woken by the one load). An expired entry
+    /// is reloaded under the key's compute lock, which lets a failed reload fall back to
+    /// the stale value.
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "one call site per cache; a struct would only rename them"
+    )]
     async fn load_through<K, V>(
         &self,
         cache: &Cache<K, Arc<Cached<V>>>,
         key: K,
         kind: Kind,
         shard: &ShardId,
-        loader: Loader<V>,
+        make_loader: impl Fn() -> Loader<V>,
         weigh: fn(&V) -> u32,
+        existed: bool,
     ) -> Result<Option<Arc<V>>, CacheError>
     where
-        K: std::hash::Hash + Eq + Send + Sync + 'static,
+        K: std::hash::Hash + Eq + Clone + Send + Sync + 'static,
         V: Send + Sync + 'static,
     {
+        if !existed {
+            let ran = std::sync::atomic::AtomicBool::new(false);
+            let loaded = cache
+                .try_get_with(key.clone(), async {
+                    ran.store(true, Ordering::Relaxed);
+                    let (value, loaded_at) = self.load_guarded(kind, shard, make_loader()).await?;
+                    let weight = value.as_ref().map_or(64, weigh);
+                    Ok::<_, CacheError>(Cached::new(value, weight, loaded_at))
+                })
+                .await;
+            match loaded {
+                Ok(entry) => {
+                    let ttl = self.ttl_of(entry.value.is_some());
+                    if entry.freshness(Instant::now(), ttl) != Freshness::Expired {
+                        let first = ran.load(Ordering::Relaxed);
+                        self.count(kind, if first { "miss" } else { "collapsed" });
+                        return Ok(entry.value.clone());
+                    }
+                    // An entry that expired meanwhile: reload it below.
+                }
+                Err(error) => {
+                    self.count(kind, "unavailable");
+                    return Err(*error);
+                }
+            }
+        }
+        let loader = make_loader();
         let mut outcome = "collapsed";
         let mut failure = None;
         let computed = cache

@@ -10,6 +10,8 @@ use super::stats::RunStats;
 
 /// Opens `connections` connections, then releases them together, each sending
 /// `per_connection` requests back to back: a flash crowd on whatever the plan asks for.
+/// Connection `c` sends plan entries `c * per_connection ..`, so a plan of
+/// `connections * per_connection` distinct requests is covered exactly once.
 pub async fn burst(
     target: SocketAddr,
     plan: &Plan,
@@ -32,7 +34,7 @@ pub async fn burst(
             }
             for i in 0..per_connection {
                 let sent = Instant::now();
-                match conn.send(plan.at(c + i)).await {
+                match conn.send(plan.at(c * per_connection + i)).await {
                     Ok(status) => stats.record(status, sent.elapsed()),
                     Err(_) => stats.transport_errors += 1,
                 }

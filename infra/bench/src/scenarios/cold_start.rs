@@ -29,7 +29,13 @@ pub async fn run(ctx: &mut Ctx) -> anyhow::Result<()> {
     match &ctx.aerospike {
         Some(hosts) => {
             // A first instance reads every link once, which repairs them into Aerospike.
-            let env = [("HOPLINK_AEROSPIKE_HOSTS", hosts.as_str())];
+            // Sets of this run only: ids restart at 1 in every run's fresh databases, and a
+            // previous run's records must not answer for this run's links.
+            let prefix = format!("bench{}_", chrono::Utc::now().timestamp() % 10_000_000);
+            let env = [
+                ("HOPLINK_AEROSPIKE_HOSTS", hosts.as_str()),
+                ("HOPLINK_AEROSPIKE_SET_PREFIX", prefix.as_str()),
+            ];
             let warm = ctx.start_link_service("link-warmer", &env).await?;
             burst(warm.addr, &plan, ctx.connections, per_conn).await;
             tokio::time::sleep(Duration::from_secs(1)).await;

@@ -84,9 +84,9 @@ pub async fn run(ctx: &mut Ctx) -> anyhow::Result<()> {
                 hop_tps.push(stats.throughput());
                 ctx.push_row(r);
             }
-            // Open loop at half of nginx's closed-loop rate: latencies measured from each
-            // request's intended start (coordinated omission corrected).
-            let rate = (mean(&nginx_tps) / 2.0).max(100.0);
+            // Open loop at half of Hoplink's closed-loop rate, a load both sustain: latencies
+            // measured from each request's intended start (coordinated omission corrected).
+            let rate = (mean(&hop_tps) / 2.0).max(100.0);
             for (system, addr, p) in [
                 ("nginx", nginx.addr, &nginx_plan),
                 ("hoplink", link.addr, &plan),

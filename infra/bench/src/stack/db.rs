@@ -72,6 +72,11 @@ impl BenchDb {
             return Ok(());
         }
         let pool = self.shard_pool()?;
+        // Seeding a million rows outlasts the pool's statement timeout; lift it here only.
+        let mut tx = pool.begin().await?;
+        sqlx::query("SET LOCAL statement_timeout = 0")
+            .execute(&mut *tx)
+            .await?;
         sqlx::query(
             "INSERT INTO links (app_id, code, is_alias, data, channel, campaign, tags) \
              SELECT $1, 'b' || g, true, \
@@ -85,9 +90,10 @@ impl BenchDb {
         .bind(i64::try_from(self.links)?)
         .bind(i64::try_from(n)?)
         .bind(i64::try_from(tagged)?)
-        .execute(&pool)
+        .execute(&mut *tx)
         .await?;
-        sqlx::query("ANALYZE links").execute(&pool).await?;
+        sqlx::query("ANALYZE links").execute(&mut *tx).await?;
+        tx.commit().await?;
         self.links = n;
         Ok(())
     }

@@ -37,6 +37,12 @@ impl ServerProcess {
         let addr = SocketAddr::from(([127, 0, 0, 1], port));
         let exe: PathBuf = std::env::current_exe()?;
         let mut cmd = Command::new(exe);
+        // Only what the scenario passes: nothing leaks in from the bench's own environment.
+        for (key, _) in std::env::vars() {
+            if key.starts_with("HOPLINK_") {
+                cmd.env_remove(key);
+            }
+        }
         cmd.arg(mode)
             .env(addr_var, addr.to_string())
             .env("HOPLINK_LOG", "warn")
