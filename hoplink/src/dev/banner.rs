@@ -22,6 +22,10 @@ pub fn print(b: &Banner<'_>) {
         r#"{{"branch_key":"{}","os":"iOS","os_version":"17.4","hardware_id":"demo-device-1","is_hardware_id_real":false}}"#,
         b.demo.sdk_key
     );
+    let create = format!(
+        r#"{{"branch_key":"{}","channel":"email","data":{{"screen":"offer","$og_title":"Spring offer"}}}}"#,
+        b.demo.sdk_key
+    );
     let lines = [
         String::new(),
         "Hoplink dev stack is up.".to_owned(),
@@ -37,10 +41,20 @@ pub fn print(b: &Banner<'_>) {
         format!("  desktop  curl -si -A '{DESKTOP}' {link}/welcome"),
         format!("  bot      curl -si -A '{BOT}' {link}/welcome"),
         String::new(),
-        "Then ask, as the app's SDK would after an install, which link led there:".to_owned(),
+        "Then ask, as the app's SDK would after an install, which link led there (clicks are"
+            .to_owned(),
+        "written in batches every 200 ms, so the match needs the click to be that old):".to_owned(),
         format!(
             "  curl -s -X POST {api}/v1/install -H 'content-type: application/json' -d '{install}'"
         ),
+        String::new(),
+        "Create a link as the SDK does, and list links through the developer API:".to_owned(),
+        format!("  curl -s -X POST {api}/v1/url -H 'content-type: application/json' -d '{create}'"),
+        format!(
+            "  curl -s {api}/api/v1/links -H 'authorization: Bearer {}'",
+            b.demo.secret_key
+        ),
+        format!("  API reference: {api}/api/v1/openapi.json"),
         String::new(),
         "Press Ctrl-C to stop.".to_owned(),
     ];

@@ -61,6 +61,13 @@ struct SuiteArgs {
     /// Concurrent connections of the closed-loop runs.
     #[arg(long, default_value_t = 64)]
     connections: usize,
+    /// Link counts of the hot scenario (the smoke uses 1000 only).
+    #[arg(
+        long = "hot-links",
+        value_delimiter = ',',
+        default_value = "1000,100000,1000000"
+    )]
+    hot_links: Vec<u64>,
     /// Seconds measured per run.
     #[arg(long, default_value_t = 10)]
     seconds: u64,
@@ -136,6 +143,11 @@ async fn suite(args: SuiteArgs, quick: bool) -> anyhow::Result<()> {
             Duration::from_secs(args.seconds)
         },
         aerospike,
+        hot_links: if quick {
+            vec![1_000]
+        } else {
+            args.hot_links.clone()
+        },
     };
     let wanted = |name: &str| args.only.is_empty() || args.only.iter().any(|o| o == name);
     if wanted("hot") {

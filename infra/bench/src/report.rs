@@ -18,6 +18,8 @@ pub struct Row {
     pub origin_loads: Option<f64>,
     pub rss_mib: Option<f64>,
     pub cpu_us_per_request: Option<f64>,
+    /// Postgres CPU per request over the same window (all of the machine's `postgres`).
+    pub db_cpu_us_per_request: Option<f64>,
     pub errors: u64,
     pub notes: String,
 }
@@ -47,14 +49,14 @@ impl Report {
             "Machine: {}  \nCommit: {}  \nCommand: `{}`  \nStarted: {}\n\n",
             self.machine, self.commit, self.command, self.started_at
         ));
-        out.push_str("| scenario | system | run | req/s | p50 ms | p90 ms | p99 ms | p99.9 ms | errors | x nginx | origin loads | RSS MiB | CPU µs/req | notes |\n");
-        out.push_str("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n");
+        out.push_str("| scenario | system | run | req/s | p50 ms | p90 ms | p99 ms | p99.9 ms | errors | x nginx | origin loads | RSS MiB | CPU µs/req | Postgres CPU µs/req | notes |\n");
+        out.push_str("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n");
         for r in &self.rows {
             let opt = |v: Option<f64>, digits: usize| {
                 v.map_or("".to_owned(), |v| format!("{v:.digits$}"))
             };
             out.push_str(&format!(
-                "| {} | {} | {} | {:.0} | {:.2} | {:.2} | {:.2} | {:.2} | {} | {} | {} | {} | {} | {} |\n",
+                "| {} | {} | {} | {:.0} | {:.2} | {:.2} | {:.2} | {:.2} | {} | {} | {} | {} | {} | {} | {} |\n",
                 r.scenario,
                 r.system,
                 r.label,
@@ -68,6 +70,7 @@ impl Report {
                 opt(r.origin_loads, 0),
                 opt(r.rss_mib, 1),
                 opt(r.cpu_us_per_request, 1),
+                opt(r.db_cpu_us_per_request, 1),
                 r.notes,
             ));
         }

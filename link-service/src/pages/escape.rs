@@ -42,9 +42,16 @@ fn push_char(out: &mut String, c: char) {
 /// Appends `text` escaped for HTML text or a quoted attribute value.
 pub fn html(out: &mut String, text: &str) {
     out.reserve(text.len());
-    for c in text.chars() {
-        push_char(out, c);
+    // Copy runs that need no escaping in one go; most link data is such a run.
+    let mut start = 0;
+    for (i, c) in text.char_indices() {
+        if let Some(e) = escaped(c) {
+            out.push_str(&text[start..i]);
+            out.push_str(e);
+            start = i + c.len_utf8();
+        }
     }
+    out.push_str(&text[start..]);
 }
 
 /// The escaped length of `text`, to check a budget before writing.

@@ -1,11 +1,15 @@
 //! Cache and origin metrics, registered on the service's registry.
 
-use prometheus::{IntCounterVec, IntGaugeVec, Opts, Registry};
+use prometheus::{IntCounter, IntCounterVec, IntGaugeVec, Opts, Registry};
 
 #[derive(Clone)]
 pub struct CacheMetrics {
     /// `cache` = link|config; `result` = hit|negative_hit|stale|prefresh|miss|collapsed|unavailable
     pub requests: IntCounterVec,
+    /// `requests{result="hit"}` for links and configs, resolved once: every click counts
+    /// two hits, and a label look-up hashes its strings each time.
+    pub link_hits: IntCounter,
+    pub config_hits: IntCounter,
     /// `kind` = link|config; `outcome` = found|not_found|error|timeout|saturated|breaker_open
     pub origin_loads: IntCounterVec,
     pub invalidations: IntCounterVec,
@@ -50,6 +54,8 @@ impl CacheMetrics {
         registry.register(Box::new(entries.clone()))?;
         registry.register(Box::new(weighted_bytes.clone()))?;
         Ok(Self {
+            link_hits: requests.with_label_values(&["link", "hit"]),
+            config_hits: requests.with_label_values(&["config", "hit"]),
             requests,
             origin_loads,
             invalidations,

@@ -539,6 +539,12 @@ impl LinkCache {
     }
 
     fn count(&self, kind: Kind, result: &str) {
+        let metrics = &self.inner.metrics;
+        match (kind, result) {
+            (Kind::Link, "hit") => return metrics.link_hits.inc(),
+            (Kind::Config, "hit") => return metrics.config_hits.inc(),
+            _ => {}
+        }
         self.inner
             .metrics
             .requests

@@ -12,17 +12,13 @@ use super::{Ctx, click_ok, origin_loads, row};
 
 pub async fn run(ctx: &mut Ctx) -> anyhow::Result<()> {
     eprintln!("== hot: click path vs nginx, 1k / 100k / 1M links");
-    let sizes: &[u64] = if ctx.quick {
-        &[1_000]
-    } else {
-        &[1_000, 100_000, 1_000_000]
-    };
+    let sizes = ctx.hot_links.clone();
     let mut throughput_1k = None;
-    for &n in sizes {
+    for (i, &n) in sizes.iter().enumerate() {
         ctx.db.ensure_links(n, 10_000.min(n)).await?;
         let plan = ctx.click_plan(n, 200_000, ctx.seed ^ n)?;
         let link = ctx.start_link_service(&format!("link-{n}"), &[]).await?;
-        let label = format!("{}k links, {} conns", n / 1000, ctx.connections);
+        let label = format!("{} links, {} conns", count(n), ctx.connections);
         // Warm the cache with one pass so the measured runs see a steady state.
         closed_loop(
             link.addr,
@@ -33,7 +29,7 @@ pub async fn run(ctx: &mut Ctx) -> anyhow::Result<()> {
         )
         .await;
 
-        if n == 1_000 {
+        if i == 0 {
             let nginx = Nginx::start(2).await?;
             let nginx_plan = nginx_plan(&plan)?;
             let (mut nginx_tps, mut hop_tps) = (Vec::new(), Vec::new());
@@ -126,7 +122,7 @@ pub async fn run(ctx: &mut Ctx) -> anyhow::Result<()> {
             for r in ctx.report.rows.iter_mut().filter(|r| {
                 r.scenario == "hot"
                     && r.system == "hoplink"
-                    && r.label.starts_with("1k")
+                    && r.label.starts_with(&label)
                     && !r.label.contains("open loop")
             }) {
                 r.ratio_to_nginx = Some(r.summary.throughput / nginx_mean);
@@ -194,6 +190,15 @@ pub async fn run(ctx: &mut Ctx) -> anyhow::Result<()> {
         link.stop().await?;
     }
     Ok(())
+}
+
+/// `1`, `1k`, `100k`, `1M`: a link count as the report shows it.
+fn count(n: u64) -> String {
+    match n {
+        n if n >= 1_000_000 && n % 1_000_000 == 0 => format!("{}M", n / 1_000_000),
+        n if n >= 1_000 && n % 1_000 == 0 => format!("{}k", n / 1_000),
+        n => n.to_string(),
+    }
 }
 
 /// Loads every link once (a sequential sweep) and divides the RSS growth by the number

@@ -30,6 +30,8 @@ pub struct Ctx {
     pub measure: Duration,
     /// `HOPLINK_AEROSPIKE_HOSTS` for services, when a server is reachable.
     pub aerospike: Option<String>,
+    /// Link counts of the hot scenario; the first is the one compared with nginx.
+    pub hot_links: Vec<u64>,
 }
 
 impl Ctx {
@@ -114,6 +116,8 @@ pub fn row(
     ok: impl Fn(u16) -> bool,
 ) -> Row {
     let cpu = (after.cpu_secs - before.cpu_secs).max(0.0);
+    let db_cpu = (after.db_cpu_secs - before.db_cpu_secs).max(0.0);
+    let per_request = |secs: f64| (stats.requests > 0).then(|| secs * 1e6 / stats.requests as f64);
     Row {
         scenario: scenario.to_owned(),
         system: system.to_owned(),
@@ -122,7 +126,13 @@ pub fn row(
         ratio_to_nginx: None,
         origin_loads: None,
         rss_mib: Some(after.rss_bytes as f64 / (1024.0 * 1024.0)),
-        cpu_us_per_request: (stats.requests > 0).then(|| cpu * 1e6 / stats.requests as f64),
+        cpu_us_per_request: per_request(cpu),
+        // Only where the sample read the database (not for nginx).
+        db_cpu_us_per_request: if after.db_cpu_secs > 0.0 {
+            per_request(db_cpu)
+        } else {
+            None
+        },
         errors: stats.errors(ok),
         notes: String::new(),
     }

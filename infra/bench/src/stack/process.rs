@@ -21,6 +21,9 @@ pub struct ServerProcess {
 pub struct ProcSample {
     pub cpu_secs: f64,
     pub rss_bytes: u64,
+    /// CPU seconds of every `postgres` process on the machine: what writing clicks and
+    /// loading links costs the database, which shares the cores with the server.
+    pub db_cpu_secs: f64,
 }
 
 impl ServerProcess {
@@ -77,7 +80,10 @@ impl ServerProcess {
     }
 
     pub fn sample(&self) -> ProcSample {
-        sample_tree(self.pid)
+        ProcSample {
+            db_cpu_secs: postgres_cpu_secs(),
+            ..sample_tree(self.pid)
+        }
     }
 
     /// SIGTERM, then wait for a clean exit.
@@ -100,7 +106,6 @@ pub fn free_port() -> anyhow::Result<u16> {
 
 /// CPU time and RSS of `pid` and all its descendants (nginx's workers, for one).
 pub fn sample_tree(pid: u32) -> ProcSample {
-    let ticks = 100.0; // USER_HZ on Linux
     let mut sample = ProcSample::default();
     let mut pending = vec![pid];
     let mut seen = 0;
@@ -110,13 +115,7 @@ pub fn sample_tree(pid: u32) -> ProcSample {
             break;
         }
         if let Ok(stat) = std::fs::read_to_string(format!("/proc/{p}/stat")) {
-            // Fields after the command name, which is in parentheses and may hold spaces.
-            if let Some(rest) = stat.rsplit_once(')').map(|(_, r)| r) {
-                let fields: Vec<&str> = rest.split_whitespace().collect();
-                let utime: f64 = fields.get(11).and_then(|v| v.parse().ok()).unwrap_or(0.0);
-                let stime: f64 = fields.get(12).and_then(|v| v.parse().ok()).unwrap_or(0.0);
-                sample.cpu_secs += (utime + stime) / ticks;
-            }
+            sample.cpu_secs += stat_cpu_secs(&stat);
         }
         if let Ok(status) = std::fs::read_to_string(format!("/proc/{p}/status"))
             && let Some(kb) = status
@@ -136,6 +135,38 @@ pub fn sample_tree(pid: u32) -> ProcSample {
         }
     }
     sample
+}
+
+/// User + system CPU seconds from a `/proc/<pid>/stat` line.
+fn stat_cpu_secs(stat: &str) -> f64 {
+    const TICKS: f64 = 100.0; // USER_HZ on Linux
+    // Fields after the command name, which is in parentheses and may hold spaces.
+    let Some((_, rest)) = stat.rsplit_once(')') else {
+        return 0.0;
+    };
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let utime: f64 = fields.get(11).and_then(|v| v.parse().ok()).unwrap_or(0.0);
+    let stime: f64 = fields.get(12).and_then(|v| v.parse().ok()).unwrap_or(0.0);
+    (utime + stime) / TICKS
+}
+
+/// CPU seconds used so far by every process named `postgres` (server and backends; a
+/// backend that exited meanwhile drops out, so short windows can read slightly low).
+pub fn postgres_cpu_secs() -> f64 {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return 0.0;
+    };
+    entries
+        .flatten()
+        .filter(|e| {
+            e.file_name()
+                .to_str()
+                .is_some_and(|n| n.bytes().all(|b| b.is_ascii_digit()))
+        })
+        .filter_map(|e| std::fs::read_to_string(e.path().join("stat")).ok())
+        .filter(|stat| stat.contains(" (postgres) "))
+        .map(|stat| stat_cpu_secs(&stat))
+        .sum()
 }
 
 /// A tiny blocking-free GET for readiness checks and metrics scrapes.
