@@ -19,6 +19,7 @@ pub mod error;
 pub mod links;
 pub mod openapi;
 pub mod ratelimit;
+pub mod routes;
 pub mod sdk;
 pub mod startup;
 pub mod state;

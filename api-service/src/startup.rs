@@ -10,6 +10,8 @@ use shard_router::{RouterError, ShardRouter, refresh};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use utoipa::OpenApi;
+
+use crate::routes::MethodTable;
 use utoipa_actix_web::AppExt;
 
 use crate::auth::KeyStore;
@@ -90,6 +92,7 @@ impl Application {
         background.push(shrink_rate_limits(state.clone(), shutdown.child_token()));
         let router = web::Data::new(router);
         let registry = web::Data::new(registry);
+        let methods = MethodTable::default();
         let service = HttpService::start(
             listener,
             config.api_workers,
@@ -113,6 +116,7 @@ impl Application {
                     .configure(sdk::configure)
                     .configure(developer::configure)
                     .openapi_service(|api| {
+                        methods.fill(&api);
                         let document = web::Data::new(api);
                         web::resource("/api/v1/openapi.json")
                             .app_data(document)
@@ -121,6 +125,7 @@ impl Application {
                     .into_app()
                     .configure(service_kit::health::configure)
                     .configure(service_kit::metrics::configure)
+                    .app_data(web::Data::new(methods.clone()))
                     .default_service(web::to(not_found))
             },
         )
@@ -141,8 +146,15 @@ async fn openapi_json(document: web::Data<utoipa::openapi::OpenApi>) -> HttpResp
     HttpResponse::Ok().json(document.get_ref())
 }
 
-async fn not_found() -> Result<HttpResponse, ApiError> {
-    Err(ApiError::NotFound("route"))
+/// No route took the request: 405 when the path exists under other methods, else 404.
+async fn not_found(
+    req: actix_web::HttpRequest,
+    methods: web::Data<MethodTable>,
+) -> Result<HttpResponse, ApiError> {
+    match methods.allowed(req.path()) {
+        Some(allow) => Err(ApiError::MethodNotAllowed { allow }),
+        None => Err(ApiError::NotFound("route")),
+    }
 }
 
 fn shrink_rate_limits(state: web::Data<ApiState>, shutdown: CancellationToken) -> JoinHandle<()> {

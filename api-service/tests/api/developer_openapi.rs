@@ -126,3 +126,42 @@ async fn openapi_document_lists_every_developer_route() {
         }
     }
 }
+
+#[tokio::test]
+async fn a_known_path_with_another_method_is_405_with_allow() {
+    let t = TestApp::spawn().await;
+    let response = t
+        .client
+        .put(format!("{}/api/v1/links/some-code", t.api))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 405);
+    assert_eq!(
+        response.headers()["allow"].to_str().unwrap(),
+        "DELETE, GET, HEAD, PATCH"
+    );
+    assert_eq!(
+        response.headers()["content-type"].to_str().unwrap(),
+        "application/problem+json"
+    );
+    let problem: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(problem["code"], "method_not_allowed");
+
+    let sdk = t
+        .client
+        .get(format!("{}/v1/open", t.api))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(sdk.status(), 405);
+    assert_eq!(sdk.headers()["allow"].to_str().unwrap(), "POST");
+
+    let unknown = t
+        .client
+        .put(format!("{}/api/v1/nothing-here", t.api))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unknown.status(), 404);
+}
