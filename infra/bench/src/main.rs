@@ -116,9 +116,10 @@ async fn suite(args: SuiteArgs, quick: bool) -> anyhow::Result<()> {
         args.seed
     );
     let db = BenchDb::create().await?;
-    let aerospike = std::env::var("HOPLINK_AEROSPIKE_HOSTS")
-        .ok()
-        .filter(|h| !h.is_empty());
+    // The services' variable, else the tests' one (which `.ci/run` exports).
+    let aerospike = ["HOPLINK_AEROSPIKE_HOSTS", "HOPLINK_TEST_AEROSPIKE_HOSTS"]
+        .iter()
+        .find_map(|var| std::env::var(var).ok().filter(|h| !h.is_empty()));
     let mut ctx = Ctx {
         db,
         uas: workload::UaMix::load(&args.corpora, 2_000, args.seed),
