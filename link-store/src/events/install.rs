@@ -42,19 +42,7 @@ impl ShardEvent for InstallEvent {
 
     async fn write_batch(conn: &mut PgConnection, events: &[&Self]) -> Result<(), sqlx::Error> {
         let c = SessionColumns::from_starts(events.iter().map(|e| &e.0));
-        sqlx::query(INSERT_INSTALLS)
-            .bind(c.id)
-            .bind(c.app_id)
-            .bind(c.occurred_at)
-            .bind(c.platform)
-            .bind(c.os)
-            .bind(c.os_version)
-            .bind(c.device_model)
-            .bind(c.device_token)
-            .bind(c.bundle_token)
-            .bind(c.match_type)
-            .bind(c.click_id)
-            .bind(c.link_id)
+        c.bind(sqlx::query(INSERT_INSTALLS))
             .execute(&mut *conn)
             .await?;
         let marks = browser_marks(events.iter().map(|e| &e.0));

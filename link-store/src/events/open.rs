@@ -53,19 +53,7 @@ impl ShardEvent for OpenEvent {
     async fn write_batch(conn: &mut PgConnection, events: &[&Self]) -> Result<(), sqlx::Error> {
         let c = SessionColumns::from_starts(events.iter().map(|e| &e.start));
         let session_ids: Vec<&str> = events.iter().map(|e| e.session_id.as_str()).collect();
-        sqlx::query(INSERT_OPENS)
-            .bind(c.id)
-            .bind(c.app_id)
-            .bind(c.occurred_at)
-            .bind(c.platform)
-            .bind(c.os)
-            .bind(c.os_version)
-            .bind(c.device_model)
-            .bind(c.device_token)
-            .bind(c.bundle_token)
-            .bind(c.match_type)
-            .bind(c.click_id)
-            .bind(c.link_id)
+        c.bind(sqlx::query(INSERT_OPENS))
             .bind(session_ids)
             .execute(&mut *conn)
             .await?;

@@ -126,6 +126,27 @@ impl SessionColumns {
         }
         c
     }
+
+    /// Binds the twelve columns, as `$1..$12` in declaration order, to a query whose
+    /// statement `UNNEST`s them (installs and opens share the layout).
+    pub fn bind(
+        self,
+        query: sqlx::query::Query<'_, sqlx::Postgres, sqlx::postgres::PgArguments>,
+    ) -> sqlx::query::Query<'_, sqlx::Postgres, sqlx::postgres::PgArguments> {
+        query
+            .bind(self.id)
+            .bind(self.app_id)
+            .bind(self.occurred_at)
+            .bind(self.platform)
+            .bind(self.os)
+            .bind(self.os_version)
+            .bind(self.device_model)
+            .bind(self.device_token)
+            .bind(self.bundle_token)
+            .bind(self.match_type)
+            .bind(self.click_id)
+            .bind(self.link_id)
+    }
 }
 
 /// The browsers of a batch whose sessions were attributed to a click from them.
