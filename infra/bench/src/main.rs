@@ -52,8 +52,8 @@ struct SuiteArgs {
     /// Seed of every generated workload.
     #[arg(long, default_value_t = 42)]
     seed: u64,
-    /// Run only these scenarios (hot, flash, purge, sdk, cold-start).
-    #[arg(long = "only")]
+    /// Run only these scenarios, comma-separated.
+    #[arg(long = "only", value_delimiter = ',', value_parser = clap::builder::PossibleValuesParser::new(SCENARIOS))]
     only: Vec<String>,
     /// Labelled User-Agent corpora.
     #[arg(long, default_value = "../shared/corpora")]
@@ -107,6 +107,9 @@ async fn serve_api() -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The suite's scenarios, in the order they run.
+const SCENARIOS: [&str; 6] = ["hot", "wrk", "flash", "purge", "sdk", "cold-start"];
+
 async fn suite(args: SuiteArgs, quick: bool) -> anyhow::Result<()> {
     let started = chrono::Utc::now();
     let command = std::env::args().collect::<Vec<_>>().join(" ");
@@ -153,6 +156,9 @@ async fn suite(args: SuiteArgs, quick: bool) -> anyhow::Result<()> {
     let wanted = |name: &str| args.only.is_empty() || args.only.iter().any(|o| o == name);
     if wanted("hot") {
         scenarios::hot::run(&mut ctx).await?;
+    }
+    if wanted("wrk") {
+        scenarios::wrk::run(&mut ctx).await?;
     }
     if wanted("flash") {
         scenarios::flash::run(&mut ctx).await?;

@@ -132,6 +132,10 @@ impl UaMix {
         Self { pool }
     }
 
+    pub fn len(&self) -> usize {
+        self.pool.len()
+    }
+
     pub fn get(&self, i: usize) -> &str {
         &self.pool[i % self.pool.len()]
     }

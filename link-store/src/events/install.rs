@@ -40,7 +40,11 @@ impl ShardEvent for InstallEvent {
         self.0.app_id
     }
 
-    async fn write_batch(conn: &mut PgConnection, events: &[&Self]) -> Result<(), sqlx::Error> {
+    async fn write_batch(
+        conn: &mut PgConnection,
+        events: &[&Self],
+        _replay: bool,
+    ) -> Result<(), sqlx::Error> {
         let c = SessionColumns::from_starts(events.iter().map(|e| &e.0));
         c.bind(sqlx::query(INSERT_INSTALLS))
             .execute(&mut *conn)

@@ -19,9 +19,12 @@ pub trait ShardEvent: Send + Sync + 'static {
 
     /// Writes a batch inside the caller's transaction, which has already fenced every app
     /// in it. A batch may be written again after a failure whose outcome is unknown (a
-    /// commit that timed out), so writing the same events twice must not count them twice.
+    /// commit that timed out); `replay` is then true, and writing events that are already
+    /// stored must not count them twice. When it is false no event of the batch has been
+    /// in any attempt, so none can be stored yet.
     fn write_batch(
         conn: &mut PgConnection,
         events: &[&Self],
+        replay: bool,
     ) -> impl Future<Output = Result<(), sqlx::Error>> + Send;
 }

@@ -15,8 +15,9 @@
 //! - **Failures**: a failed batch goes back to the front of its shard's queue and is
 //!   retried with backoff (100 ms doubling to 5 s); what is held is bounded by
 //!   `events_max_pending`, beyond which the oldest are dropped (`write_failed`). Writing a
-//!   batch twice is harmless: raw rows are keyed by event id, and rollups count only the
-//!   rows an insert actually added.
+//!   batch twice is harmless: its events are marked as maybe stored, and a kind writes
+//!   such a batch with a statement that skips stored rows and counts only what it added
+//!   (a batch of new events takes a cheaper plain insert).
 //! - **Shutdown**: when every recorder is dropped the batcher writes what it holds,
 //!   retrying until `events_drain_deadline_ms`, logs how many events it could not write,
 //!   and ends.

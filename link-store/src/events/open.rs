@@ -50,7 +50,11 @@ impl ShardEvent for OpenEvent {
         self.start.app_id
     }
 
-    async fn write_batch(conn: &mut PgConnection, events: &[&Self]) -> Result<(), sqlx::Error> {
+    async fn write_batch(
+        conn: &mut PgConnection,
+        events: &[&Self],
+        _replay: bool,
+    ) -> Result<(), sqlx::Error> {
         let c = SessionColumns::from_starts(events.iter().map(|e| &e.start));
         let session_ids: Vec<&str> = events.iter().map(|e| e.session_id.as_str()).collect();
         c.bind(sqlx::query(INSERT_OPENS))

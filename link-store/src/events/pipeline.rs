@@ -158,6 +158,7 @@ impl<E: ShardEvent> Batcher<E> {
                     let pending = Pending {
                         seq,
                         stale_attempts: 0,
+                        maybe_stored: false,
                         event,
                     };
                     self.route(pending, &routes, false);

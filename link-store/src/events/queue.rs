@@ -14,6 +14,9 @@ pub(crate) struct Pending<E> {
     pub seq: u64,
     /// Write attempts the app's fence refused.
     pub stale_attempts: u8,
+    /// A write that held this event failed after it may have committed, so the event may
+    /// already be stored and must be written with the statement that skips stored rows.
+    pub maybe_stored: bool,
     pub event: E,
 }
 
@@ -105,7 +108,8 @@ impl<E> ShardQueue<E> {
     /// Puts a failed batch back in front, in its order, and schedules the retry (`now` for
     /// a retry that must not wait).
     pub fn failed(&mut self, batch: Vec<Pending<E>>, generation: u64, retry_now: bool) {
-        for pending in batch.into_iter().rev() {
+        for mut pending in batch.into_iter().rev() {
+            pending.maybe_stored = true;
             self.queue.push_front(pending);
         }
         let backoff = self
@@ -127,6 +131,7 @@ mod tests {
         Pending {
             seq,
             stale_attempts: 0,
+            maybe_stored: false,
             event: (),
         }
     }
@@ -143,6 +148,11 @@ mod tests {
         assert_eq!(
             q.queue.iter().map(|p| p.seq).collect::<Vec<_>>(),
             [0, 1, 2, 3, 4, 5]
+        );
+        // Only the failed attempt's events may have been stored.
+        assert_eq!(
+            q.queue.iter().map(|p| p.maybe_stored).collect::<Vec<_>>(),
+            [true, true, true, false, false, false]
         );
         assert_eq!(q.backoff, Some(INITIAL_BACKOFF));
         assert!(!q.ready(Instant::now()), "waits for the backoff");

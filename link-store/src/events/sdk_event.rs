@@ -92,7 +92,11 @@ impl ShardEvent for SdkEvent {
         self.app_id
     }
 
-    async fn write_batch(conn: &mut PgConnection, events: &[&Self]) -> Result<(), sqlx::Error> {
+    async fn write_batch(
+        conn: &mut PgConnection,
+        events: &[&Self],
+        _replay: bool,
+    ) -> Result<(), sqlx::Error> {
         let c = Columns::from_events(events);
         sqlx::query(INSERT_EVENTS)
             .bind(c.id)

@@ -142,7 +142,8 @@ async fn fenced_write<E: ShardEvent>(
         .map(|p| &p.event)
         .collect();
     if !events.is_empty() {
-        E::write_batch(&mut tx, &events).await?;
+        let replay = batch.iter().any(|p| p.maybe_stored);
+        E::write_batch(&mut tx, &events, replay).await?;
     }
     tx.commit().await?;
     Ok(open)

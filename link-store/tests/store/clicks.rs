@@ -4,7 +4,7 @@ use std::time::{Duration, Instant};
 
 use link_core::AppId;
 use link_core::client::{Browser, InAppBrowser, OsFamily, Platform};
-use link_store::events::{EventsConfig, FlushReport};
+use link_store::events::{ClickEvent, EventsConfig, FlushReport, ShardEvent};
 
 use crate::helpers::{TestStore, at, click, config, day};
 
@@ -224,6 +224,49 @@ struct ClickRow {
     is_bot: bool,
     fingerprint: Option<Vec<u8>>,
     browser_id: Option<uuid::Uuid>,
+}
+
+/// The two batch statements: a fresh batch is a plain insert, so a click stored already
+/// fails it as a whole; a replay skips stored clicks and counts only the new ones.
+#[tokio::test]
+async fn a_replayed_batch_adds_only_the_clicks_not_yet_stored() {
+    let t = TestStore::with_shards(1).await;
+    let app = t.create_app("replay", "s1").await;
+    let link = t.create_link(app).await;
+    let now = chrono::Utc::now();
+    let stored = [click(app, link, now), click(app, link, now).bot()];
+    write(&t, stored.iter().collect(), false)
+        .await
+        .expect("fresh batch");
+    assert_eq!(t.rollup_totals(1, app).await, (1, 1));
+
+    let new = click(app, link, now);
+    let again: Vec<&ClickEvent> = stored.iter().chain([&new]).collect();
+    let error = write(&t, again.clone(), false)
+        .await
+        .expect_err("a fresh insert of stored clicks must fail");
+    let code = error.as_database_error().and_then(|e| e.code());
+    assert_eq!(code.as_deref(), Some("23505"), "{error}");
+    assert_eq!(
+        t.click_count(1, app).await,
+        2,
+        "the failed batch left nothing"
+    );
+
+    write(&t, again, true).await.expect("replayed batch");
+    assert_eq!(t.click_count(1, app).await, 3);
+    assert_eq!(
+        t.rollup_totals(1, app).await,
+        (2, 1),
+        "only the new click counted"
+    );
+}
+
+/// One batch statement in a transaction of its own, committed when it succeeds.
+async fn write(t: &TestStore, events: Vec<&ClickEvent>, replay: bool) -> Result<(), sqlx::Error> {
+    let mut tx = t.shard(1).begin().await.expect("begin");
+    ClickEvent::write_batch(&mut tx, &events, replay).await?;
+    tx.commit().await
 }
 
 /// Small builders for test clicks.

@@ -26,7 +26,8 @@ pub async fn run(ctx: &mut Ctx) -> anyhow::Result<()> {
             // Measured first, on an empty cache: every link loaded once, then RSS per link.
             memory_per_link(ctx, &link, n).await?;
         }
-        let label = format!("{} links, {} conns", count(n), ctx.connections);
+        let noun = if n == 1 { "link" } else { "links" };
+        let label = format!("{} {noun}, {} conns", count(n), ctx.connections);
         // Warm the cache with one pass so the measured runs see a steady state.
         closed_loop(
             link.addr,

@@ -6,6 +6,7 @@ pub mod flash;
 pub mod hot;
 pub mod purge;
 pub mod sdk;
+pub mod wrk;
 
 use std::net::SocketAddr;
 use std::time::Duration;

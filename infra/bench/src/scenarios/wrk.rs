@@ -1,0 +1,304 @@
+//! The issue's own yardstick: one cached link and the User-Agent mix, driven by `wrk`
+//! against Hoplink and against nginx's static `return 302`, the same command, interleaved
+//! A B A B.
+//!
+//! `wrk` is a much lighter generator than ours (about 6 µs of CPU per request here against
+//! 14), so on two shared cores it leaves more of the machine to the server and the ratio
+//! shows more of the server's own cost. Clicks the recorder could not keep up with are
+//! dropped by design (the redirect never waits); their count is in the row's notes.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use tokio::process::Command;
+
+use crate::load::stats::Summary;
+use crate::report::{Goal, Row};
+use crate::stack::db::HOST;
+use crate::stack::nginx::Nginx;
+use crate::stack::process::{ProcSample, metric};
+use crate::workload;
+
+use super::Ctx;
+
+/// Prints one machine-readable line when `wrk` is done; latencies are in microseconds.
+const DONE: &str = r#"
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    "HOPLINK_WRK requests=%d duration_us=%d p50=%d p90=%d p99=%d p999=%d max=%d status_errors=%d socket_errors=%d\n",
+    summary.requests, summary.duration, latency:percentile(50), latency:percentile(90),
+    latency:percentile(99), latency:percentile(99.9), latency.max, e.status,
+    e.connect + e.read + e.write + e.timeout))
+end
+"#;
+
+/// Long enough for the recorder to write a run's backlog at the rates seen here.
+const DRAIN: Duration = Duration::from_secs(3);
+
+pub async fn run(ctx: &mut Ctx) -> anyhow::Result<()> {
+    eprintln!("== wrk: one cached link vs nginx, the same wrk command");
+    let Some(wrk) = find_wrk() else {
+        eprintln!("SKIPPED: wrk is not installed (apt install wrk) [wrk]");
+        return Ok(());
+    };
+    ctx.db.ensure_links(1, 1).await?;
+    let dir = std::env::temp_dir().join(format!("hoplink-bench-wrk-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let script = write_script(ctx, &dir, &format!("/{}", workload::code(0)))?;
+
+    let link = ctx.start_link_service("link-wrk", &[]).await?;
+    let nginx = Nginx::start(2).await?;
+    let label = format!("1 link, wrk -t2 -c{}", ctx.connections);
+    let connections = ctx.connections;
+    let run_wrk =
+        |addr: SocketAddr, duration: Duration| wrk_once(&wrk, &script, addr, connections, duration);
+    // Warm-up: the link into the cache, the User-Agents into the memo; then the recorder
+    // writes what it holds, so each measured run starts with an empty queue.
+    run_wrk(link.addr, ctx.warmup).await?;
+    tokio::time::sleep(DRAIN).await;
+
+    let (mut nginx_tps, mut hop_tps) = (Vec::new(), Vec::new());
+    let rounds = if ctx.quick { 1 } else { 2 };
+    for round in 0..rounds {
+        let before = nginx.sample();
+        let summary = run_wrk(nginx.addr, ctx.measure).await?;
+        let mut r = wrk_row(
+            "nginx",
+            &format!("{label} (A{round})"),
+            summary,
+            before,
+            nginx.sample(),
+        );
+        r.notes = "static `return 302`".into();
+        nginx_tps.push(r.summary.throughput);
+        ctx.push_row(r);
+
+        let before = link.sample();
+        let (written, dropped) = click_counters(link.addr).await;
+        let summary = run_wrk(link.addr, ctx.measure).await?;
+        let mut r = wrk_row(
+            "hoplink",
+            &format!("{label} (B{round})"),
+            summary,
+            before,
+            link.sample(),
+        );
+        // The batcher may still be writing the run's last clicks; let it catch up.
+        tokio::time::sleep(DRAIN).await;
+        let (written_after, dropped_after) = click_counters(link.addr).await;
+        let (written, dropped) = (written_after - written, dropped_after - dropped);
+        r.notes = if dropped > 0.0 {
+            format!("clicks written {written:.0}, {dropped:.0} dropped (the recorder fell behind)")
+        } else {
+            format!("clicks written {written:.0}, none dropped")
+        };
+        hop_tps.push(r.summary.throughput);
+        ctx.push_row(r);
+    }
+    nginx.stop().await;
+    link.stop().await?;
+    let _ = std::fs::remove_dir_all(&dir);
+
+    let nginx_mean = mean(&nginx_tps);
+    let hop_mean = mean(&hop_tps);
+    for r in ctx
+        .report
+        .rows
+        .iter_mut()
+        .filter(|r| r.scenario == "wrk" && r.system == "hoplink")
+    {
+        r.ratio_to_nginx = Some(r.summary.throughput / nginx_mean);
+    }
+    let ratio = hop_mean / nginx_mean;
+    ctx.report.goals.push(Goal {
+        goal: "one cached link, wrk, >= 0.85x nginx".into(),
+        measured: format!(
+            "{ratio:.2}x ({hop_mean:.0} vs {nginx_mean:.0} req/s, mean of {} interleaved runs each)",
+            hop_tps.len()
+        ),
+        met: ratio >= 0.85,
+    });
+    Ok(())
+}
+
+fn find_wrk() -> Option<PathBuf> {
+    std::env::var_os("PATH")
+        .into_iter()
+        .flat_map(|paths| std::env::split_paths(&paths).collect::<Vec<_>>())
+        .map(|dir| dir.join("wrk"))
+        .find(|p| p.is_file())
+}
+
+/// The User-Agent pool, one per line, and a script that formats one request per agent at
+/// start-up and sends them in random order.
+fn write_script(ctx: &Ctx, dir: &Path, path: &str) -> anyhow::Result<PathBuf> {
+    let agents = dir.join("agents.txt");
+    let pool: Vec<&str> = (0..ctx.uas.len()).map(|i| ctx.uas.get(i)).collect();
+    std::fs::write(&agents, pool.join("\n"))?;
+    let script = dir.join("clicks.lua");
+    std::fs::write(
+        &script,
+        format!(
+            "local reqs = {{}}\n\
+             init = function(args)\n\
+             \x20 for ua in io.lines({agents:?}) do\n\
+             \x20   reqs[#reqs + 1] = wrk.format(\"GET\", {path:?}, {{ [\"Host\"] = {HOST:?}, [\"User-Agent\"] = ua }})\n\
+             \x20 end\n\
+             \x20 math.randomseed({seed})\n\
+             end\n\
+             request = function() return reqs[math.random(#reqs)] end\n\
+             {DONE}",
+            agents = agents.display().to_string(),
+            seed = ctx.seed,
+        ),
+    )?;
+    Ok(script)
+}
+
+async fn wrk_once(
+    wrk: &Path,
+    script: &Path,
+    addr: SocketAddr,
+    connections: usize,
+    duration: Duration,
+) -> anyhow::Result<WrkSummary> {
+    let output = Command::new(wrk)
+        .arg("-t2")
+        .arg(format!("-c{connections}"))
+        .arg(format!("-d{}s", duration.as_secs().max(1)))
+        .arg("-s")
+        .arg(script)
+        .arg(format!("http://{addr}/"))
+        .stdin(Stdio::null())
+        .output()
+        .await
+        .context("running wrk")?;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    anyhow::ensure!(
+        output.status.success(),
+        "wrk failed: {stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    WrkSummary::parse(&stdout)
+}
+
+/// What the script's `done` printed.
+#[derive(Debug, Default, PartialEq)]
+struct WrkSummary {
+    requests: u64,
+    duration_us: u64,
+    p50: u64,
+    p90: u64,
+    p99: u64,
+    p999: u64,
+    max: u64,
+    status_errors: u64,
+    socket_errors: u64,
+}
+
+impl WrkSummary {
+    fn parse(stdout: &str) -> anyhow::Result<Self> {
+        let line = stdout
+            .lines()
+            .find_map(|l| l.strip_prefix("HOPLINK_WRK "))
+            .context("wrk printed no summary line")?;
+        let mut s = Self::default();
+        for pair in line.split_whitespace() {
+            let (key, value) = pair.split_once('=').context("malformed summary")?;
+            let value: u64 = value.parse().with_context(|| format!("{key}={value}"))?;
+            match key {
+                "requests" => s.requests = value,
+                "duration_us" => s.duration_us = value,
+                "p50" => s.p50 = value,
+                "p90" => s.p90 = value,
+                "p99" => s.p99 = value,
+                "p999" => s.p999 = value,
+                "max" => s.max = value,
+                "status_errors" => s.status_errors = value,
+                "socket_errors" => s.socket_errors = value,
+                _ => {}
+            }
+        }
+        anyhow::ensure!(s.duration_us > 0, "wrk ran for no time");
+        Ok(s)
+    }
+}
+
+fn wrk_row(system: &str, label: &str, s: WrkSummary, before: ProcSample, after: ProcSample) -> Row {
+    let seconds = s.duration_us as f64 / 1e6;
+    let ms = |us: u64| us as f64 / 1000.0;
+    let per_request = |secs: f64| (s.requests > 0).then(|| secs.max(0.0) * 1e6 / s.requests as f64);
+    Row {
+        scenario: "wrk".into(),
+        system: system.into(),
+        label: label.into(),
+        summary: Summary {
+            requests: s.requests,
+            seconds,
+            throughput: s.requests as f64 / seconds,
+            p50_ms: ms(s.p50),
+            p90_ms: ms(s.p90),
+            p99_ms: ms(s.p99),
+            p999_ms: ms(s.p999),
+            max_ms: ms(s.max),
+            statuses: Default::default(),
+            transport_errors: s.socket_errors,
+        },
+        ratio_to_nginx: None,
+        origin_loads: None,
+        rss_mib: Some(after.rss_bytes as f64 / (1024.0 * 1024.0)),
+        cpu_us_per_request: per_request(after.cpu_secs - before.cpu_secs),
+        db_cpu_us_per_request: (after.db_cpu_secs > 0.0)
+            .then(|| per_request(after.db_cpu_secs - before.db_cpu_secs))
+            .flatten(),
+        // wrk counts answers outside 2xx/3xx as status errors: every click answers 200 or
+        // 302, nginx 302.
+        errors: s.status_errors + s.socket_errors,
+        notes: String::new(),
+    }
+}
+
+/// Clicks written and dropped so far, from the link service's metrics.
+async fn click_counters(addr: SocketAddr) -> (f64, f64) {
+    let labels = [r#"kind="click""#];
+    (
+        metric(addr, "hoplink_events_written_total", &labels).await,
+        metric(addr, "hoplink_events_dropped_total", &labels).await,
+    )
+}
+
+fn mean(v: &[f64]) -> f64 {
+    v.iter().sum::<f64>() / v.len().max(1) as f64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_the_done_line_among_wrk_output() {
+        let out = "Running 1s test @ http://127.0.0.1:1/\n  2 threads and 8 connections\n\
+                   HOPLINK_WRK requests=1200 duration_us=1000500 p50=310 p90=900 p99=2100 \
+                   p999=4000 max=5012 status_errors=3 socket_errors=1\nRequests/sec: 1199.4\n";
+        let s = WrkSummary::parse(out).unwrap();
+        assert_eq!(
+            s,
+            WrkSummary {
+                requests: 1200,
+                duration_us: 1_000_500,
+                p50: 310,
+                p90: 900,
+                p99: 2100,
+                p999: 4000,
+                max: 5012,
+                status_errors: 3,
+                socket_errors: 1,
+            }
+        );
+        assert!(WrkSummary::parse("Requests/sec: 1\n").is_err());
+    }
+}
