@@ -8,7 +8,7 @@ use crate::report::Goal;
 use crate::stack::nginx::Nginx;
 use crate::stack::process::metric;
 
-use super::{Ctx, click_ok, origin_loads, row};
+use super::{ClickTally, Ctx, RECORDER_DRAIN, click_ok, origin_loads, row};
 
 pub async fn run(ctx: &mut Ctx) -> anyhow::Result<()> {
     eprintln!("== hot: click path vs nginx, 1k / 100k / 1M links");
@@ -37,6 +37,7 @@ pub async fn run(ctx: &mut Ctx) -> anyhow::Result<()> {
             ctx.warmup,
         )
         .await;
+        tokio::time::sleep(RECORDER_DRAIN).await;
 
         if i == 0 {
             let nginx = Nginx::start(2).await?;
@@ -68,6 +69,7 @@ pub async fn run(ctx: &mut Ctx) -> anyhow::Result<()> {
 
                 let before = link.sample();
                 let loads = origin_loads(link.addr).await;
+                let tally = ClickTally::start(link.addr).await;
                 let stats = closed_loop(
                     link.addr,
                     &plan,
@@ -76,6 +78,8 @@ pub async fn run(ctx: &mut Ctx) -> anyhow::Result<()> {
                     ctx.measure,
                 )
                 .await;
+                // Sampled once the backlog is written, so Postgres' share covers the run.
+                let notes = tally.finish().await;
                 let mut r = row(
                     "hot",
                     "hoplink",
@@ -86,6 +90,7 @@ pub async fn run(ctx: &mut Ctx) -> anyhow::Result<()> {
                     click_ok,
                 );
                 r.origin_loads = Some(origin_loads(link.addr).await - loads);
+                r.notes = notes;
                 hop_tps.push(stats.throughput());
                 ctx.push_row(r);
             }
@@ -101,7 +106,13 @@ pub async fn run(ctx: &mut Ctx) -> anyhow::Result<()> {
                 } else {
                     link.sample()
                 };
+                let tally = ClickTally::start(link.addr).await;
                 let stats = open_loop(addr, p, ctx.connections, rate, ctx.measure).await;
+                let clicks = if system == "nginx" {
+                    String::new()
+                } else {
+                    format!("; {}", tally.finish().await)
+                };
                 let after = if system == "nginx" {
                     nginx.sample()
                 } else {
@@ -121,7 +132,7 @@ pub async fn run(ctx: &mut Ctx) -> anyhow::Result<()> {
                     after,
                     ok,
                 );
-                r.notes = "fixed rate, CO-corrected latency".into();
+                r.notes = format!("fixed rate, CO-corrected latency{clicks}");
                 ctx.push_row(r);
             }
             nginx.stop().await;
@@ -146,6 +157,7 @@ pub async fn run(ctx: &mut Ctx) -> anyhow::Result<()> {
             let before = link.sample();
             let loads = origin_loads(link.addr).await;
             let fallbacks_before = fallbacks(link.addr).await;
+            let tally = ClickTally::start(link.addr).await;
             let stats = closed_loop(
                 link.addr,
                 &plan,
@@ -154,6 +166,7 @@ pub async fn run(ctx: &mut Ctx) -> anyhow::Result<()> {
                 ctx.measure,
             )
             .await;
+            let clicks = tally.finish().await;
             let mut r = row(
                 "hot",
                 "hoplink",
@@ -184,6 +197,8 @@ pub async fn run(ctx: &mut Ctx) -> anyhow::Result<()> {
                     });
                 }
             }
+            let sep = if r.notes.is_empty() { "" } else { "; " };
+            r.notes = format!("{}{sep}{clicks}", r.notes);
             if big {
                 r.notes.push_str(BIG_CACHE_NOTE);
             }

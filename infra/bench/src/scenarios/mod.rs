@@ -144,6 +144,49 @@ pub async fn origin_loads(addr: SocketAddr) -> f64 {
     metric(addr, "hoplink_origin_loads_total", &[r#"kind="link""#]).await
 }
 
+/// Long enough for the recorder to write a run's backlog at the rates seen here, so the
+/// next run (nginx's too) starts on a quiet Postgres.
+pub const RECORDER_DRAIN: Duration = Duration::from_secs(3);
+
+/// Clicks the recorder wrote and dropped over a run: a link service answers faster than
+/// Postgres on the same cores can record, and then drops (and counts) rather than waits.
+pub struct ClickTally {
+    addr: SocketAddr,
+    written: f64,
+    dropped: f64,
+}
+
+impl ClickTally {
+    pub async fn start(addr: SocketAddr) -> Self {
+        let (written, dropped) = Self::read(addr).await;
+        Self {
+            addr,
+            written,
+            dropped,
+        }
+    }
+
+    /// Waits for the run's backlog to be written, then says what became of its clicks.
+    pub async fn finish(self) -> String {
+        tokio::time::sleep(RECORDER_DRAIN).await;
+        let (written, dropped) = Self::read(self.addr).await;
+        let (written, dropped) = (written - self.written, dropped - self.dropped);
+        if dropped > 0.0 {
+            format!("clicks written {written:.0}, {dropped:.0} dropped (the recorder fell behind)")
+        } else {
+            format!("clicks written {written:.0}, none dropped")
+        }
+    }
+
+    async fn read(addr: SocketAddr) -> (f64, f64) {
+        let labels = [r#"kind="click""#];
+        (
+            metric(addr, "hoplink_events_written_total", &labels).await,
+            metric(addr, "hoplink_events_dropped_total", &labels).await,
+        )
+    }
+}
+
 /// Redirects and pages are what a click may answer; anything else counts as an error.
 pub fn click_ok(status: u16) -> bool {
     matches!(status, 200 | 302)

@@ -19,10 +19,10 @@ use crate::load::stats::Summary;
 use crate::report::{Goal, Row};
 use crate::stack::db::HOST;
 use crate::stack::nginx::Nginx;
-use crate::stack::process::{ProcSample, metric};
+use crate::stack::process::ProcSample;
 use crate::workload;
 
-use super::Ctx;
+use super::{ClickTally, Ctx, RECORDER_DRAIN};
 
 /// Prints one machine-readable line when `wrk` is done; latencies are in microseconds.
 const DONE: &str = r#"
@@ -35,9 +35,6 @@ done = function(summary, latency, requests)
     e.connect + e.read + e.write + e.timeout))
 end
 "#;
-
-/// Long enough for the recorder to write a run's backlog at the rates seen here.
-const DRAIN: Duration = Duration::from_secs(3);
 
 pub async fn run(ctx: &mut Ctx) -> anyhow::Result<()> {
     eprintln!("== wrk: one cached link vs nginx, the same wrk command");
@@ -59,7 +56,7 @@ pub async fn run(ctx: &mut Ctx) -> anyhow::Result<()> {
     // Warm-up: the link into the cache, the User-Agents into the memo; then the recorder
     // writes what it holds, so each measured run starts with an empty queue.
     run_wrk(link.addr, ctx.warmup).await?;
-    tokio::time::sleep(DRAIN).await;
+    tokio::time::sleep(RECORDER_DRAIN).await;
 
     let (mut nginx_tps, mut hop_tps) = (Vec::new(), Vec::new());
     let rounds = if ctx.quick { 1 } else { 2 };
@@ -78,8 +75,10 @@ pub async fn run(ctx: &mut Ctx) -> anyhow::Result<()> {
         ctx.push_row(r);
 
         let before = link.sample();
-        let (written, dropped) = click_counters(link.addr).await;
+        let tally = ClickTally::start(link.addr).await;
         let summary = run_wrk(link.addr, ctx.measure).await?;
+        // Sampled once the backlog is written, so Postgres' share covers the run's clicks.
+        let notes = tally.finish().await;
         let mut r = wrk_row(
             "hoplink",
             &format!("{label} (B{round})"),
@@ -87,15 +86,7 @@ pub async fn run(ctx: &mut Ctx) -> anyhow::Result<()> {
             before,
             link.sample(),
         );
-        // The batcher may still be writing the run's last clicks; let it catch up.
-        tokio::time::sleep(DRAIN).await;
-        let (written_after, dropped_after) = click_counters(link.addr).await;
-        let (written, dropped) = (written_after - written, dropped_after - dropped);
-        r.notes = if dropped > 0.0 {
-            format!("clicks written {written:.0}, {dropped:.0} dropped (the recorder fell behind)")
-        } else {
-            format!("clicks written {written:.0}, none dropped")
-        };
+        r.notes = notes;
         hop_tps.push(r.summary.throughput);
         ctx.push_row(r);
     }
@@ -260,15 +251,6 @@ fn wrk_row(system: &str, label: &str, s: WrkSummary, before: ProcSample, after: 
         errors: s.status_errors + s.socket_errors,
         notes: String::new(),
     }
-}
-
-/// Clicks written and dropped so far, from the link service's metrics.
-async fn click_counters(addr: SocketAddr) -> (f64, f64) {
-    let labels = [r#"kind="click""#];
-    (
-        metric(addr, "hoplink_events_written_total", &labels).await,
-        metric(addr, "hoplink_events_dropped_total", &labels).await,
-    )
 }
 
 fn mean(v: &[f64]) -> f64 {
