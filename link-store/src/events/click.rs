@@ -9,6 +9,7 @@ use link_core::fingerprint::Fingerprint;
 use link_core::{AppId, ClickId};
 use sqlx::PgConnection;
 
+use super::copy_rows::CopyRows;
 use super::kind::ShardEvent;
 
 /// A click as the click path knows it. Plain data, no heap: building and queueing one
@@ -87,18 +88,6 @@ pub fn browser_str(browser: Browser) -> &'static str {
     }
 }
 
-/// The raw rows of a batch, one array per column ($1 to $12, see [`Columns`]).
-macro_rules! insert_raw_clicks {
-    () => {
-        "
-    INSERT INTO clicks (id, app_id, link_id, occurred_at, platform, os, os_version,
-                        browser, in_app, is_bot, fingerprint, browser_id)
-    SELECT * FROM UNNEST($1::uuid[], $2::bigint[], $3::bigint[], $4::timestamptz[],
-                         $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
-                         $10::boolean[], $11::bytea[], $12::uuid[])"
-    };
-}
-
 /// Rollup rows that exist already get the batch's counts added.
 macro_rules! add_to_rollup {
     () => {
@@ -109,13 +98,16 @@ SET clicks = s.clicks + EXCLUDED.clicks, bot_views = s.bot_views + EXCLUDED.bot_
 }
 
 /// For a batch that may hold stored clicks (a replay after an unknown outcome): raw rows
-/// first, and the rollup counts only the rows that insert actually added, so nothing is
-/// counted twice. Rollup rows are upserted in key order, so concurrent writers lock them in
-/// the same order.
+/// first, skipping stored ones, and the rollup counts only the rows that insert actually
+/// added, so nothing is counted twice. Rollup rows are upserted in key order, so concurrent
+/// writers lock them in the same order.
 const INSERT_CLICKS_REPLAY: &str = concat!(
-    "WITH inserted AS (",
-    insert_raw_clicks!(),
-    "
+    "WITH inserted AS (
+    INSERT INTO clicks (id, app_id, link_id, occurred_at, platform, os, os_version,
+                        browser, in_app, is_bot, fingerprint, browser_id)
+    SELECT * FROM UNNEST($1::uuid[], $2::bigint[], $3::bigint[], $4::timestamptz[],
+                         $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
+                         $10::boolean[], $11::bytea[], $12::uuid[])
     ON CONFLICT (id) DO NOTHING
     RETURNING app_id, link_id, occurred_at, platform, is_bot
 )
@@ -128,19 +120,24 @@ ORDER BY 1, 2, 3, 4",
     add_to_rollup!()
 );
 
-/// For a batch none of whose clicks can be stored yet (the usual case): a plain insert and
-/// the rollup counted here. It costs Postgres about a quarter less per click than the replay
-/// statement, whose `ON CONFLICT` probe and `RETURNING` pass are the difference
-/// (docs/benchmarks.md). Its clicks have new ids and were never in an attempt; were one
-/// stored all the same, the primary key would refuse the batch rather than count it twice.
-const INSERT_CLICKS_FRESH: &str = concat!(
-    "WITH inserted AS (",
-    insert_raw_clicks!(),
+/// For a batch none of whose clicks can be stored yet (the usual case): the raw rows by
+/// binary `COPY` ([`CopyRows`]), then the rollup counted here. Its clicks have new ids and
+/// were never in an attempt; were one stored all the same, the primary key would refuse
+/// the batch rather than count it twice.
+const COPY_CLICKS: &str = "\
+COPY clicks (id, app_id, link_id, occurred_at, platform, os, os_version, browser, in_app,
+             is_bot, fingerprint, browser_id)
+FROM STDIN (FORMAT binary)";
+const COPY_CLICK_FIELDS: i16 = 12;
+/// A click row's bytes in the `COPY` stream, about: 12 lengths, the fixed-size fields, a
+/// fingerprint and short words.
+const COPY_CLICK_BYTES: usize = 170;
+
+const ADD_ROLLUP: &str = concat!(
     "
-)
 INSERT INTO link_stats_daily AS s (app_id, day, link_id, platform, clicks, bot_views)
-SELECT * FROM UNNEST($13::bigint[], $14::date[], $15::bigint[], $16::text[],
-                     $17::bigint[], $18::bigint[])
+SELECT * FROM UNNEST($1::bigint[], $2::date[], $3::bigint[], $4::text[],
+                     $5::bigint[], $6::bigint[])
 ORDER BY 1, 2, 3, 4",
     add_to_rollup!()
 );
@@ -157,40 +154,85 @@ impl ShardEvent for ClickEvent {
         events: &[&Self],
         replay: bool,
     ) -> Result<(), sqlx::Error> {
-        let columns = Columns::from_events(events);
-        let statement = if replay {
-            INSERT_CLICKS_REPLAY
-        } else {
-            INSERT_CLICKS_FRESH
-        };
-        let query = sqlx::query(statement)
-            .bind(columns.id)
-            .bind(columns.app_id)
-            .bind(columns.link_id)
-            .bind(columns.occurred_at)
-            .bind(columns.platform)
-            .bind(columns.os)
-            .bind(columns.os_version)
-            .bind(columns.browser)
-            .bind(columns.in_app)
-            .bind(columns.is_bot)
-            .bind(columns.fingerprint)
-            .bind(columns.browser_id);
-        let query = if replay {
-            query
-        } else {
-            let rollup = Rollup::count(events);
-            query
-                .bind(rollup.app_id)
-                .bind(rollup.day)
-                .bind(rollup.link_id)
-                .bind(rollup.platform)
-                .bind(rollup.clicks)
-                .bind(rollup.bot_views)
-        };
-        query.execute(conn).await?;
+        if replay {
+            let columns = Columns::from_events(events);
+            sqlx::query(INSERT_CLICKS_REPLAY)
+                .bind(columns.id)
+                .bind(columns.app_id)
+                .bind(columns.link_id)
+                .bind(columns.occurred_at)
+                .bind(columns.platform)
+                .bind(columns.os)
+                .bind(columns.os_version)
+                .bind(columns.browser)
+                .bind(columns.in_app)
+                .bind(columns.is_bot)
+                .bind(columns.fingerprint)
+                .bind(columns.browser_id)
+                .execute(conn)
+                .await?;
+            return Ok(());
+        }
+        let rows = copy_rows(events);
+        let mut copy = conn.copy_in_raw(COPY_CLICKS).await?;
+        copy.send(rows).await?;
+        copy.finish().await?;
+        let rollup = Rollup::count(events);
+        sqlx::query(ADD_ROLLUP)
+            .bind(rollup.app_id)
+            .bind(rollup.day)
+            .bind(rollup.link_id)
+            .bind(rollup.platform)
+            .bind(rollup.clicks)
+            .bind(rollup.bot_views)
+            .execute(conn)
+            .await?;
         Ok(())
     }
+}
+
+/// The batch as a binary `COPY` stream, columns in [`COPY_CLICKS`]' order.
+fn copy_rows(events: &[&ClickEvent]) -> Vec<u8> {
+    let mut rows = CopyRows::with_capacity(events.len() * COPY_CLICK_BYTES);
+    let mut version = String::new();
+    for e in events {
+        rows.row(COPY_CLICK_FIELDS);
+        rows.uuid(e.click_id.as_uuid());
+        rows.int8(e.app_id.get());
+        rows.int8(e.link_id);
+        rows.timestamptz(e.occurred_at);
+        rows.text(e.platform.as_str());
+        rows.text(e.os.as_str());
+        match e.os_version {
+            Some(v) => {
+                version.clear();
+                write_os_version(&mut version, v);
+                rows.text(&version);
+            }
+            None => rows.null(),
+        }
+        rows.text(browser_str(e.browser));
+        match e.in_app {
+            Some(in_app) => rows.text(in_app.as_str()),
+            None => rows.null(),
+        }
+        rows.bool(e.is_bot);
+        match &e.fingerprint {
+            Some(fp) => rows.bytea(fp),
+            None => rows.null(),
+        }
+        match e.browser_id {
+            Some(id) => rows.uuid(id),
+            None => rows.null(),
+        }
+    }
+    rows.finish()
+}
+
+/// `major.minor`, the stored form of an OS version.
+fn write_os_version(out: &mut String, (major, minor): (u16, u16)) {
+    use std::fmt::Write;
+    let _ = write!(out, "{major}.{minor}");
 }
 
 /// A batch's `link_stats_daily` increments, one entry per (app, UTC day, link, platform),
@@ -235,7 +277,7 @@ impl Rollup {
     }
 }
 
-/// A batch turned inside out: one array per column, for `UNNEST`.
+/// A batch turned inside out: one array per column, for the replay statement's `UNNEST`.
 struct Columns {
     id: Vec<uuid::Uuid>,
     app_id: Vec<i64>,
@@ -275,10 +317,11 @@ impl Columns {
             c.occurred_at.push(e.occurred_at);
             c.platform.push(e.platform.as_str());
             c.os.push(e.os.as_str());
-            c.os_version.push(
-                e.os_version
-                    .map(|(major, minor)| format!("{major}.{minor}")),
-            );
+            c.os_version.push(e.os_version.map(|v| {
+                let mut text = String::new();
+                write_os_version(&mut text, v);
+                text
+            }));
             c.browser.push(browser_str(e.browser));
             c.in_app.push(e.in_app.map(InAppBrowser::as_str));
             c.is_bot.push(e.is_bot);
