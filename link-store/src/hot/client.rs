@@ -20,6 +20,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::breaker::{Breaker, BreakerState};
 use super::config::{ConfigError, HotTierConfig};
+use super::local::LocalClients;
 use super::metrics::{HotMetrics, Outcome};
 use super::records::Sets;
 
@@ -73,7 +74,10 @@ pub struct HotClient {
 }
 
 pub(crate) struct Inner {
+    /// Connected in the background by the runtime that started the hot tier.
     client: OnceLock<Client>,
+    /// Each actix worker's own client, once the shared one has reached the cluster.
+    locals: Arc<LocalClients>,
     pub namespace: String,
     pub sets: Sets,
     read_policy: ReadPolicy,
@@ -118,8 +122,23 @@ impl HotClient {
             0 => Expiration::Never,
             secs => Expiration::Seconds(secs),
         };
+        let policy = ClientPolicy {
+            timeout: ms(config.connect_timeout()),
+            fail_if_not_connected: true,
+            // Opened with each node, so the first click-path reads do not pay for connecting.
+            min_conns_per_node: MIN_CONNECTIONS_PER_NODE,
+            ..ClientPolicy::default()
+        };
+        let stop = CancellationToken::new();
         let inner = Arc::new(Inner {
             client: OnceLock::new(),
+            locals: LocalClients::new(
+                seeds.clone(),
+                policy.clone(),
+                config.connect_timeout(),
+                stop.clone(),
+                metrics.worker_clients.clone(),
+            ),
             namespace: config.aerospike_namespace.trim().to_owned(),
             sets: Sets::new(&config.aerospike_set_prefix),
             read_policy,
@@ -134,15 +153,8 @@ impl HotClient {
             background: Arc::new(Semaphore::new(
                 config.aerospike_max_background_writes.max(1),
             )),
-            stop: CancellationToken::new(),
+            stop,
         });
-        let policy = ClientPolicy {
-            timeout: ms(config.connect_timeout()),
-            fail_if_not_connected: true,
-            // Opened with each node, so the first click-path reads do not pay for connecting.
-            min_conns_per_node: MIN_CONNECTIONS_PER_NODE,
-            ..ClientPolicy::default()
-        };
         tokio::spawn(connect(
             Arc::downgrade(&inner),
             seeds,
@@ -181,6 +193,7 @@ impl HotClient {
         {
             tracing::debug!(%error, "closing the Aerospike client failed");
         }
+        self.inner.locals.close_all().await;
     }
 
     pub(crate) fn read_policy(&self) -> &ReadPolicy {
@@ -206,7 +219,7 @@ impl HotClient {
         Fut: Future<Output = aerospike::Result<T>>,
     {
         let inner = &self.inner;
-        let Some(client) = inner.client.get() else {
+        let Some(shared) = inner.client.get() else {
             inner
                 .metrics
                 .count(set, op.as_str(), Outcome::SkippedDisconnected);
@@ -217,6 +230,7 @@ impl HotClient {
             self.report_state(None);
             return Err(HotError::Open);
         };
+        let client = inner.locals.get().unwrap_or_else(|| shared.clone());
         let budget = match op {
             Op::Read => inner.read_budget,
             Op::Write => inner.write_budget,
@@ -224,8 +238,7 @@ impl HotClient {
         let started = Instant::now();
         // The client enforces the budget itself; this is the backstop (a connection being
         // opened, a scheduler stall) so that no call ever outlives it by much.
-        let result =
-            tokio::time::timeout(budget + Duration::from_millis(1), run(client.clone())).await;
+        let result = tokio::time::timeout(budget + Duration::from_millis(1), run(client)).await;
         inner
             .metrics
             .seconds

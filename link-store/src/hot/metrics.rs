@@ -50,6 +50,8 @@ pub(crate) struct HotMetrics {
     pub breaker_state: IntGauge,
     /// 1 once the client reached the cluster.
     pub connected: IntGauge,
+    /// Worker runtimes' own clients that reached the cluster.
+    pub worker_clients: IntGauge,
     /// Breaker transitions: `to` = open|closed.
     pub transitions: IntCounterVec,
 }
@@ -96,6 +98,10 @@ impl HotMetrics {
                 "hoplink_hot_connected",
                 "1 once the Aerospike client has reached the cluster.",
             )?,
+            worker_clients: IntGauge::new(
+                "hoplink_hot_worker_clients",
+                "Aerospike clients of worker runtimes (one per actix worker) connected.",
+            )?,
             transitions: IntCounterVec::new(
                 Opts::new(
                     "hoplink_hot_breaker_transitions_total",
@@ -110,6 +116,7 @@ impl HotMetrics {
         registry.register(Box::new(metrics.dropped.clone()))?;
         registry.register(Box::new(metrics.breaker_state.clone()))?;
         registry.register(Box::new(metrics.connected.clone()))?;
+        registry.register(Box::new(metrics.worker_clients.clone()))?;
         registry.register(Box::new(metrics.transitions.clone()))?;
         Ok(metrics)
     }

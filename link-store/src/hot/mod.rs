@@ -43,8 +43,8 @@
 //! `hoplink_hot_request_duration_seconds` (`op`), `hoplink_hot_fallbacks_total` (`what`:
 //! answers Postgres gave because the hot tier could not), `hoplink_hot_breaker_state`
 //! (0 closed, 1 open, 2 half-open), `hoplink_hot_breaker_transitions_total` (`to`),
-//! `hoplink_hot_connected`, `hoplink_hot_background_dropped_total` (`reason` = busy,
-//! gave_up).
+//! `hoplink_hot_connected`, `hoplink_hot_worker_clients` (actix workers' own clients),
+//! `hoplink_hot_background_dropped_total` (`reason` = busy, gave_up).
 //!
 //! Nothing here logs IP addresses, fingerprints, browser ids or link data.
 //!
@@ -52,6 +52,8 @@
 //! - [`config`]: the settings, [`HotTierConfig`].
 //! - [`client`]: the client wrapper, [`HotClient`]: background connection, budgets,
 //!   breaker, metrics.
+//! - `local.rs`: each actix worker's own client, so reads stay on the thread that awaits
+//!   them.
 //! - `breaker.rs`: the breaker (consecutive failures, half-open probe).
 //! - `records.rs`: set names, keys, bins and the versioned snapshot encoding.
 //! - `links.rs`: versioned reads and writes of the `links` and `configs` sets.
@@ -66,6 +68,7 @@ pub mod clicks;
 pub mod client;
 pub mod config;
 mod links;
+mod local;
 mod metrics;
 pub mod origin;
 mod records;

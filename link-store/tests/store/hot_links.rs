@@ -256,3 +256,75 @@ async fn after_a_change_notification_postgres_answers_and_heals_the_hot_tier() {
     .await;
     assert!(healed, "the hot tier still holds the old version");
 }
+
+/// An actix worker runs on a current-thread runtime of its own; once the shared client is
+/// connected, such a runtime reads through a client opened on it, so its sockets are
+/// polled by the thread that awaits them. The runtime that started the tier keeps the
+/// shared client.
+#[tokio::test]
+async fn a_worker_runtime_reads_through_a_client_of_its_own() {
+    let Some(hosts) = aerospike_hosts("a_worker_runtime_reads_through_a_client_of_its_own") else {
+        return;
+    };
+    let t = TestStore::with_shards(1).await;
+    fresh_app_ids(&t).await;
+    let app = t.create_app("workers", "s1").await;
+    let tier = hot_tier(&t, &hot_config(&hosts)).await;
+    let link = new_link(&t, app, "local").await;
+    assert_eq!(
+        tier.write_through.put_link(&link).await,
+        WriteOutcome::Written
+    );
+    let hits = |t: &TestStore| {
+        t.metric(
+            "hoplink_hot_requests_total",
+            &[("set", "links"), ("op", "read"), ("outcome", "hit")],
+        )
+    };
+    let seen = resolve(&t, &fresh_cache(tier.origin.clone()), app, "local").await;
+    assert_eq!(seen.unwrap().as_deref(), Some(&link));
+    assert_eq!(t.metric("hoplink_hot_worker_clients", &[]), 0.0);
+
+    let origin = tier.origin.clone();
+    let route = t.router.app(app).unwrap();
+    let worker = std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async move {
+            // Reads answer all along: through the shared client until this runtime's own
+            // is connected, then through it.
+            let mut answers = Vec::new();
+            for _ in 0..40 {
+                let cache = fresh_cache(origin.clone());
+                answers.push(cache.link(&route.route, &route.shard, "local").await);
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            answers
+        })
+    });
+    // Read while the worker still runs: its client closes with its runtime.
+    assert!(
+        eventually(Duration::from_secs(10), || async {
+            t.metric("hoplink_hot_worker_clients", &[]) == 1.0
+        })
+        .await,
+        "the worker's own client never connected"
+    );
+    let answers = tokio::task::spawn_blocking(move || worker.join().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(answers.len(), 40);
+    for answer in answers {
+        assert_eq!(answer.unwrap().as_deref(), Some(&link));
+    }
+    assert_eq!(hits(&t), 41.0, "every read was answered by Aerospike");
+    assert_eq!(
+        t.metric("hoplink_hot_worker_clients", &[]),
+        1.0,
+        "one client for the worker, none for this runtime"
+    );
+    tier.client.as_ref().unwrap().close().await;
+    assert_eq!(t.metric("hoplink_hot_worker_clients", &[]), 0.0);
+}
