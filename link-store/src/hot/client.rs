@@ -1,6 +1,7 @@
-//! [`HotClient`]: the one Aerospike client of a process, wrapped in the rules every
-//! hot-tier call follows: a budget of a few milliseconds and no retries, a circuit breaker,
-//! metrics, and a connection made in the background.
+//! [`HotClient`]: a process's Aerospike clients (a shared one, and one per actix worker
+//! runtime, see `local.rs`), wrapped in the rules every hot-tier call follows: a budget of
+//! a few milliseconds and no retries, a circuit breaker, metrics, and connections made in
+//! the background.
 //!
 //! Starting never waits for Aerospike and never fails because it is down: the client
 //! starts disconnected (every call is skipped, so callers use Postgres) and a background
