@@ -1,5 +1,6 @@
 //! Accuracy of [`classify`] against the labelled User-Agent corpora in
-//! `shared/corpora/` (beside the workspace, not in it; see its README).
+//! `shared/corpora/` (beside the workspace, not in it; see its README), or in the folder
+//! `HOPLINK_CORPORA` names.
 //!
 //! Prints a per-class table (OS family, device class, bot detection, in-app apps) with a
 //! few misclassified examples per class, then asserts the targets: at least 99.5% of iOS,
@@ -22,8 +23,14 @@ const EXAMPLES_PER_CLASS: usize = 4;
 /// Set to a file path to get every misclassified row, not just a few per class.
 const DUMP_VAR: &str = "HOPLINK_CORPUS_DUMP";
 
+/// Where the corpora are when they are not beside the workspace (a clone elsewhere).
+const CORPORA_VAR: &str = "HOPLINK_CORPORA";
+
 fn corpus_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpora")
+    match std::env::var_os(CORPORA_VAR) {
+        Some(dir) if !dir.is_empty() => PathBuf::from(dir),
+        _ => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpora"),
+    }
 }
 
 /// Writes past libtest's output capture, so the report is seen on every run.

@@ -56,7 +56,7 @@ struct SuiteArgs {
     #[arg(long = "only", value_delimiter = ',', value_parser = clap::builder::PossibleValuesParser::new(SCENARIOS))]
     only: Vec<String>,
     /// Labelled User-Agent corpora.
-    #[arg(long, default_value = "../shared/corpora")]
+    #[arg(long, env = "HOPLINK_CORPORA", default_value = "../shared/corpora")]
     corpora: PathBuf,
     /// Concurrent connections of the closed-loop runs.
     #[arg(long, default_value_t = 64)]
