@@ -125,12 +125,12 @@ impl LinkParams {
 /// Whether an existing link was made with these parameters (an idempotent retry).
 pub(crate) fn same_params(link: &Link, new: &NewLink) -> bool {
     link.deleted_at.is_none()
-        && link.data == new.data
-        && link.channel == new.channel
-        && link.feature == new.feature
-        && link.campaign == new.campaign
-        && link.stage == new.stage
-        && link.tags == new.tags
+        && link.data.to_map() == new.data
+        && link.labels.channel() == new.channel.as_deref()
+        && link.labels.feature() == new.feature.as_deref()
+        && link.labels.campaign() == new.campaign.as_deref()
+        && link.labels.stage() == new.stage.as_deref()
+        && link.labels.tags().eq(new.tags.iter().map(String::as_str))
         && link.link_type == new.link_type
         && link.duration_secs == new.duration_secs
         && link.expires_at == new.expires_at
@@ -181,8 +181,8 @@ pub async fn update(
     let config = app_config::load(&mut *tx, app_id)
         .await?
         .ok_or(ApiError::NotFound("app"))?;
-    let next = patch.apply_to(&current);
-    link_input::validate_data(&next.data, &config.config)?;
+    let next = patch.apply_to(&current)?;
+    link_input::validate_data(&next.data.to_map(), &config.config)?;
     let saved = links::save(&mut tx, &next).await?;
     tx.commit().await?;
     state.hot.write_through.put_link(&saved).await;

@@ -10,7 +10,9 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use link_core::app::{AndroidPackage, AppStoreId, UriScheme};
 use link_core::client::{BotKind, Browser, ClientInfo, Platform};
 use link_core::decision::{Click, decide};
-use link_core::{AppConfig, AppId, ClickId, Link, LinkCode, LinkType, WebUrl};
+use link_core::{
+    AppConfig, AppId, ClickId, Link, LinkCode, LinkData, LinkLabels, LinkType, WebUrl,
+};
 use serde_json::{Map, Value, json};
 
 fn app() -> AppConfig {
@@ -36,12 +38,8 @@ fn link(data: Map<String, Value>) -> Link {
         app_id: AppId::new(1).unwrap_or_else(|_| unreachable!()),
         code: LinkCode::generate(),
         is_alias: false,
-        data,
-        channel: None,
-        feature: None,
-        campaign: None,
-        stage: None,
-        tags: Vec::new(),
+        data: LinkData::from_map(&data).unwrap_or_default(),
+        labels: LinkLabels::default(),
         link_type: LinkType::Standard,
         duration_secs: None,
         expires_at: None,

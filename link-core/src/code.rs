@@ -4,6 +4,7 @@
 use std::borrow::Borrow;
 use std::fmt;
 
+use compact_str::CompactString;
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 
@@ -13,7 +14,7 @@ use crate::invalid::Invalid;
 /// HTML page or a cache key, so no escaping question arises downstream.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
-pub struct LinkCode(String);
+pub struct LinkCode(CompactString);
 
 /// Alphabet of generated codes: no look-alikes (0/O, 1/l/I) so codes survive being read out.
 const GENERATED_ALPHABET: &[u8] = b"23456789abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ";
@@ -36,7 +37,7 @@ impl LinkCode {
                 "may only contain letters, digits, '-' and '_'",
             ));
         }
-        Ok(Self(raw.to_owned()))
+        Ok(Self(CompactString::new(raw)))
     }
 
     /// A fresh random code for a link created without an alias.
@@ -77,7 +78,7 @@ impl TryFrom<String> for LinkCode {
 
 impl From<LinkCode> for String {
     fn from(value: LinkCode) -> Self {
-        value.0
+        value.0.into_string()
     }
 }
 

@@ -9,6 +9,9 @@
 //! - [`url`]: [`WebUrl`], an http(s) destination that is safe to emit.
 //! - [`app`]: an app's platform configuration ([`AppConfig`]).
 //! - [`link`]: the link model ([`Link`]).
+//! - [`link_data`]: a link's data held compactly ([`LinkData`]).
+//! - [`link_labels`]: a link's channel, feature, campaign, stage and tags held compactly
+//!   ([`LinkLabels`]).
 //! - [`link_input`]: validation of link data, tags and attributes at the API edge.
 //! - [`client`]: User-Agent classification ([`client::ClientInfo`]) and its memo.
 //! - [`decision`]: the redirect decision, a pure function of a click.
@@ -28,7 +31,9 @@ pub mod ids;
 pub mod invalid;
 pub mod keys;
 pub mod link;
+pub mod link_data;
 pub mod link_input;
+pub mod link_labels;
 pub mod url;
 
 pub use app::{AndroidConfig, AppConfig, ExpiredLinkBehavior, IosConfig, PreviewDefaults};
@@ -38,4 +43,6 @@ pub use ids::{AppId, ClickId, ShardId};
 pub use invalid::{FieldError, Invalid};
 pub use keys::{KeyHash, KeyKind, NewKey};
 pub use link::{Link, LinkType};
+pub use link_data::{DataValue, LinkData};
+pub use link_labels::{LabelParts, LinkLabels};
 pub use url::WebUrl;

@@ -6,6 +6,8 @@ use serde::{Deserialize, Serialize};
 use crate::code::LinkCode;
 use crate::ids::AppId;
 use crate::invalid::Invalid;
+use crate::link_data::LinkData;
+use crate::link_labels::LinkLabels;
 
 /// Branch's link `type`: how often a link may be used.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -48,12 +50,10 @@ pub struct Link {
     /// Whether `code` was chosen by the creator (an alias) rather than generated.
     pub is_alias: bool,
     /// Branch link data: `$`-prefixed control keys plus the app's own keys.
-    pub data: serde_json::Map<String, serde_json::Value>,
-    pub channel: Option<String>,
-    pub feature: Option<String>,
-    pub campaign: Option<String>,
-    pub stage: Option<String>,
-    pub tags: Vec<String>,
+    pub data: LinkData,
+    /// Channel, feature, campaign, stage and tags: the analytics labels.
+    #[serde(flatten)]
+    pub labels: LinkLabels,
     pub link_type: LinkType,
     /// Attribution window for this link's clicks, seconds (app default when `None`).
     pub duration_secs: Option<u32>,
@@ -73,6 +73,6 @@ impl Link {
 
     /// A string value of the link data (`$ios_url`, `$og_title`, ...).
     pub fn data_str(&self, key: &str) -> Option<&str> {
-        self.data.get(key).and_then(serde_json::Value::as_str)
+        self.data.get_str(key)
     }
 }

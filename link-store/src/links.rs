@@ -1,7 +1,9 @@
 //! Link rows on an app's shard.
 
 use chrono::{DateTime, Utc};
-use link_core::{AppId, Invalid, Link, LinkCode, LinkType};
+use link_core::{
+    AppId, FieldError, Invalid, LabelParts, Link, LinkCode, LinkData, LinkLabels, LinkType,
+};
 use sqlx::postgres::PgRow;
 use sqlx::{PgExecutor, Postgres, Row, Transaction};
 
@@ -104,19 +106,27 @@ pub(crate) fn decode(row: &PgRow) -> Result<Link, StoreError> {
     let code: String = row.try_get("code")?;
     let link_type: i16 = row.try_get("link_type")?;
     let duration: Option<i32> = row.try_get("duration_secs")?;
-    let data: sqlx::types::Json<serde_json::Map<String, serde_json::Value>> =
-        row.try_get("data")?;
+    let data: sqlx::types::Json<LinkData> = row.try_get("data")?;
+    let channel: Option<String> = row.try_get("channel")?;
+    let feature: Option<String> = row.try_get("feature")?;
+    let campaign: Option<String> = row.try_get("campaign")?;
+    let stage: Option<String> = row.try_get("stage")?;
+    let tags: Vec<String> = row.try_get("tags")?;
+    let labels = LinkLabels::new(LabelParts {
+        channel: channel.as_deref(),
+        feature: feature.as_deref(),
+        campaign: campaign.as_deref(),
+        stage: stage.as_deref(),
+        tags: &tags,
+    })
+    .map_err(|e| bad("tags", e))?;
     Ok(Link {
         id: row.try_get("id")?,
         app_id: AppId::new(app_id).map_err(|e| bad("app_id", e))?,
         code: LinkCode::parse(&code).map_err(|e| bad("code", e))?,
         is_alias: row.try_get("is_alias")?,
         data: data.0,
-        channel: row.try_get("channel")?,
-        feature: row.try_get("feature")?,
-        campaign: row.try_get("campaign")?,
-        stage: row.try_get("stage")?,
-        tags: row.try_get("tags")?,
+        labels,
         link_type: LinkType::from_branch(i64::from(link_type)).map_err(|e| bad("link_type", e))?,
         duration_secs: duration.and_then(|d| u32::try_from(d).ok()),
         expires_at: row.try_get("expires_at")?,
@@ -145,29 +155,35 @@ pub struct LinkPatch {
 
 impl LinkPatch {
     /// The link as it would be after this patch.
-    pub fn apply_to(&self, link: &Link) -> Link {
+    pub fn apply_to(&self, link: &Link) -> Result<Link, FieldError> {
         let mut next = link.clone();
         if let Some(data) = &self.data {
+            let mut merged = link.data.to_map();
             for (key, value) in data {
                 if value.is_null() {
-                    next.data.remove(key);
+                    merged.remove(key);
                 } else {
-                    next.data.insert(key.clone(), value.clone());
+                    merged.insert(key.clone(), value.clone());
                 }
             }
+            next.data = LinkData::from_map(&merged).map_err(|e| e.at("data"))?;
         }
-        let replace = |field: &mut Option<String>, patch: &Option<Option<String>>| {
-            if let Some(value) = patch {
-                field.clone_from(value);
-            }
-        };
-        replace(&mut next.channel, &self.channel);
-        replace(&mut next.feature, &self.feature);
-        replace(&mut next.campaign, &self.campaign);
-        replace(&mut next.stage, &self.stage);
-        if let Some(tags) = &self.tags {
-            next.tags.clone_from(tags);
-        }
+        let old = &link.labels;
+        let kept_tags;
+        next.labels = LinkLabels::new(LabelParts {
+            channel: patched(&self.channel, old.channel()),
+            feature: patched(&self.feature, old.feature()),
+            campaign: patched(&self.campaign, old.campaign()),
+            stage: patched(&self.stage, old.stage()),
+            tags: match &self.tags {
+                Some(tags) => tags,
+                None => {
+                    kept_tags = old.tags_vec();
+                    &kept_tags
+                }
+            },
+        })
+        .map_err(|e| e.at("tags"))?;
         if let Some(link_type) = self.link_type {
             next.link_type = link_type;
         }
@@ -177,7 +193,15 @@ impl LinkPatch {
         if let Some(expires_at) = self.expires_at {
             next.expires_at = expires_at;
         }
-        next
+        Ok(next)
+    }
+}
+
+/// A label after a patch: replaced (or cleared) when the patch names it, else kept.
+fn patched<'a>(patch: &'a Option<Option<String>>, kept: Option<&'a str>) -> Option<&'a str> {
+    match patch {
+        Some(value) => value.as_deref(),
+        None => kept,
     }
 }
 
@@ -211,11 +235,11 @@ pub async fn save(tx: &mut Transaction<'_, Postgres>, next: &Link) -> Result<Lin
         .bind(next.app_id.get())
         .bind(next.code.as_str())
         .bind(sqlx::types::Json(&next.data))
-        .bind(&next.channel)
-        .bind(&next.feature)
-        .bind(&next.campaign)
-        .bind(&next.stage)
-        .bind(&next.tags)
+        .bind(next.labels.channel())
+        .bind(next.labels.feature())
+        .bind(next.labels.campaign())
+        .bind(next.labels.stage())
+        .bind(next.labels.tags_vec())
         .bind(next.link_type.to_branch())
         .bind(
             next.duration_secs

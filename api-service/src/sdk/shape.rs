@@ -33,12 +33,12 @@ pub fn session_data(referral: Option<&Referral<'_>>, first_session: bool) -> Str
         &mut data,
         r.link.id,
         [
-            ("~channel", &r.link.channel),
-            ("~feature", &r.link.feature),
-            ("~campaign", &r.link.campaign),
-            ("~stage", &r.link.stage),
+            ("~channel", r.link.channel.as_deref()),
+            ("~feature", r.link.feature.as_deref()),
+            ("~campaign", r.link.campaign.as_deref()),
+            ("~stage", r.link.stage.as_deref()),
         ],
-        &r.link.tags,
+        r.link.tags.clone(),
     );
     if let Some(url) = r.referring_link {
         data.insert("~referring_link".into(), url.into());
@@ -61,17 +61,17 @@ pub fn session_data(referral: Option<&Referral<'_>>, first_session: bool) -> Str
 /// A link as Branch's "read deep link" answers it: the analytics at the top, the link's
 /// data (with `~id`, `url`, `+url` and the `~` analytics) under `data`.
 pub fn read_link(link: &Link, url: &str) -> Value {
-    let mut data = link.data.clone();
+    let mut data = link.data.to_map();
     analytics(
         &mut data,
         link.id,
         [
-            ("~channel", &link.channel),
-            ("~feature", &link.feature),
-            ("~campaign", &link.campaign),
-            ("~stage", &link.stage),
+            ("~channel", link.labels.channel()),
+            ("~feature", link.labels.feature()),
+            ("~campaign", link.labels.campaign()),
+            ("~stage", link.labels.stage()),
         ],
-        &link.tags,
+        link.labels.tags_vec(),
     );
     data.insert("url".into(), url.into());
     data.insert("+url".into(), url.into());
@@ -87,16 +87,16 @@ pub fn read_link(link: &Link, url: &str) -> Value {
     }
     let mut body = Map::new();
     for (key, value) in [
-        ("channel", &link.channel),
-        ("feature", &link.feature),
-        ("campaign", &link.campaign),
-        ("stage", &link.stage),
+        ("channel", link.labels.channel()),
+        ("feature", link.labels.feature()),
+        ("campaign", link.labels.campaign()),
+        ("stage", link.labels.stage()),
     ] {
         if let Some(value) = value {
-            body.insert(key.into(), value.as_str().into());
+            body.insert(key.into(), value.into());
         }
     }
-    body.insert("tags".into(), link.tags.clone().into());
+    body.insert("tags".into(), link.labels.tags_vec().into());
     body.insert(
         "alias".into(),
         if link.is_alias {
@@ -120,17 +120,17 @@ pub fn read_link(link: &Link, url: &str) -> Value {
 fn analytics(
     data: &mut Map<String, Value>,
     id: i64,
-    labels: [(&str, &Option<String>); 4],
-    tags: &[String],
+    labels: [(&str, Option<&str>); 4],
+    tags: Vec<String>,
 ) {
     data.insert("~id".into(), id.to_string().into());
     for (key, value) in labels {
         if let Some(value) = value {
-            data.insert(key.into(), value.as_str().into());
+            data.insert(key.into(), value.into());
         }
     }
     if !tags.is_empty() {
-        data.insert("~tags".into(), tags.to_vec().into());
+        data.insert("~tags".into(), tags.into());
     }
 }
 

@@ -5,8 +5,7 @@
 //! and an invalid value behaves exactly as if the key were absent. Nothing here allocates
 //! except that validation, and it only runs for the keys a decision actually consults.
 
-use serde_json::{Map, Value};
-
+use crate::link_data::{DataValue, LinkData};
 use crate::url::WebUrl;
 
 /// Link-data URLs this thread has validated, so a hot link's `$desktop_url` is parsed
@@ -85,18 +84,18 @@ pub enum RedirectMode {
 /// A read-only view of a link's data that answers control-key questions.
 #[derive(Clone, Copy)]
 pub struct Controls<'a> {
-    data: &'a Map<String, Value>,
+    data: &'a LinkData,
 }
 
 impl<'a> Controls<'a> {
-    pub fn new(data: &'a Map<String, Value>) -> Self {
+    pub fn new(data: &'a LinkData) -> Self {
         Self { data }
     }
 
     /// A non-blank string value; anything else (number, object, "") counts as absent.
     pub fn text(&self, key: &str) -> Option<&'a str> {
         match self.data.get(key) {
-            Some(Value::String(s)) if !s.trim().is_empty() => Some(s.as_str()),
+            Some(DataValue::Str(s)) if !s.trim().is_empty() => Some(s),
             _ => None,
         }
     }
@@ -109,21 +108,22 @@ impl<'a> Controls<'a> {
     /// Branch flags arrive as JSON booleans or as strings from query-built links.
     pub fn flag(&self, key: &str) -> bool {
         match self.data.get(key) {
-            Some(Value::Bool(b)) => *b,
-            Some(Value::String(s)) => {
+            Some(DataValue::Str(s)) => {
                 let s = s.trim();
                 s.eq_ignore_ascii_case("true") || s == "1"
             }
-            Some(Value::Number(n)) => n.as_u64() == Some(1),
-            _ => false,
+            // JSON text of a boolean or a number: `true`, or the integer 1.
+            Some(DataValue::Json(text)) => text == "true" || text == "1",
+            None => false,
         }
     }
 
     pub fn redirect_mode(&self) -> RedirectMode {
-        let raw = match self.data.get(keys::URI_REDIRECT_MODE) {
-            Some(Value::Number(n)) => n.as_u64(),
-            Some(Value::String(s)) => s.trim().parse().ok(),
-            _ => None,
+        let raw: Option<u64> = match self.data.get(keys::URI_REDIRECT_MODE) {
+            // JSON text of a number (an integer parses; `1.0`, `true` or `[1]` do not).
+            Some(DataValue::Json(text)) => text.parse().ok(),
+            Some(DataValue::Str(s)) => s.trim().parse().ok(),
+            None => None,
         };
         match raw {
             Some(1) => RedirectMode::Intelligent,
@@ -147,13 +147,13 @@ impl<'a> Controls<'a> {
 
 #[cfg(test)]
 mod tests {
-    use serde_json::json;
+    use serde_json::{Value, json};
 
     use super::*;
 
-    fn data(v: Value) -> Map<String, Value> {
+    fn data(v: Value) -> LinkData {
         match v {
-            Value::Object(m) => m,
+            Value::Object(m) => LinkData::from_map(&m).unwrap(),
             _ => unreachable!("test data must be an object"),
         }
     }

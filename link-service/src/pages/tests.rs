@@ -402,7 +402,7 @@ fn maximal_link_data_through_the_decision() {
     use link_core::app::{AndroidPackage, AppStoreId, UriScheme};
     use link_core::client::{BotKind, Browser, ClientInfo, DeviceClass, InAppBrowser, Platform};
     use link_core::decision::{Action, Click, decide};
-    use link_core::{AppConfig, AppId, ClickId, Link, LinkCode, LinkType};
+    use link_core::{AppConfig, AppId, ClickId, Link, LinkCode, LinkData, LinkLabels, LinkType};
     use serde_json::json;
 
     let long_url = format!("https://acme.app/{}", "x".repeat(2020));
@@ -433,12 +433,8 @@ fn maximal_link_data_through_the_decision() {
             app_id: AppId::new(1).expect("valid id"),
             code: LinkCode::parse("Ab3xK9q").expect("valid code"),
             is_alias: false,
-            data,
-            channel: None,
-            feature: None,
-            campaign: None,
-            stage: None,
-            tags: Vec::new(),
+            data: LinkData::from_map(&data).expect("small link data"),
+            labels: LinkLabels::default(),
             link_type: LinkType::Standard,
             duration_secs: None,
             expires_at: None,

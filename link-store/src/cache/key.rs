@@ -3,13 +3,15 @@
 
 use std::hash::{Hash, Hasher};
 
+use compact_str::CompactString;
 use equivalent::Equivalent;
 use link_core::AppId;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LinkKey {
     pub app: AppId,
-    pub code: Box<str>,
+    /// Inline up to 24 bytes: a cached link's key costs no heap block of its own.
+    pub code: CompactString,
 }
 
 /// The borrowed form of [`LinkKey`]; hashes identically.
@@ -22,7 +24,7 @@ pub struct LinkKeyRef<'a> {
 impl Hash for LinkKey {
     fn hash<H: Hasher>(&self, state: &mut H) {
         self.app.hash(state);
-        self.code.as_ref().hash(state);
+        self.code.as_str().hash(state);
     }
 }
 
@@ -35,7 +37,7 @@ impl Hash for LinkKeyRef<'_> {
 
 impl Equivalent<LinkKey> for LinkKeyRef<'_> {
     fn equivalent(&self, key: &LinkKey) -> bool {
-        self.app == key.app && self.code == key.code.as_ref()
+        self.app == key.app && self.code == key.code.as_str()
     }
 }
 

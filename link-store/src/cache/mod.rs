@@ -190,9 +190,7 @@ impl LinkCache {
         );
         let links = Cache::builder()
             .max_capacity(config.cache_max_bytes - config.cache_max_bytes / CONFIG_SHARE)
-            .weigher(|key: &LinkKey, value: &Arc<Cached<Link>>| {
-                (key.code.len() as u32).saturating_add(value.weight)
-            })
+            .weigher(|_: &LinkKey, value: &Arc<Cached<Link>>| value.weight)
             .time_to_live(max_stale)
             .support_invalidation_closures()
             .build();
@@ -589,7 +587,7 @@ impl LinkCache {
                 && entry
                     .value
                     .as_ref()
-                    .is_some_and(|link| link.tags.contains(&tag))
+                    .is_some_and(|link| link.labels.has_tag(&tag))
         });
         if let Err(error) = purge {
             // Only possible without invalidation-closure support, which the builder enables.
@@ -665,36 +663,37 @@ fn config_loader(origin: Arc<dyn Origin>, shard: ShardHandle, app: AppId) -> Loa
     Box::new(move || Box::pin(async move { origin.load_config(&shard, app).await }))
 }
 
-/// Approximate heap footprint of a cached link: its strings, data and bookkeeping.
-fn link_weight(link: &Link) -> u32 {
-    let strings = link.code.as_str().len()
-        + [&link.channel, &link.feature, &link.campaign, &link.stage]
-            .iter()
-            .map(|s| s.as_ref().map_or(0, String::len))
-            .sum::<usize>()
-        + link.tags.iter().map(|t| t.len() + 24).sum::<usize>();
-    let data = 48
-        + link
-            .data
-            .iter()
-            .map(|(k, v)| 48 + k.len() + json_weight(v))
-            .sum::<usize>();
-    u32::try_from(strings + data + 320).unwrap_or(u32::MAX)
-}
+/// Memory a cached link holds beyond its own blocks: moka's records for the entry (its
+/// table bucket, entry info, access- and write-order nodes, the key's `Arc`) and our
+/// `Cached` wrapper. Calibrated so that the weigher's total tracks the RSS growth measured
+/// by `hoplink-bench suite --only hot` (docs/benchmarks.md).
+const LINK_ENTRY_OVERHEAD: usize = 600;
 
-fn json_weight(value: &serde_json::Value) -> usize {
-    use serde_json::Value;
-    match value {
-        Value::Null | Value::Bool(_) | Value::Number(_) => 16,
-        Value::String(s) => 24 + s.len(),
-        Value::Array(items) => 24 + items.iter().map(json_weight).sum::<usize>(),
-        Value::Object(map) => {
-            48 + map
-                .iter()
-                .map(|(k, v)| 48 + k.len() + json_weight(v))
-                .sum::<usize>()
+/// What the allocator spends per block beyond the bytes asked for (header and rounding,
+/// on average).
+const BLOCK_OVERHEAD: usize = 16;
+
+/// Approximate memory of a cached link, in bytes: what the capacity is set in.
+fn link_weight(link: &Link) -> u32 {
+    let block = |bytes: usize| {
+        if bytes == 0 {
+            0
+        } else {
+            bytes + BLOCK_OVERHEAD
         }
-    }
+    };
+    // A code longer than `CompactString` keeps inline sits on the heap twice: in the
+    // link and in the key.
+    let code = link.code.as_str().len();
+    let code_blocks = if code > 24 { 2 * block(code) } else { 0 };
+    let bytes = LINK_ENTRY_OVERHEAD
+        + block(std::mem::size_of::<Link>())
+        + code_blocks
+        + link.data.heap_bytes()
+        + link.labels.heap_bytes()
+        // Data and labels: two blocks each.
+        + 4 * BLOCK_OVERHEAD;
+    u32::try_from(bytes).unwrap_or(u32::MAX)
 }
 
 fn config_weight(_: &StoredConfig) -> u32 {

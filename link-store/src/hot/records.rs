@@ -16,7 +16,7 @@
 //! repair rewrites it), so the format can change without a flag day.
 
 use chrono::{DateTime, Utc};
-use link_core::{AppConfig, AppId, Link, LinkCode, LinkType};
+use link_core::{AppConfig, AppId, LabelParts, Link, LinkCode, LinkData, LinkLabels, LinkType};
 use serde::{Deserialize, Serialize};
 use shard_router::app_config::StoredConfig;
 
@@ -66,8 +66,8 @@ struct LinkSnapshotV1 {
     c: String,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     a: bool,
-    #[serde(default, skip_serializing_if = "serde_json::Map::is_empty")]
-    d: serde_json::Map<String, serde_json::Value>,
+    #[serde(default, skip_serializing_if = "LinkData::is_empty")]
+    d: LinkData,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     ch: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -111,11 +111,11 @@ pub(crate) fn encode_link(link: &Link) -> Vec<u8> {
         c: link.code.as_str().to_owned(),
         a: link.is_alias,
         d: link.data.clone(),
-        ch: link.channel.clone(),
-        fe: link.feature.clone(),
-        ca: link.campaign.clone(),
-        st: link.stage.clone(),
-        t: link.tags.clone(),
+        ch: link.labels.channel().map(str::to_owned),
+        fe: link.labels.feature().map(str::to_owned),
+        ca: link.labels.campaign().map(str::to_owned),
+        st: link.labels.stage().map(str::to_owned),
+        t: link.labels.tags_vec(),
         ty: link.link_type.to_branch(),
         du: link.duration_secs,
         ex: link.expires_at.map(micros),
@@ -141,11 +141,14 @@ pub(crate) fn decode_link(app: AppId, bytes: &[u8]) -> Option<Link> {
         code: LinkCode::parse(&s.c).ok()?,
         is_alias: s.a,
         data: s.d,
-        channel: s.ch,
-        feature: s.fe,
-        campaign: s.ca,
-        stage: s.st,
-        tags: s.t,
+        labels: LinkLabels::new(LabelParts {
+            channel: s.ch.as_deref(),
+            feature: s.fe.as_deref(),
+            campaign: s.ca.as_deref(),
+            stage: s.st.as_deref(),
+            tags: &s.t,
+        })
+        .ok()?,
         link_type: LinkType::from_branch(i64::from(s.ty)).ok()?,
         duration_secs: s.du,
         expires_at: time(s.ex)?,
@@ -197,12 +200,14 @@ mod tests {
             app_id: AppId::new(7).unwrap(),
             code: LinkCode::parse("Ab3xK9q").unwrap(),
             is_alias: true,
-            data,
-            channel: Some("email".into()),
-            feature: None,
-            campaign: Some("spring".into()),
-            stage: None,
-            tags: vec!["a".into(), "b".into()],
+            data: LinkData::from_map(&data).unwrap(),
+            labels: LinkLabels::new(LabelParts {
+                channel: Some("email"),
+                campaign: Some("spring"),
+                tags: &["a".into(), "b".into()],
+                ..LabelParts::default()
+            })
+            .unwrap(),
             link_type: LinkType::Marketing,
             duration_secs: Some(3600),
             expires_at: from_micros(1_900_000_000_123_456),
@@ -222,8 +227,12 @@ mod tests {
 
         let mut deleted = link;
         deleted.deleted_at = from_micros(1_800_000_000_000_000);
-        deleted.data.clear();
-        deleted.tags.clear();
+        deleted.data = LinkData::new();
+        deleted.labels = LinkLabels::new(LabelParts {
+            channel: Some("email"),
+            ..LabelParts::default()
+        })
+        .unwrap();
         let bytes = encode_link(&deleted);
         assert_eq!(decode_link(deleted.app_id, &bytes), Some(deleted));
     }
@@ -231,10 +240,8 @@ mod tests {
     #[test]
     fn a_minimal_link_is_small() {
         let mut link = sample_link();
-        link.data.clear();
-        link.tags.clear();
-        link.channel = None;
-        link.campaign = None;
+        link.data = LinkData::new();
+        link.labels = LinkLabels::default();
         let bytes = encode_link(&link);
         assert!(bytes.len() < 140, "{} bytes", bytes.len());
     }

@@ -15,7 +15,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
-use link_core::{AppId, Link, LinkCode, LinkType};
+use link_core::{AppId, LabelParts, Link, LinkCode, LinkData, LinkLabels, LinkType};
 use link_store::cache::{CacheConfig, LinkCache};
 use link_store::hot::{HotTier, HotTierConfig, WriteOutcome};
 use link_store::origin::{Origin, PostgresOrigin};
@@ -161,12 +161,13 @@ async fn create_links(t: &TestStore, app: AppId, n: usize) -> Vec<Link> {
                 app_id: app,
                 code: LinkCode::parse(&code).unwrap(),
                 is_alias: false,
-                data,
-                channel: None,
-                feature: None,
-                campaign: Some("launch".into()),
-                stage: None,
-                tags: vec!["bench".into()],
+                data: LinkData::from_map(&data).unwrap(),
+                labels: LinkLabels::new(LabelParts {
+                    campaign: Some("launch"),
+                    tags: &["bench".into()],
+                    ..LabelParts::default()
+                })
+                .unwrap(),
                 link_type: LinkType::Standard,
                 duration_secs: None,
                 expires_at: None,

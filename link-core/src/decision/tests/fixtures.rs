@@ -12,6 +12,8 @@ use crate::code::LinkCode;
 use crate::decision::{Click, Decision, decide};
 use crate::ids::{AppId, ClickId};
 use crate::link::{Link, LinkType};
+use crate::link_data::LinkData;
+use crate::link_labels::LinkLabels;
 use crate::url::WebUrl;
 
 pub const CLICK_ID: &str = "0190a0b0c0d0e0f00112233445566778";
@@ -100,12 +102,8 @@ pub fn link(data: Map<String, Value>, state: LinkState) -> Link {
         app_id: AppId::new(1).expect("valid app id"),
         code: LinkCode::parse("Ab3xK9q").expect("valid code"),
         is_alias: false,
-        data,
-        channel: None,
-        feature: None,
-        campaign: None,
-        stage: None,
-        tags: Vec::new(),
+        data: LinkData::from_map(&data).expect("small link data"),
+        labels: LinkLabels::default(),
         link_type: LinkType::Standard,
         duration_secs: None,
         expires_at: match state {
