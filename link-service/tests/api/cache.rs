@@ -200,3 +200,58 @@ async fn purging_a_tag_drops_every_cached_link_with_it() {
         "untagged link kept"
     );
 }
+
+/// Origin loads for one pass of desktop clicks over `codes`.
+async fn loads_for_pass(t: &TestApp, codes: &[String]) -> f64 {
+    let before = t
+        .metric("hoplink_origin_loads_total", &[r#"kind="link""#])
+        .await;
+    for code in codes {
+        assert_eq!(
+            t.get(HOST, &format!("/{code}"), DESKTOP).await.status(),
+            302
+        );
+    }
+    t.metric("hoplink_origin_loads_total", &[r#"kind="link""#])
+        .await
+        - before
+}
+
+#[tokio::test]
+async fn the_cache_holds_links_by_the_memory_they_take_not_by_their_count() {
+    // 96 KiB in all: 90 KiB for links, room for about 90 small links or 10 large ones.
+    let t = TestApp::spawn_with(Options {
+        configure: Some(|c| c.cache.cache_max_bytes = 96 * 1024),
+        ..Options::default()
+    })
+    .await;
+    let blob = "x".repeat(8_000);
+    let small: Vec<String> = (0..60).map(|i| format!("small{i}")).collect();
+    let large: Vec<String> = (0..60).map(|i| format!("large{i}")).collect();
+    for code in &small {
+        let data = json!({"$desktop_url": format!("https://acme.test/{code}")});
+        t.create_link(t.app_id, code, data, &[]).await;
+    }
+    for code in &large {
+        let data = json!({"$desktop_url": format!("https://acme.test/{code}"), "blob": blob});
+        t.create_link(t.app_id, code, data, &[]).await;
+    }
+    t.get(HOST, "/warm-the-config", DESKTOP).await;
+
+    assert_eq!(loads_for_pass(&t, &small).await, 60.0);
+    assert_eq!(
+        loads_for_pass(&t, &small).await,
+        0.0,
+        "60 small links (about 60 KB) fit in 90 KiB"
+    );
+
+    assert_eq!(loads_for_pass(&t, &large).await, 60.0);
+    // Let moka's housekeeping (run on later operations) settle the evictions.
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    t.get(HOST, "/warm-the-config", DESKTOP).await;
+    let reloads = loads_for_pass(&t, &large).await;
+    assert!(
+        reloads >= 40.0,
+        "60 links of 8 KB cannot stay in 90 KiB; only {reloads} of them were reloaded"
+    );
+}
