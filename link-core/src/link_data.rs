@@ -166,10 +166,13 @@ impl LinkData {
 }
 
 fn offset(len: usize) -> Result<u32, Invalid> {
-    u32::try_from(len)
-        .ok()
-        .filter(|n| n & JSON_BIT == 0)
-        .ok_or_else(|| Invalid::new("link data is too large"))
+    flagged_offset(len).ok_or_else(|| Invalid::new("link data is too large"))
+}
+
+/// `len` as an offset that leaves the top bit free for a flag (here and in
+/// [`crate::link_labels`]); `None` from 2 GiB on.
+pub(crate) fn flagged_offset(len: usize) -> Option<u32> {
+    u32::try_from(len).ok().filter(|n| n & (1 << 31) == 0)
 }
 
 impl TryFrom<Map<String, Value>> for LinkData {

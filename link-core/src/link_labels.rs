@@ -13,6 +13,7 @@ use serde::ser::SerializeStruct;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::invalid::Invalid;
+use crate::link_data::flagged_offset;
 
 /// The labels to build a [`LinkLabels`] from; every field defaults to absent.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -115,10 +116,7 @@ impl LinkLabels {
 }
 
 fn offset(len: usize) -> Result<u32, Invalid> {
-    u32::try_from(len)
-        .ok()
-        .filter(|n| n & PRESENT_BIT == 0)
-        .ok_or_else(|| Invalid::new("link labels are too large"))
+    flagged_offset(len).ok_or_else(|| Invalid::new("link labels are too large"))
 }
 
 impl fmt::Debug for LinkLabels {
