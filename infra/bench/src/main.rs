@@ -42,6 +42,9 @@ enum Command {
     /// Internal: run an API service from `HOPLINK_*` (a process under test).
     #[command(hide = true)]
     ServeApi,
+    /// Internal: run the bare actix-web 302 server (the framework's floor).
+    #[command(hide = true)]
+    ServeFloor,
 }
 
 #[derive(clap::Args)]
@@ -79,6 +82,7 @@ async fn main() -> std::process::ExitCode {
     let result = match cli.command {
         Command::ServeLink => serve_link().await,
         Command::ServeApi => serve_api().await,
+        Command::ServeFloor => stack::floor::serve().await,
         Command::Suite(args) => suite(args, false).await,
         Command::Smoke(args) => suite(args, true).await,
     };
