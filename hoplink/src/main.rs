@@ -1,6 +1,11 @@
 //! `hoplink`: the operator CLI. Parses arguments and hands each command to its module;
 //! results go to stdout as JSON, errors to stderr with a non-zero exit code.
 
+// mimalloc rather than glibc's malloc: measured faster on the click path and about 15%
+// less memory per cached link (docs/benchmarks.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod cli;
 mod commands;
 mod dev;

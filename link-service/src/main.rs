@@ -1,5 +1,10 @@
 //! `link-service`: reads config, sets up telemetry, serves until SIGINT/SIGTERM.
 
+// mimalloc rather than glibc's malloc: measured faster on the click path and about 15%
+// less memory per cached link (docs/benchmarks.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use link_service::{Application, LinkServiceConfig};
 
 #[tokio::main]

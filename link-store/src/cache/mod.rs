@@ -666,12 +666,13 @@ fn config_loader(origin: Arc<dyn Origin>, shard: ShardHandle, app: AppId) -> Loa
 /// Memory a cached link holds beyond its own blocks: moka's records for the entry (its
 /// table bucket, entry info, access- and write-order nodes, the key's `Arc`) and our
 /// `Cached` wrapper. Calibrated so that the weigher's total tracks the RSS growth measured
-/// by `hoplink-bench suite --only hot` (docs/benchmarks.md).
-const LINK_ENTRY_OVERHEAD: usize = 600;
+/// by `hoplink-bench suite --only hot` with the binaries' allocator, mimalloc
+/// (docs/benchmarks.md).
+const LINK_ENTRY_OVERHEAD: usize = 480;
 
-/// What the allocator spends per block beyond the bytes asked for (header and rounding,
-/// on average).
-const BLOCK_OVERHEAD: usize = 16;
+/// What the allocator spends per block beyond the bytes asked for: mimalloc keeps no
+/// header, so this is its size-class rounding, on average.
+const BLOCK_OVERHEAD: usize = 8;
 
 /// Approximate memory of a cached link, in bytes: what the capacity is set in.
 fn link_weight(link: &Link) -> u32 {
