@@ -17,12 +17,18 @@ use crate::ids::AppId;
 
 /// The deployment secret fingerprints are keyed with; link and API services must share
 /// it. Its `Debug` never prints it.
+///
+/// Held as an HMAC already keyed with the secret: each fingerprint clones it instead of
+/// hashing the key's padded blocks again, which halves the SHA-256 work per click.
 #[derive(Clone)]
-pub struct FingerprintKey(Vec<u8>);
+pub struct FingerprintKey(Hmac<Sha256>);
 
 impl FingerprintKey {
     pub fn new(secret: &[u8]) -> Self {
-        Self(secret.to_vec())
+        Self(
+            <Hmac<Sha256> as Mac>::new_from_slice(secret)
+                .unwrap_or_else(|_| unreachable!("HMAC accepts keys of any length")),
+        )
     }
 }
 
@@ -35,8 +41,7 @@ impl std::fmt::Debug for FingerprintKey {
 pub type Fingerprint = [u8; 32];
 
 pub fn fingerprint(key: &FingerprintKey, app: AppId, ip: IpAddr, os: OsFamily) -> Fingerprint {
-    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&key.0)
-        .unwrap_or_else(|_| unreachable!("HMAC accepts keys of any length"));
+    let mut mac = key.0.clone();
     mac.update(&app.get().to_be_bytes());
     match ip {
         IpAddr::V4(v4) => mac.update(&v4.octets()),
@@ -99,5 +104,21 @@ mod tests {
             base,
             fingerprint(&FingerprintKey::new(b"other"), app(1), ip, OsFamily::Ios)
         );
+    }
+
+    /// Stored fingerprints must keep matching across versions: the value is the plain
+    /// HMAC of app id (big-endian), address bytes and OS name under the secret.
+    #[test]
+    fn value_is_the_plain_hmac_of_its_inputs() {
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(b"test-secret").unwrap();
+        mac.update(&7i64.to_be_bytes());
+        mac.update(&[192, 0, 2, 9]);
+        mac.update(b"ios");
+        let expected: Fingerprint = mac.finalize().into_bytes().into();
+        let ip: IpAddr = "192.0.2.9".parse().unwrap();
+        let key = key();
+        assert_eq!(fingerprint(&key, app(7), ip, OsFamily::Ios), expected);
+        // The keyed state is cloned, never consumed: the next click starts from it too.
+        assert_eq!(fingerprint(&key, app(7), ip, OsFamily::Ios), expected);
     }
 }
