@@ -2,8 +2,6 @@
 //!
 //! - HTML text and double-quoted attribute values: [`html`] / [`html_cut`] escape
 //!   `& < > " '`, so one function is safe in both, and turn control characters into spaces.
-//! - JSON inside `<script type="application/json">`: [`json_for_script`] escapes `<`, `>`,
-//!   `&` and U+2028/U+2029, so `</script>` or `<!--` can never end or change the block.
 //! - URLs in `href`/`content` attributes: [`safe_href`] refuses script-capable schemes
 //!   (defence in depth: the decision only emits http(s), `intent:` and registered schemes),
 //!   then the URL is attribute-escaped like any other value.
@@ -87,26 +85,6 @@ pub fn html_cut(out: &mut String, text: &str, max_chars: usize, max_bytes: usize
     }
 }
 
-/// Serialized JSON made safe to place between `<script type="application/json">` tags.
-///
-/// The replacements are JSON string escapes, so `JSON.parse` still yields the same value;
-/// the characters only ever occur inside JSON strings.
-pub fn json_for_script(value: &serde_json::Value) -> String {
-    let json = value.to_string();
-    let mut out = String::with_capacity(json.len());
-    for c in json.chars() {
-        match c {
-            '<' => out.push_str("\\u003c"),
-            '>' => out.push_str("\\u003e"),
-            '&' => out.push_str("\\u0026"),
-            '\u{2028}' => out.push_str("\\u2028"),
-            '\u{2029}' => out.push_str("\\u2029"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 /// Schemes a browser runs or renders inline instead of navigating to.
 const REFUSED_SCHEMES: &[&str] = &["javascript", "vbscript", "data", "file", "blob", "about"];
 
@@ -130,8 +108,6 @@ pub fn safe_href(url: &str) -> Option<&str> {
 
 #[cfg(test)]
 mod tests {
-    use serde_json::json;
-
     use super::*;
 
     fn esc(text: &str) -> String {
@@ -173,16 +149,6 @@ mod tests {
                 "{got:?}"
             );
         }
-    }
-
-    #[test]
-    fn json_cannot_break_out_of_script() {
-        let v = json!({"a": "</script><script>alert(1)</script>", "b": "\u{2028}\u{2029}&<!--"});
-        let out = json_for_script(&v);
-        assert!(!out.contains('<') && !out.contains('>') && !out.contains('&'));
-        assert!(!out.contains('\u{2028}') && !out.contains('\u{2029}'));
-        let back: serde_json::Value = serde_json::from_str(&out).expect("still JSON");
-        assert_eq!(back, v);
     }
 
     #[test]

@@ -7,12 +7,13 @@
 //! cancels, and plain links that work without script and with a user gesture in in-app
 //! browsers.
 
+use std::fmt::Write as _;
+
 use link_core::PreviewDefaults;
 use link_core::decision::{DestinationKind, Interstitial};
-use serde_json::json;
 
 use super::assets::{SCRIPT, STYLE};
-use super::escape::{html, html_cut, json_for_script, safe_href};
+use super::escape::{html, html_cut, safe_href};
 use super::{HEAD_START, MAX_PAGE_BYTES, Page, csp};
 
 /// Escaped bytes a title may take (it appears twice: `<title>` and `<h1>`).
@@ -99,10 +100,15 @@ fn assemble(
         );
     }
     out.push_str("</main><script type=\"application/json\" id=\"d\">");
-    let settings =
-        json!({ "auto": page.auto_open && deep.is_some(), "delay": page.fallback_after_ms });
-    out.push_str(&json_for_script(&settings));
-    out.push_str("</script><script>");
+    // A boolean and a number only, so the JSON is written directly: no link data here
+    // that would need escaping for a script element.
+    out.push_str(if page.auto_open && deep.is_some() {
+        "{\"auto\":true,\"delay\":"
+    } else {
+        "{\"auto\":false,\"delay\":"
+    });
+    // Writing into a String cannot fail.
+    let _ = write!(out, "{}}}</script><script>", page.fallback_after_ms);
     out.push_str(SCRIPT);
     out.push_str("</script></body></html>");
     out

@@ -11,7 +11,7 @@
 //! context (`escape`); or exceed [`MAX_PAGE_BYTES`], whatever the link data holds.
 //!
 //! # Layout
-//! - `escape`: HTML text/attribute, JSON-in-script and URL checks; budgeted truncation.
+//! - `escape`: HTML text/attribute escaping and URL checks; budgeted truncation.
 //! - `assets`: the inline CSS and the interstitial's script.
 //! - `csp`: policies built from the hashes of those blocks.
 //! - `interstitial`, `preview`, `error`: one renderer each.
