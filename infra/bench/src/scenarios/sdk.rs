@@ -141,6 +141,12 @@ async fn seed_clicks(ctx: &Ctx, devices: u32) -> anyhow::Result<()> {
             .await?;
     anyhow::ensure!(!link_ids.is_empty(), "no bench links");
     let at = Utc::now() - chrono::Duration::seconds(60);
+    // 200k rows into an indexed table, after the hot runs have filled it with clicks, can
+    // outlast the pool's statement timeout on a busy machine; lift it here only.
+    let mut tx = pool.begin().await?;
+    sqlx::query("SET LOCAL statement_timeout = 0")
+        .execute(&mut *tx)
+        .await?;
     for chunk_start in (0..devices).step_by(20_000) {
         let chunk_end = (chunk_start + 20_000).min(devices);
         let mut ids = Vec::new();
@@ -161,10 +167,11 @@ async fn seed_clicks(ctx: &Ctx, devices: u32) -> anyhow::Result<()> {
         .bind(&ids)
         .bind(&links)
         .bind(&fps)
-        .execute(&pool)
+        .execute(&mut *tx)
         .await?;
     }
-    sqlx::query("ANALYZE clicks").execute(&pool).await?;
+    sqlx::query("ANALYZE clicks").execute(&mut *tx).await?;
+    tx.commit().await?;
     Ok(())
 }
 
