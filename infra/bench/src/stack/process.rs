@@ -39,7 +39,7 @@ impl ServerProcess {
         let port = free_port()?;
         let addr = SocketAddr::from(([127, 0, 0, 1], port));
         let exe: PathBuf = std::env::current_exe()?;
-        let mut cmd = Command::new(exe);
+        let (mut cmd, ready_within) = server_command(exe, mode);
         // Only what the scenario passes: nothing leaks in from the bench's own environment.
         for (key, _) in std::env::vars() {
             if key.starts_with("HOPLINK_") {
@@ -62,9 +62,7 @@ impl ServerProcess {
             child,
             pid,
         };
-        server
-            .wait_ready(ready_path, Duration::from_secs(30))
-            .await?;
+        server.wait_ready(ready_path, ready_within).await?;
         Ok(server)
     }
 
@@ -92,6 +90,31 @@ impl ServerProcess {
         let _ = tokio::time::timeout(Duration::from_secs(20), self.child.wait()).await;
         Ok(())
     }
+}
+
+/// `HOPLINK_BENCH_CALLGRIND=serve-link[,serve-floor]` runs those servers under valgrind's
+/// callgrind. It counts instructions, which stay the same for the same build and requests
+/// however busy the machine is, unlike the timings; the rates of such a run mean nothing.
+const CALLGRIND_VAR: &str = "HOPLINK_BENCH_CALLGRIND";
+
+/// The command that runs `exe <mode>`, and how long it may take to become ready.
+fn server_command(exe: PathBuf, mode: &str) -> (Command, Duration) {
+    let profiled =
+        std::env::var(CALLGRIND_VAR).is_ok_and(|modes| modes.split(',').any(|m| m.trim() == mode));
+    if !profiled {
+        return (Command::new(exe), Duration::from_secs(30));
+    }
+    let out = std::env::temp_dir().join(format!("hoplink-callgrind.{mode}.%p"));
+    eprintln!(
+        "  {mode} runs under callgrind; its profile: {}",
+        out.display()
+    );
+    let mut cmd = Command::new("valgrind");
+    cmd.arg("--tool=callgrind")
+        .arg(format!("--callgrind-out-file={}", out.display()))
+        .arg(exe);
+    // Start-up under valgrind is some fifty times slower.
+    (cmd, Duration::from_secs(180))
 }
 
 pub fn terminate(pid: u32) {
