@@ -68,7 +68,7 @@ impl ApiState {
     pub fn client_ip(&self, req: &HttpRequest) -> Option<std::net::IpAddr> {
         let forwarded_for = req
             .headers()
-            .get("x-forwarded-for")
+            .get(actix_web::http::header::X_FORWARDED_FOR)
             .and_then(|v| v.to_str().ok());
         self.forwarded
             .client_ip(req.peer_addr().map(|a| a.ip()), forwarded_for)

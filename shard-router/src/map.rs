@@ -4,7 +4,7 @@
 //! itself, so a half-applied or corrupt catalog never replaces a good map. Resolution is a
 //! pure function of the map: it can be tested without any database.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 
 use link_core::{AppId, Host, ShardId};
 

@@ -5,7 +5,7 @@
 //! across refreshes while a shard's URL is unchanged, and created lazily, so an unreachable
 //! shard costs nothing until one of its apps is asked for.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};

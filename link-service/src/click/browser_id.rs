@@ -6,7 +6,10 @@
 //! browsers keep it past its one-year lifetime. A tampered or malformed cookie is ignored
 //! and replaced.
 
+use std::fmt::Write as _;
+
 use actix_web::http::header::HeaderValue;
+use actix_web::web::BytesMut;
 use cookie::{Cookie, CookieJar, Key};
 use uuid::Uuid;
 
@@ -15,6 +18,7 @@ const MAX_AGE_DAYS: i64 = 365;
 pub const REFRESH_AFTER_DAYS: i64 = 30;
 /// `Max-Age` is one year ([`MAX_AGE_DAYS`]).
 const ATTRIBUTES: &str = "; Path=/; Max-Age=31536000; HttpOnly; SameSite=Lax";
+const SECURE: &str = "; Secure";
 
 pub struct BrowserIds {
     key: Key,
@@ -63,21 +67,26 @@ impl BrowserIds {
     /// formatter (attributes, percent-encoding) costs more than the signature, and the
     /// signed value (base64 and our id) needs no encoding.
     pub fn issue(&self, id: Uuid, today: i64, secure: bool) -> Option<HeaderValue> {
-        let value = format!("{}.{today}", id.simple());
+        let mut value = String::with_capacity(uuid::fmt::Simple::LENGTH + 1 + 20);
+        value.push_str(id.simple().encode_lower(&mut Uuid::encode_buffer()));
+        value.push('.');
+        write!(value, "{today}").ok()?;
         let mut jar = CookieJar::new();
         jar.signed_mut(&self.key)
             .add(Cookie::new(COOKIE_NAME, value));
         let signed = jar.get(COOKIE_NAME)?.value();
-        let mut header =
-            String::with_capacity(COOKIE_NAME.len() + signed.len() + ATTRIBUTES.len() + 9);
-        header.push_str(COOKIE_NAME);
-        header.push('=');
-        header.push_str(signed);
-        header.push_str(ATTRIBUTES);
+        let mut header = BytesMut::with_capacity(
+            COOKIE_NAME.len() + 1 + signed.len() + ATTRIBUTES.len() + SECURE.len(),
+        );
+        header.extend_from_slice(COOKIE_NAME.as_bytes());
+        header.extend_from_slice(b"=");
+        header.extend_from_slice(signed.as_bytes());
+        header.extend_from_slice(ATTRIBUTES.as_bytes());
         if secure {
-            header.push_str("; Secure");
+            header.extend_from_slice(SECURE.as_bytes());
         }
-        HeaderValue::from_str(&header).ok()
+        // Handed over without another copy; still checked for bytes a header cannot hold.
+        HeaderValue::from_maybe_shared(header.freeze()).ok()
     }
 }
 

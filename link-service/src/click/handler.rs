@@ -120,7 +120,7 @@ async fn answer(req: &HttpRequest, state: &ClickState) -> HttpResponse {
     let secure = state.forwarded.is_https(
         peer,
         headers
-            .get("x-forwarded-proto")
+            .get(header::X_FORWARDED_PROTO)
             .and_then(|v| v.to_str().ok()),
     );
     let now = Utc::now();
@@ -246,7 +246,7 @@ fn issue(
 
 fn forwarded_for(req: &HttpRequest) -> Option<&str> {
     req.headers()
-        .get("x-forwarded-for")
+        .get(header::X_FORWARDED_FOR)
         .and_then(|v| v.to_str().ok())
 }
 

@@ -37,17 +37,47 @@ fn push_char(out: &mut String, c: char) {
     }
 }
 
+/// Bytes that can start a character [`escaped`] changes: the five markup characters, the
+/// ASCII controls, and 0xC2, the lead byte of the C1 controls (U+0080-U+009F). No
+/// continuation byte is among them, so a byte scan only stops on character boundaries.
+const STOPS: [bool; 256] = {
+    let mut stops = [false; 256];
+    let mut b = 0;
+    while b < 0x20 {
+        stops[b] = true;
+        b += 1;
+    }
+    stops[0x7f] = true;
+    stops[b'&' as usize] = true;
+    stops[b'<' as usize] = true;
+    stops[b'>' as usize] = true;
+    stops[b'"' as usize] = true;
+    stops[b'\'' as usize] = true;
+    stops[0xc2] = true;
+    stops
+};
+
 /// Appends `text` escaped for HTML text or a quoted attribute value.
 pub fn html(out: &mut String, text: &str) {
     out.reserve(text.len());
-    // Copy runs that need no escaping in one go; most link data is such a run.
-    let mut start = 0;
-    for (i, c) in text.char_indices() {
-        if let Some(e) = escaped(c) {
-            out.push_str(&text[start..i]);
-            out.push_str(e);
-            start = i + c.len_utf8();
+    // Scan bytes, not chars, and copy the runs between stops in one go: link data and URLs
+    // are mostly such runs, and decoding every character cost more than the copy.
+    let bytes = text.as_bytes();
+    let (mut start, mut at) = (0, 0);
+    while at < bytes.len() {
+        if !STOPS[usize::from(bytes[at])] {
+            at += 1;
+            continue;
         }
+        let Some(c) = text[at..].chars().next() else {
+            break;
+        };
+        if let Some(e) = escaped(c) {
+            out.push_str(&text[start..at]);
+            out.push_str(e);
+            start = at + c.len_utf8();
+        }
+        at += c.len_utf8();
     }
     out.push_str(&text[start..]);
 }
@@ -91,7 +121,13 @@ const REFUSED_SCHEMES: &[&str] = &["javascript", "vbscript", "data", "file", "bl
 /// `url` when it is safe as an `href`: an explicit, non-script scheme and no whitespace or
 /// control characters (which browsers strip, so `java\tscript:` would still run).
 pub fn safe_href(url: &str) -> Option<&str> {
-    if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
+    // In ASCII, whitespace and controls are exactly the bytes up to the space, and DEL.
+    let unsafe_char = if url.is_ascii() {
+        url.bytes().any(|b| b <= b' ' || b == 0x7f)
+    } else {
+        url.chars().any(|c| c.is_whitespace() || c.is_control())
+    };
+    if unsafe_char {
         return None;
     }
     let (scheme, _) = url.split_once(':')?;
@@ -135,6 +171,20 @@ mod tests {
     }
 
     #[test]
+    fn the_byte_scan_escapes_exactly_what_escaped_says() {
+        // Every character class at the scan's edges: ASCII, the C1 controls and their
+        // neighbours, other two-, three- and four-byte characters.
+        let mut all: String = (0u32..0x250).filter_map(char::from_u32).collect();
+        all.push_str("\u{2028}\u{fffd}😀");
+        let expected: String = all
+            .chars()
+            .map(|c| escaped(c).map_or_else(|| c.to_string(), str::to_owned))
+            .collect();
+        assert_eq!(esc(&all), expected);
+        assert_eq!(html_len(&all), expected.len());
+    }
+
+    #[test]
     fn cut_respects_chars_and_escaped_bytes() {
         assert_eq!(cut("hello", 10, 100), "hello");
         assert_eq!(cut("hello world", 7, 100), "hello…");
@@ -172,6 +222,9 @@ mod tests {
             "/relative",
             "no-scheme",
             "1http://x",
+            "https://a.b/\u{a0}x",
+            "https://a.b/\u{85}x",
+            "https://a.b/x\u{7f}",
         ] {
             assert_eq!(safe_href(bad), None, "{bad:?}");
         }

@@ -36,6 +36,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use foldhash::fast::RandomState;
 use link_core::{AppId, Link, ShardId};
 use moka::future::Cache;
 use moka::ops::compute::{CompResult, Op};
@@ -158,8 +159,12 @@ pub struct LinkCache {
 }
 
 struct Inner {
-    links: Cache<LinkKey, Arc<Cached<Link>>>,
-    configs: Cache<AppId, Arc<Cached<StoredConfig>>>,
+    /// Hashed with foldhash, randomly seeded per cache: the key is hashed on every click,
+    /// and foldhash does it in a fraction of SipHash's instructions. Codes are
+    /// attacker-chosen (negative entries too), which the per-process seed answers, as in
+    /// the User-Agent memo.
+    links: Cache<LinkKey, Arc<Cached<Link>>, RandomState>,
+    configs: Cache<AppId, Arc<Cached<StoredConfig>>, RandomState>,
     origin: Arc<dyn Origin>,
     guards: Mutex<HashMap<ShardId, Arc<OriginGuard>>>,
     /// Bumped by every invalidation; a load that spans a bump is stored as expired.
@@ -193,13 +198,13 @@ impl LinkCache {
             .weigher(|_: &LinkKey, value: &Arc<Cached<Link>>| value.weight)
             .time_to_live(max_stale)
             .support_invalidation_closures()
-            .build();
+            .build_with_hasher(RandomState::default());
         let configs = Cache::builder()
             .max_capacity((config.cache_max_bytes / CONFIG_SHARE).max(1))
             .weigher(|_: &AppId, value: &Arc<Cached<StoredConfig>>| value.weight)
             .time_to_live(max_stale)
             .support_invalidation_closures()
-            .build();
+            .build_with_hasher(RandomState::default());
         Ok(Self {
             inner: Arc::new(Inner {
                 links,
@@ -315,7 +320,7 @@ impl LinkCache {
     )]
     async fn load_through<K, V>(
         &self,
-        cache: &Cache<K, Arc<Cached<V>>>,
+        cache: &Cache<K, Arc<Cached<V>>, RandomState>,
         key: K,
         kind: Kind,
         shard: &ShardId,

@@ -3,7 +3,7 @@
 //! when that shard's queue is due. All state lives in this task, so nothing is locked; the
 //! only awaits are on the channel, the clock and finished writes.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 use std::time::Instant;
 
 use link_core::ShardId;

@@ -4,7 +4,7 @@
 //! Runs as a task of its own, so a slow or dead shard never holds up the batcher or the
 //! other shards' writes.
 
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashSet};
 use std::time::{Duration, Instant};
 
 use link_core::ShardId;
