@@ -30,7 +30,7 @@
 //! | variable | default | meaning |
 //! |---|---|---|
 //! | `HOPLINK_EVENTS_QUEUE_CAPACITY` | `65536` | events queued in memory per kind; beyond it new events are dropped |
-//! | `HOPLINK_EVENTS_MAX_BATCH` | `1000` | events per shard transaction (at most 10000); a full batch is written at once |
+//! | `HOPLINK_EVENTS_MAX_BATCH` | `5000` | events per shard transaction (at most 10000); a full batch is written at once |
 //! | `HOPLINK_EVENTS_FLUSH_INTERVAL_MS` | `200` | longest wait for a batch to fill |
 //! | `HOPLINK_EVENTS_MAX_PENDING` | `100000` | events held for failing or lagging shards; the oldest beyond it are dropped |
 //! | `HOPLINK_EVENTS_DRAIN_DEADLINE_MS` | `10000` | how long shutdown keeps writing and retrying |
