@@ -171,16 +171,23 @@ impl ShardMap {
         })
     }
 
-    /// The app serving a `Host` header value (port ignored, case-insensitive).
+    /// The app serving a `Host` header value (port ignored, case-insensitive, and a fully
+    /// qualified name's trailing dot ignored: `go.acme.app.` is `go.acme.app`).
     pub fn resolve_host(&self, host_header: &str) -> Option<&AppRoute> {
         let host = link_core::host::strip_port(host_header);
         let app = match self.hosts.get(host) {
             Some(app) => Some(app),
-            // Clients almost always send lower case; only pay for lower-casing when not.
-            None if host.bytes().any(|b| b.is_ascii_uppercase()) => {
-                self.hosts.get(host.to_ascii_lowercase().as_str())
+            // Clients almost always send the canonical form; only a miss pays for making it.
+            None => {
+                let bare = host.strip_suffix('.').unwrap_or(host);
+                if bare.bytes().any(|b| b.is_ascii_uppercase()) {
+                    self.hosts.get(bare.to_ascii_lowercase().as_str())
+                } else if bare.len() < host.len() {
+                    self.hosts.get(bare)
+                } else {
+                    None
+                }
             }
-            None => None,
         }?;
         self.apps.get(app)
     }
@@ -268,6 +275,10 @@ mod tests {
         let route = map.resolve_host("go.acme.app").unwrap();
         assert_eq!((route.app_id, route.shard.as_str()), (app(1), "s1"));
         assert_eq!(map.resolve_host("GO.Acme.App:8443").unwrap().app_id, app(1));
+        assert_eq!(map.resolve_host("go.acme.app.").unwrap().app_id, app(1));
+        assert_eq!(map.resolve_host("Go.Acme.App.:443").unwrap().app_id, app(1));
+        assert!(map.resolve_host("go.acme.app..").is_none());
+        assert!(map.resolve_host(".").is_none());
         let other = map.resolve_host("l.other.io").unwrap();
         assert_eq!(
             (other.shard.as_str(), other.epoch, other.state),
