@@ -60,6 +60,7 @@ impl Ctx {
                 .iter()
                 .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
         );
+        env.extend(link_env_override());
         env
     }
 
@@ -148,6 +149,32 @@ pub async fn origin_loads(addr: SocketAddr) -> f64 {
 /// next run (nginx's too) starts on a quiet Postgres.
 pub const RECORDER_DRAIN: Duration = Duration::from_secs(3);
 
+/// `HOPLINK_BENCH_LINK_ENV="HOPLINK_EVENTS_MAX_BATCH=1000,HOPLINK_LINK_WORKERS=1"`: settings
+/// every link service of the run gets on top of the scenario's own, for A/B runs of one
+/// setting. Malformed items are skipped, loudly.
+fn link_env_override() -> Vec<(String, String)> {
+    let Ok(spec) = std::env::var("HOPLINK_BENCH_LINK_ENV") else {
+        return Vec::new();
+    };
+    parse_env_list(&spec)
+}
+
+fn parse_env_list(spec: &str) -> Vec<(String, String)> {
+    spec.split(',')
+        .map(str::trim)
+        .filter(|item| !item.is_empty())
+        .filter_map(|item| match item.split_once('=') {
+            Some((key, value)) if !key.trim().is_empty() => {
+                Some((key.trim().to_owned(), value.trim().to_owned()))
+            }
+            _ => {
+                eprintln!("WARNING: HOPLINK_BENCH_LINK_ENV: {item:?} is not KEY=VALUE; skipped");
+                None
+            }
+        })
+        .collect()
+}
+
 /// Clicks the recorder wrote and dropped over a run: a link service answers faster than
 /// Postgres on the same cores can record, and then drops (and counts) rather than waits.
 pub struct ClickTally {
@@ -190,4 +217,25 @@ impl ClickTally {
 /// Redirects and pages are what a click may answer; anything else counts as an error.
 pub fn click_ok(status: u16) -> bool {
     matches!(status, 200 | 302)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_link_env_override_is_a_comma_separated_list_of_settings() {
+        assert_eq!(
+            parse_env_list(" HOPLINK_EVENTS_MAX_BATCH=1000, HOPLINK_LINK_WORKERS = 1 ,"),
+            vec![
+                ("HOPLINK_EVENTS_MAX_BATCH".to_owned(), "1000".to_owned()),
+                ("HOPLINK_LINK_WORKERS".to_owned(), "1".to_owned()),
+            ]
+        );
+        assert_eq!(
+            parse_env_list("NO_EQUALS,=value,K=a=b"),
+            vec![("K".to_owned(), "a=b".to_owned())]
+        );
+        assert!(parse_env_list("").is_empty());
+    }
 }
