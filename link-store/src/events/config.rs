@@ -11,6 +11,9 @@ use serde::Deserialize;
 /// The most rows one batch transaction writes, whatever the config says: a bigger batch
 /// holds its row locks longer and buys no throughput.
 const MAX_BATCH_CEILING: usize = 10_000;
+/// The most concurrent batch writes per shard: each takes a connection of the shard's
+/// background pool.
+const MAX_SHARD_WRITERS: usize = 16;
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(default)]
@@ -19,6 +22,10 @@ pub struct EventsConfig {
     pub events_queue_capacity: usize,
     /// Rows per shard transaction; a shard with this many events waiting is written at once.
     pub events_max_batch: usize,
+    /// Batches written to one shard at the same time; unset, each kind's own default
+    /// ([`super::ShardEvent::SHARD_WRITERS`]). Beyond the first, a writer only starts for a
+    /// full batch, when one writer cannot keep up.
+    pub events_shard_writers: Option<usize>,
     /// How long an event may wait for its batch to fill before it is written anyway.
     pub events_flush_interval_ms: u64,
     /// Events held for shards that fail or lag (across all shards); the oldest beyond it
@@ -37,6 +44,7 @@ impl Default for EventsConfig {
             // writer in every run and the queue dropped 6-21% of the clicks; at 5,000 it kept
             // up, and Postgres spent about a quarter less CPU per click (docs/benchmarks.md).
             events_max_batch: 5_000,
+            events_shard_writers: None,
             events_flush_interval_ms: 200,
             events_max_pending: 100_000,
             events_drain_deadline_ms: 10_000,
@@ -53,6 +61,12 @@ impl EventsConfig {
 
     pub(crate) fn max_batch(&self) -> usize {
         self.events_max_batch.clamp(1, MAX_BATCH_CEILING)
+    }
+
+    pub(crate) fn shard_writers(&self, kind_default: usize) -> usize {
+        self.events_shard_writers
+            .unwrap_or(kind_default)
+            .clamp(1, MAX_SHARD_WRITERS)
     }
 
     pub(crate) fn flush_interval(&self) -> Duration {
@@ -79,6 +93,9 @@ mod tests {
         let parsed: EventsConfig = serde_json::from_str(r#"{"events_max_batch": 5}"#).unwrap();
         assert_eq!(parsed.max_batch(), 5);
         assert_eq!(parsed.queue_capacity(), 65_536);
+        assert_eq!(parsed.shard_writers(2), 2, "unset: the kind's default");
+        let parsed: EventsConfig = serde_json::from_str(r#"{"events_shard_writers": 3}"#).unwrap();
+        assert_eq!(parsed.shard_writers(2), 3);
     }
 
     #[test]
@@ -86,12 +103,14 @@ mod tests {
         let config = EventsConfig {
             events_queue_capacity: 0,
             events_max_batch: 0,
+            events_shard_writers: Some(0),
             events_flush_interval_ms: 0,
             events_max_pending: 0,
             events_drain_deadline_ms: 0,
         };
         assert_eq!(config.queue_capacity(), 1);
         assert_eq!(config.max_batch(), 1);
+        assert_eq!(config.shard_writers(2), 1);
         assert_eq!(config.flush_interval(), Duration::from_millis(1));
         assert_eq!(config.max_pending(), 1);
         assert_eq!(config.drain_deadline(), Duration::ZERO);

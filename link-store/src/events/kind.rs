@@ -14,6 +14,11 @@ pub trait ShardEvent: Send + Sync + 'static {
     /// The `kind` label of the pipeline's metrics and logs, e.g. `"click"`.
     const KIND: &'static str;
 
+    /// Batches of this kind written to one shard at the same time unless
+    /// `events_shard_writers` says otherwise. Each takes a connection of the shard's
+    /// background pool while it runs.
+    const SHARD_WRITERS: usize = 1;
+
     /// The app the event belongs to; its shard is the one it is written to.
     fn app_id(&self) -> AppId;
 

@@ -5,7 +5,12 @@
 //! event and counts it. One batcher task per event kind routes events to their app's shard
 //! and writes each shard's events in one transaction, at most every
 //! `events_flush_interval_ms` or as soon as `events_max_batch` are waiting. Each write runs
-//! as a task of its own, so a shard that is slow or down never holds up the others.
+//! as a task of its own, so a shard that is slow or down never holds up the others. A shard
+//! takes up to `events_shard_writers` writes at once (clicks 2, the other kinds 1), and a
+//! write beyond the first only starts for a full batch: one shard's writes go in parallel
+//! only when a single writer falls behind. Every kind's rows are inserts, or upserts that
+//! add up or keep the greater value, locking rows in key order, so the order in which
+//! batches commit does not matter.
 //!
 //! - **Fence**: the transaction share-locks the `app_configs` rows of all its apps in one
 //!   statement and writes only the apps whose epoch matches the map and that are not
@@ -31,6 +36,7 @@
 //! |---|---|---|
 //! | `HOPLINK_EVENTS_QUEUE_CAPACITY` | `65536` | events queued in memory per kind; beyond it new events are dropped |
 //! | `HOPLINK_EVENTS_MAX_BATCH` | `5000` | events per shard transaction (at most 10000); a full batch is written at once |
+//! | `HOPLINK_EVENTS_SHARD_WRITERS` | clicks `2`, others `1` | batches written to one shard at once (at most 16), each on a connection of the shard's background pool |
 //! | `HOPLINK_EVENTS_FLUSH_INTERVAL_MS` | `200` | longest wait for a batch to fill |
 //! | `HOPLINK_EVENTS_MAX_PENDING` | `100000` | events held for failing or lagging shards; the oldest beyond it are dropped |
 //! | `HOPLINK_EVENTS_DRAIN_DEADLINE_MS` | `10000` | how long shutdown keeps writing and retrying |

@@ -46,12 +46,14 @@ pub fn start_pipeline<E: ShardEvent>(
         buffer,
         metrics,
         max_batch: config.max_batch(),
+        writers: config.shard_writers(E::SHARD_WRITERS),
         max_pending: config.max_pending(),
         flush_interval: config.flush_interval(),
         drain_deadline: config.drain_deadline(),
         shards: HashMap::new(),
         writes: JoinSet::new(),
         tasks: HashMap::new(),
+        next_write: 0,
         next_seq: 0,
         generation: 0,
         waiters: Vec::new(),
@@ -74,13 +76,17 @@ struct Batcher<E> {
     buffer: std::sync::Arc<Buffer<E>>,
     metrics: KindMetrics,
     max_batch: usize,
+    /// Concurrent batch writes per shard.
+    writers: usize,
     max_pending: usize,
     flush_interval: Duration,
     drain_deadline: Duration,
     shards: HashMap<ShardId, ShardQueue<E>>,
     writes: JoinSet<WriteDone<E>>,
-    /// Which shard each running write task writes to, to recover from a task that panicked.
-    tasks: HashMap<tokio::task::Id, ShardId>,
+    /// Which shard and write each running write task is, to clear its in-flight record
+    /// (also for a task that panicked).
+    tasks: HashMap<tokio::task::Id, (ShardId, u64)>,
+    next_write: u64,
     next_seq: u64,
     /// Counts flush requests; a write remembers the value it started under.
     generation: u64,
@@ -209,13 +215,15 @@ impl<E: ShardEvent> Batcher<E> {
         }
     }
 
-    /// Starts a write on every shard that is due and not busy or backing off.
+    /// Starts writes on every shard that is due and has a free writer and is not backing
+    /// off.
     fn start_writes(&mut self) {
         let now = Instant::now();
+        let (writers, max_batch) = (self.writers, self.max_batch);
         let ready: Vec<ShardId> = self
             .shards
             .iter()
-            .filter(|(_, queue)| queue.ready(now))
+            .filter(|(_, queue)| queue.ready(now, writers, max_batch))
             .map(|(id, _)| id.clone())
             .collect();
         if ready.is_empty() {
@@ -224,53 +232,73 @@ impl<E: ShardEvent> Batcher<E> {
         let routes = self.router.routes();
         let mut moved = Vec::new();
         for id in ready {
-            let Some(queue) = self.shards.get_mut(&id) else {
-                continue;
-            };
-            let taken = queue.take(self.max_batch);
-            let Some(handle) = routes.shard(&id) else {
-                // The shard left the map: its apps live elsewhere now.
-                moved.extend(taken);
-                continue;
-            };
-            // Check each app against the current map: it may have moved since it was queued.
-            let mut epochs = HashMap::new();
-            let mut batch = Vec::with_capacity(taken.len());
-            for pending in taken {
-                let app = pending.event.app_id();
-                if epochs.contains_key(&app.get()) {
-                    batch.push(pending);
-                    continue;
-                }
-                match routes.app(app) {
-                    Some((route, _)) if route.shard == id => {
-                        epochs.insert(app.get(), route.epoch);
-                        batch.push(pending);
-                    }
-                    Some(_) => moved.push(pending),
-                    None => self.metrics.dropped(DropReason::UnknownApp).inc(),
-                }
-            }
-            let Some(min_seq) = batch.iter().map(|p| p.seq).min() else {
-                continue;
-            };
-            queue.in_flight = Some(InFlight {
-                len: batch.len(),
-                min_seq,
-            });
-            let job = WriteJob {
-                shard: handle.clone(),
-                router: self.router.clone(),
-                batch,
-                epochs,
-                generation: self.generation,
-            };
-            let task = self.writes.spawn(write::run(job));
-            self.tasks.insert(task.id(), id);
+            while self.start_write(&id, &routes, now, &mut moved) {}
         }
         for pending in moved {
             self.route(pending, &routes, true);
         }
+    }
+
+    /// Starts one write on shard `id` if it is ready; returns whether it did. Events of
+    /// apps that moved away go to `moved`.
+    fn start_write(
+        &mut self,
+        id: &ShardId,
+        routes: &Routes,
+        now: Instant,
+        moved: &mut Vec<Pending<E>>,
+    ) -> bool {
+        let (writers, max_batch) = (self.writers, self.max_batch);
+        let Some(queue) = self.shards.get_mut(id) else {
+            return false;
+        };
+        if !queue.ready(now, writers, max_batch) {
+            return false;
+        }
+        let taken = queue.take(max_batch);
+        let Some(handle) = routes.shard(id) else {
+            // The shard left the map: its apps live elsewhere now.
+            moved.extend(taken);
+            return true;
+        };
+        // Check each app against the current map: it may have moved since it was queued.
+        let mut epochs = HashMap::new();
+        let mut batch = Vec::with_capacity(taken.len());
+        for pending in taken {
+            let app = pending.event.app_id();
+            if epochs.contains_key(&app.get()) {
+                batch.push(pending);
+                continue;
+            }
+            match routes.app(app) {
+                Some((route, _)) if route.shard == *id => {
+                    epochs.insert(app.get(), route.epoch);
+                    batch.push(pending);
+                }
+                Some(_) => moved.push(pending),
+                None => self.metrics.dropped(DropReason::UnknownApp).inc(),
+            }
+        }
+        let Some(min_seq) = batch.iter().map(|p| p.seq).min() else {
+            return true;
+        };
+        self.next_write += 1;
+        let write = self.next_write;
+        queue.in_flight.push(InFlight {
+            write,
+            len: batch.len(),
+            min_seq,
+        });
+        let job = WriteJob {
+            shard: handle.clone(),
+            router: self.router.clone(),
+            batch,
+            epochs,
+            generation: self.generation,
+        };
+        let task = self.writes.spawn(write::run(job));
+        self.tasks.insert(task.id(), (id.clone(), write));
+        true
     }
 
     /// Applies the outcome of a write task. `lost_as` is the reason counted for the events
@@ -280,16 +308,17 @@ impl<E: ShardEvent> Batcher<E> {
         joined: Result<(tokio::task::Id, WriteDone<E>), JoinError>,
         lost_as: DropReason,
     ) {
-        let done = match joined {
+        let (done, write) = match joined {
             Ok((task, done)) => {
-                self.tasks.remove(&task);
-                done
+                let write = self.tasks.remove(&task).map(|(_, write)| write);
+                (done, write)
             }
             Err(error) => {
-                let shard = self.tasks.remove(&error.id());
-                let lost = shard
-                    .and_then(|id| self.shards.get_mut(&id))
-                    .and_then(|queue| queue.in_flight.take())
+                let lost = self
+                    .tasks
+                    .remove(&error.id())
+                    .and_then(|(id, write)| Some((self.shards.get_mut(&id)?, write)))
+                    .and_then(|(queue, write)| queue.end_write(write))
                     .map_or(0, |f| f.len);
                 self.metrics.drop_n(lost_as, lost);
                 if error.is_panic() {
@@ -301,7 +330,9 @@ impl<E: ShardEvent> Batcher<E> {
         let Some(queue) = self.shards.get_mut(&done.shard) else {
             return;
         };
-        queue.in_flight = None;
+        if let Some(write) = write {
+            queue.end_write(write);
+        }
         match done.result {
             WriteResult::Written { written, stale } => {
                 // A batch of refused apps only committed an empty transaction.

@@ -20,9 +20,11 @@ pub(crate) struct Pending<E> {
     pub event: E,
 }
 
-/// A batch being written: how many events, and the oldest of them.
+/// A batch being written: the batcher's number for the write, how many events, and the
+/// oldest of them.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct InFlight {
+    pub write: u64,
     pub len: usize,
     pub min_seq: u64,
 }
@@ -30,7 +32,8 @@ pub(crate) struct InFlight {
 pub(crate) struct ShardQueue<E> {
     /// Oldest first; a failed batch goes back to the front.
     pub queue: VecDeque<Pending<E>>,
-    pub in_flight: Option<InFlight>,
+    /// Batches being written, at most the pipeline's writers per shard.
+    pub in_flight: Vec<InFlight>,
     /// Write what is queued as soon as possible (the interval passed, a batch filled up, a
     /// flush was asked for, or the pipeline is draining).
     pub due: bool,
@@ -48,7 +51,7 @@ impl<E> Default for ShardQueue<E> {
     fn default() -> Self {
         Self {
             queue: VecDeque::new(),
-            in_flight: None,
+            in_flight: Vec::new(),
             due: false,
             backoff: None,
             retry_at: None,
@@ -61,24 +64,25 @@ impl<E> Default for ShardQueue<E> {
 impl<E> ShardQueue<E> {
     /// Events this shard holds, queued or being written.
     pub fn held(&self) -> usize {
-        self.queue.len() + self.in_flight.map_or(0, |f| f.len)
+        self.queue.len() + self.in_flight.iter().map(|f| f.len).sum::<usize>()
     }
 
     pub fn is_idle(&self) -> bool {
-        self.queue.is_empty() && self.in_flight.is_none()
+        self.queue.is_empty() && self.in_flight.is_empty()
     }
 
-    /// Whether a write should start now.
-    pub fn ready(&self, now: Instant) -> bool {
-        self.due
-            && self.in_flight.is_none()
-            && !self.queue.is_empty()
-            && self.retry_at.is_none_or(|at| at <= now)
+    /// Whether a write should start now. With no write running, whatever is due goes; a
+    /// further concurrent write (up to `writers`) only for a full batch, when the shard is
+    /// falling behind, so a steady trickle still goes out as one transaction per interval.
+    pub fn ready(&self, now: Instant, writers: usize, max_batch: usize) -> bool {
+        let slot = self.in_flight.is_empty()
+            || (self.in_flight.len() < writers && self.queue.len() >= max_batch);
+        self.due && slot && !self.queue.is_empty() && self.retry_at.is_none_or(|at| at <= now)
     }
 
     /// When a queue that only waits for its backoff becomes ready.
     pub fn wakes_at(&self) -> Option<Instant> {
-        if self.due && self.in_flight.is_none() && !self.queue.is_empty() {
+        if self.due && self.in_flight.is_empty() && !self.queue.is_empty() {
             self.retry_at
         } else {
             None
@@ -95,8 +99,14 @@ impl<E> ShardQueue<E> {
 
     /// Whether it holds any event that arrived before `marker`.
     pub fn holds_before(&self, marker: u64) -> bool {
-        self.in_flight.is_some_and(|f| f.min_seq < marker)
+        self.in_flight.iter().any(|f| f.min_seq < marker)
             || self.queue.iter().any(|p| p.seq < marker)
+    }
+
+    /// Forgets a finished write and returns what it held.
+    pub fn end_write(&mut self, write: u64) -> Option<InFlight> {
+        let at = self.in_flight.iter().position(|f| f.write == write)?;
+        Some(self.in_flight.swap_remove(at))
     }
 
     pub fn succeeded(&mut self) {
@@ -155,7 +165,7 @@ mod tests {
             [true, true, true, false, false, false]
         );
         assert_eq!(q.backoff, Some(INITIAL_BACKOFF));
-        assert!(!q.ready(Instant::now()), "waits for the backoff");
+        assert!(!q.ready(Instant::now(), 1, 3), "waits for the backoff");
         assert!(q.wakes_at().is_some());
 
         for _ in 0..10 {
@@ -164,11 +174,39 @@ mod tests {
         }
         assert_eq!(q.backoff, Some(MAX_BACKOFF));
         assert!(
-            q.ready(Instant::now()),
+            q.ready(Instant::now(), 1, 3),
             "a retry asked for now does not wait"
         );
         q.succeeded();
         assert_eq!(q.backoff, None);
+    }
+
+    #[test]
+    fn a_second_writer_starts_only_for_a_full_batch() {
+        let now = Instant::now();
+        let mut q = ShardQueue::default();
+        q.queue.extend((0..3).map(pending));
+        q.due = true;
+        assert!(q.ready(now, 2, 5), "an idle shard writes what is due");
+        q.in_flight.push(InFlight {
+            write: 1,
+            len: 5,
+            min_seq: 0,
+        });
+        assert!(
+            !q.ready(now, 2, 5),
+            "a partial batch waits for the running write"
+        );
+        q.queue.extend((3..5).map(pending));
+        assert!(q.ready(now, 2, 5), "a full batch gets the second writer");
+        assert!(!q.ready(now, 1, 5), "unless there is only one");
+        q.in_flight.push(InFlight {
+            write: 2,
+            len: 5,
+            min_seq: 5,
+        });
+        assert!(!q.ready(now, 2, 5), "both writers busy");
+        assert_eq!(q.held(), 15);
     }
 
     #[test]
@@ -177,7 +215,11 @@ mod tests {
         assert!(!q.holds_before(10));
         q.queue.push_back(pending(12));
         assert!(!q.holds_before(10));
-        q.in_flight = Some(InFlight { len: 2, min_seq: 4 });
+        q.in_flight.push(InFlight {
+            write: 1,
+            len: 2,
+            min_seq: 4,
+        });
         assert!(q.holds_before(10));
         assert_eq!(q.held(), 3);
     }

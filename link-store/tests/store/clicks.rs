@@ -157,6 +157,88 @@ async fn a_burst_larger_than_max_batch_is_written_in_full() {
 }
 
 #[tokio::test]
+async fn a_second_writer_takes_a_full_batch_while_the_first_write_waits() {
+    let t = TestStore::with_shards(1).await;
+    let app = t.create_app("writers", "s1").await;
+    let link = t.create_link(app).await;
+    let config = EventsConfig {
+        events_max_batch: 50,
+        events_shard_writers: Some(2),
+        // Only full batches (and the final flush) start writes.
+        events_flush_interval_ms: 60_000,
+        ..EventsConfig::default()
+    };
+    let (recorder, _batcher) = t.start(&config);
+    let shard = t.shard(1);
+
+    // Another transaction holds the rollup row of the first day, so the write of that
+    // day's clicks stops at its rollup until it lets go.
+    sqlx::query(
+        "INSERT INTO link_stats_daily (app_id, day, link_id, platform) \
+         VALUES ($1, '2025-03-01', $2, 'android')",
+    )
+    .bind(app.get())
+    .bind(link)
+    .execute(shard)
+    .await
+    .expect("rollup row");
+    let mut blocker = shard.begin().await.expect("begin");
+    sqlx::query("SELECT 1 FROM link_stats_daily WHERE app_id = $1 FOR UPDATE")
+        .bind(app.get())
+        .execute(&mut *blocker)
+        .await
+        .expect("lock the rollup row");
+
+    for _ in 0..50 {
+        recorder.record(click(app, link, at("2025-03-01T12:00:00Z")));
+    }
+    let waiting_on_lock = || async {
+        sqlx::query_scalar::<_, i64>(
+            "SELECT count(*) FROM pg_stat_activity \
+             WHERE datname = current_database() AND wait_event_type = 'Lock'",
+        )
+        .fetch_one(shard)
+        .await
+        .expect("pg_stat_activity")
+            == 1
+    };
+    assert!(
+        crate::helpers::eventually(Duration::from_secs(10), waiting_on_lock).await,
+        "the first batch's write never reached the locked rollup row"
+    );
+
+    // The next full batch (another day) does not queue behind it.
+    for _ in 0..50 {
+        recorder.record(click(app, link, at("2025-03-02T12:00:00Z")));
+    }
+    let second_day = || async {
+        sqlx::query_scalar::<_, i64>(
+            "SELECT count(*) FROM clicks WHERE app_id = $1 AND occurred_at >= '2025-03-02'",
+        )
+        .bind(app.get())
+        .fetch_one(shard)
+        .await
+        .expect("count")
+            == 50
+    };
+    assert!(
+        crate::helpers::eventually(Duration::from_secs(10), second_day).await,
+        "the second batch waited for the first"
+    );
+    assert_eq!(
+        t.click_count(1, app).await,
+        50,
+        "the first is still waiting"
+    );
+
+    blocker.rollback().await.expect("let go");
+    assert_eq!(recorder.flush().await, Ok(FlushReport { pending: 0 }));
+    assert_eq!(t.click_count(1, app).await, 100);
+    assert_eq!(t.rollup_totals(1, app).await, (100, 0));
+    assert_eq!(t.written(), 100);
+}
+
+#[tokio::test]
 async fn a_full_queue_drops_new_clicks_without_blocking() {
     let t = TestStore::with_shards(1).await;
     let app = t.create_app("overflow", "s1").await;

@@ -17,3 +17,4 @@ mod hot_outage;
 mod shard_outage;
 mod shutdown;
 mod stale_route;
+mod writer_bench;
