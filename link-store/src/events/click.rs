@@ -144,11 +144,11 @@ ORDER BY 1, 2, 3, 4",
 
 impl ShardEvent for ClickEvent {
     const KIND: &'static str = "click";
-    /// A crowd sent by a push clicks one app's links, so one shard, faster than one
-    /// transaction at a time writes them when Postgres has cores to spare: a 300,000-click
-    /// burst drained at 84-90k clicks/s with one writer and 147-150k with two
-    /// (`writer_bench`, docs/benchmarks.md). The link service's background pool (4) holds
-    /// them and its change listener.
+    /// A push notification sends its crowd to one app's links, so to one shard, faster
+    /// than one transaction at a time writes them while Postgres has cores to spare: a
+    /// 300,000-click burst drained at 58-90k clicks/s with one writer and 96-150k with two
+    /// (`writer_bench`, docs/benchmarks.md). The link service's background pool (4
+    /// connections) holds both and its change listener.
     const SHARD_WRITERS: usize = 2;
 
     fn app_id(&self) -> AppId {
