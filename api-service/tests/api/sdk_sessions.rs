@@ -177,6 +177,30 @@ async fn a_click_past_its_links_window_does_not_match() {
 }
 
 #[tokio::test]
+async fn a_newer_click_on_a_deleted_link_is_passed_over_for_an_older_live_one() {
+    let t = TestApp::spawn().await;
+    let live = campaign_link(&t, "live").await;
+    let gone = campaign_link(&t, "gone").await;
+    let live_click = click(&t, t.acme.app_id, HOST, code_of(&live), IPHONE).await;
+    // Newer clicks of the same device on a link deleted since. Only the newest ten
+    // unclaimed clicks of a fingerprint are candidates (as in the hot tier), so ten of
+    // these would hide the live click; three must not.
+    for _ in 0..3 {
+        click(&t, t.acme.app_id, HOST, code_of(&gone), IPHONE).await;
+    }
+    sqlx::query("UPDATE links SET deleted_at = now() WHERE app_id = $1 AND code = $2")
+        .bind(t.acme.app_id.get())
+        .bind(code_of(&gone))
+        .execute(&t.shard_pool(t.acme.app_id))
+        .await
+        .unwrap();
+
+    let (_, body) = session(&t, "/v1/install", &t.acme.sdk_key, ios()).await;
+    assert_eq!(session_data(&body)["~campaign"], "live", "{body}");
+    assert!(is_claimed(&t, t.acme.app_id, live_click).await);
+}
+
+#[tokio::test]
 async fn a_click_id_beats_a_fresher_fingerprint_match() {
     let t = TestApp::spawn().await;
     let a = campaign_link(&t, "a").await;
