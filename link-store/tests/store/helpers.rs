@@ -220,6 +220,14 @@ pub fn day(ymd: &str) -> NaiveDate {
     NaiveDate::parse_from_str(ymd, "%Y-%m-%d").expect("date")
 }
 
+/// A benchmark's size setting from the environment, or `default`.
+pub fn env_usize(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
 /// Polls `check` until it holds or `within` passes; returns whether it held.
 pub async fn eventually<F, Fut>(within: Duration, mut check: F) -> bool
 where

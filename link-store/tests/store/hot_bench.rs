@@ -20,15 +20,8 @@ use link_store::cache::{CacheConfig, LinkCache};
 use link_store::hot::{HotTier, HotTierConfig, WriteOutcome};
 use link_store::origin::{Origin, PostgresOrigin};
 
-use crate::helpers::TestStore;
+use crate::helpers::{TestStore, env_usize};
 use crate::hot_support::{aerospike_hosts, fresh_app_ids, hot_config};
-
-fn env_usize(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "benchmark; run with --release -- --ignored --nocapture (see the module doc)"]

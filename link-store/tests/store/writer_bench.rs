@@ -13,14 +13,7 @@ use std::time::Instant;
 use link_core::client::{OsFamily, Platform};
 use link_store::events::{EventsConfig, FlushReport};
 
-use crate::helpers::{TestStore, click};
-
-fn env_usize(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
+use crate::helpers::{TestStore, click, env_usize};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "benchmark; run with --release -- --ignored --nocapture (see the module doc)"]
