@@ -234,7 +234,9 @@ impl LocalAerospike {
             .spawn()
             .expect("spawn asd");
         self.child = Some(child);
-        let deadline = Instant::now() + Duration::from_secs(30);
+        // A restart right after a kill, with the other tests' servers busy on two cores,
+        // has taken more than 30 s.
+        let deadline = Instant::now() + Duration::from_secs(90);
         loop {
             if self.is_ready().await {
                 return;
@@ -244,12 +246,18 @@ impl LocalAerospike {
                 .as_mut()
                 .and_then(|c| c.try_wait().ok().flatten());
             if exited.is_some() || Instant::now() > deadline {
-                let log = std::fs::read_to_string(self.run_dir.join("log/console.out"))
-                    .unwrap_or_default();
-                let tail: Vec<&str> = log.lines().rev().take(20).collect();
+                // The server logs to its file once its config is read, to the console before.
+                let tail = |file: &str| {
+                    let log = std::fs::read_to_string(self.run_dir.join("log").join(file))
+                        .unwrap_or_default();
+                    let mut lines: Vec<&str> = log.lines().rev().take(20).collect();
+                    lines.reverse();
+                    lines.join("\n")
+                };
                 panic!(
-                    "asd did not become ready ({exited:?}):\n{}",
-                    tail.join("\n")
+                    "asd did not become ready ({exited:?}):\n{}\n{}",
+                    tail("console.out"),
+                    tail("aerospike.log")
                 );
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
