@@ -8,6 +8,7 @@ use std::net::SocketAddr;
 use std::str::FromStr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
 use sqlx::postgres::PgConnectOptions;
 use sqlx::{ConnectOptions, Connection};
@@ -16,6 +17,10 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 const DEFAULT_ADMIN_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
+
+/// Bound on one HTTP request of a test, and on creating or dropping its databases: a
+/// stalled server then fails the test with a message instead of stalling the whole run.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
 
 pub fn admin_url() -> String {
     std::env::var("HOPLINK_TEST_DATABASE_URL").unwrap_or_else(|_| DEFAULT_ADMIN_URL.to_owned())
@@ -33,20 +38,25 @@ pub struct TestDatabases {
 impl TestDatabases {
     pub async fn create(shards: usize) -> Self {
         let admin = PgConnectOptions::from_str(&admin_url()).expect("HOPLINK_TEST_DATABASE_URL");
-        let mut conn = admin
-            .connect()
-            .await
-            .expect("connect to the test Postgres server (HOPLINK_TEST_DATABASE_URL)");
         let stem = format!("hoplink_t_{}", uuid::Uuid::new_v4().simple());
         let mut names = vec![format!("{stem}_catalog")];
         names.extend((1..=shards).map(|i| format!("{stem}_shard_{i}")));
-        for name in &names {
-            sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-                .execute(&mut conn)
+        let create = async {
+            let mut conn = admin
+                .connect()
                 .await
-                .expect("create test database");
-        }
-        let _ = conn.close().await;
+                .expect("connect to the test Postgres server (HOPLINK_TEST_DATABASE_URL)");
+            for name in &names {
+                sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                    .execute(&mut conn)
+                    .await
+                    .expect("create test database");
+            }
+            let _ = conn.close().await;
+        };
+        tokio::time::timeout(REQUEST_TIMEOUT, create)
+            .await
+            .expect("the test Postgres server created no databases within 60 s");
         let url_of = |name: &str| database_url(&admin_url(), name);
         Self {
             catalog_url: url_of(&names[0]),
@@ -69,7 +79,9 @@ impl Drop for TestDatabases {
         let admin = self.admin.clone();
         let names = std::mem::take(&mut self.names);
         // Drop may run inside a runtime that is shutting down: use a thread of our own.
-        let dropper = std::thread::spawn(move || {
+        let (done, finished) = std::sync::mpsc::channel::<()>();
+        std::thread::spawn(move || {
+            let _done = done;
             let Ok(rt) = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()
@@ -91,7 +103,12 @@ impl Drop for TestDatabases {
                 }
             });
         });
-        let _ = dropper.join();
+        // A server that stalls leaves the databases behind rather than the test hanging.
+        if let Err(std::sync::mpsc::RecvTimeoutError::Timeout) =
+            finished.recv_timeout(REQUEST_TIMEOUT)
+        {
+            eprintln!("warning: test databases not dropped within 60 s; left behind");
+        }
     }
 }
 

@@ -132,6 +132,8 @@ impl TestApp {
 
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
+            // A stalled answer fails the test instead of stalling the whole suite.
+            .timeout(shard_router::testing::REQUEST_TIMEOUT)
             .build()
             .unwrap();
         // Let the change listeners subscribe.

@@ -117,6 +117,8 @@ impl TestApp {
         let server = tokio::spawn(app.run_until_stopped());
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
+            // A stalled answer fails the test instead of stalling the whole suite.
+            .timeout(shard_router::testing::REQUEST_TIMEOUT)
             .build()
             .unwrap();
         let test = Self {
