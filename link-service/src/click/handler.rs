@@ -69,8 +69,10 @@ async fn answer(req: &HttpRequest, state: &ClickState) -> HttpResponse {
         state.metrics.count(Outcome::UnknownHost, Platform::Other);
         return respond::error(ErrorPage::NotFound);
     };
-    // `/Ab3xK9q`; anything with another slash, an escape or an odd byte is not a code.
+    // `/Ab3xK9q`, or `/Ab3xK9q/` as links pasted into messages sometimes end; anything
+    // with another slash, an escape or an odd byte is not a code.
     let code = req.path().strip_prefix('/').unwrap_or_default();
+    let code = code.strip_suffix('/').unwrap_or(code);
     if route.state == AppState::Suspended || !plausible_code(code) {
         state.metrics.count(Outcome::NotFound, Platform::Other);
         return respond::error(ErrorPage::NotFound);

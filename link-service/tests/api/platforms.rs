@@ -108,6 +108,12 @@ async fn unknown_expired_and_foreign_links() {
     // Another app's code on this app's domain does not resolve.
     assert_eq!(t.get(HOST, "/theirs", DESKTOP).await.status(), 404);
     assert_eq!(t.get(OTHER_HOST, "/theirs", DESKTOP).await.status(), 302);
+    // One trailing slash, as pasted links sometimes carry, is the same link; more is not.
+    let slashed = t.get(OTHER_HOST, "/theirs/", DESKTOP).await;
+    assert_eq!(slashed.status(), 302);
+    assert_eq!(location(&slashed), "https://other.test/");
+    assert_eq!(t.get(OTHER_HOST, "/theirs//", DESKTOP).await.status(), 404);
+    assert_eq!(t.get(OTHER_HOST, "//", DESKTOP).await.status(), 404);
 
     // The bare domain goes to the app's website.
     let root = t.get(HOST, "/", DESKTOP).await;
