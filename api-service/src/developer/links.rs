@@ -7,7 +7,7 @@
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
-use link_core::{FieldError, LinkCode};
+use link_core::{FieldError, LinkCode, link_input};
 use link_store::links::{self, ListFilter};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -74,11 +74,21 @@ impl ListParams {
                 .filter(|s| !s.is_empty())
                 .map(str::to_owned)
         };
+        // Checked as stored values are, so a control character is a 400, not a query error.
+        let tag = match text(&self.tag) {
+            Some(tag) => link_input::normalize_tags(vec![tag])
+                .map_err(|e| FieldError {
+                    field: "tag".into(),
+                    ..e
+                })?
+                .pop(),
+            None => None,
+        };
         Ok(ListFilter {
-            tag: text(&self.tag),
-            campaign: text(&self.campaign),
-            channel: text(&self.channel),
-            feature: text(&self.feature),
+            tag,
+            campaign: link_input::normalize_attribute("campaign", text(&self.campaign))?,
+            channel: link_input::normalize_attribute("channel", text(&self.channel))?,
+            feature: link_input::normalize_attribute("feature", text(&self.feature))?,
             include_deleted,
             before_id: self.cursor.as_deref().map(cursor::decode).transpose()?,
             limit,

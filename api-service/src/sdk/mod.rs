@@ -34,7 +34,7 @@
 //!
 //! Nothing here logs IP addresses, keys, tokens or device identifiers.
 
-mod body;
+pub(crate) mod body;
 mod device;
 pub mod events;
 pub mod matching;

@@ -186,6 +186,10 @@ async fn bad_input_names_the_field_and_writes_nothing() {
         (json!({"duration": 0}), "duration"),
         (json!({"duration": "soon"}), "duration"),
         (json!({"expires_at": "tomorrow"}), "expires_at"),
+        // Postgres stores no NUL in text or jsonb.
+        (json!({"data": {"a": "x\u{0}"}}), "data"),
+        (json!({"channel": "e\u{0}"}), "channel"),
+        (json!({"tags": ["\u{0}"]}), "tags"),
     ];
     for (body, expected) in &cases {
         let (status, problem) = t.dev(Method::POST, "/api/v1/links", key, Some(body)).await;
@@ -359,6 +363,10 @@ async fn listing_pages_through_every_link_once_with_filters() {
         ("cursor=not-a-cursor", "cursor"),
         ("cursor=AAAAAAAAAAA", "cursor"),
         ("include_deleted=maybe", "include_deleted"),
+        ("tag=a%00", "tag"),
+        ("channel=%01", "channel"),
+        ("campaign=x%00", "campaign"),
+        ("feature=%7F", "feature"),
     ] {
         let (status, problem) = get(&t, &format!("/api/v1/links?{query}"), key).await;
         assert_eq!((status, field(&problem)), (400, bad), "{query}");
