@@ -11,6 +11,10 @@ use crate::url::WebUrl;
 
 /// Serialized link data, in bytes.
 pub const MAX_DATA_BYTES: usize = 16 * 1024;
+/// Largest magnitude of a fractional or exponent number in link data. Postgres keeps
+/// `jsonb` numbers as exact decimals and writes 1.8e308 back as 309 digits, which
+/// serde_json cannot read: such a link would be stored and then fail every read.
+pub const MAX_DATA_NUMBER: f64 = 1e300;
 pub const MAX_TAGS: usize = 32;
 pub const MAX_TAG_CHARS: usize = 128;
 /// `channel`, `feature`, `campaign`, `stage`.
@@ -43,6 +47,12 @@ pub fn validate_data(data: &Map<String, Value>, app: &AppConfig) -> Result<(), F
         return Err(FieldError::new(
             "data",
             "must be at most 16 KB when serialized",
+        ));
+    }
+    if data.values().any(has_unreadable_number) {
+        return Err(FieldError::new(
+            "data",
+            "numbers must be between -1e300 and 1e300",
         ));
     }
     for key in URL_KEYS {
@@ -98,6 +108,17 @@ pub fn validate_data(data: &Map<String, Value>, app: &AppConfig) -> Result<(), F
         }
     }
     Ok(())
+}
+
+/// Whether a number in `value` is past [`MAX_DATA_NUMBER`] (whole numbers that fit 64
+/// bits read back exactly).
+fn has_unreadable_number(value: &Value) -> bool {
+    match value {
+        Value::Number(n) => n.as_f64().is_some_and(|x| x.abs() > MAX_DATA_NUMBER),
+        Value::Array(items) => items.iter().any(has_unreadable_number),
+        Value::Object(map) => map.values().any(has_unreadable_number),
+        Value::Null | Value::Bool(_) | Value::String(_) => false,
+    }
 }
 
 /// A deep-link path is app-relative (`product/42`); a full `scheme://...` URL is allowed
@@ -205,7 +226,8 @@ mod tests {
         let d = data(json!({
             "$ios_url": "https://acme.test/ios", "$deeplink_path": "product/42",
             "$always_deeplink": true, "$uri_redirect_mode": 2, "$og_title": "Hi",
-            "product_id": 42, "nested": {"a": [1, 2]}
+            "product_id": 42, "nested": {"a": [1, 2]},
+            "big": [u64::MAX, i64::MIN, 1e300, -1e300, 5e-324]
         }));
         assert!(validate_data(&d, &app()).is_ok());
         assert!(
@@ -239,6 +261,8 @@ mod tests {
             (json!({"$uri_redirect_mode": 7}), "data.$uri_redirect_mode"),
             (json!({"$og_title": "x".repeat(301)}), "data.$og_title"),
             (json!({"blob": "x".repeat(17 * 1024)}), "data"),
+            (json!({"n": [{"x": 1.7976931348623157e308}]}), "data"),
+            (json!({"n": -2e300}), "data"),
         ];
         for (value, field) in cases {
             let err = validate_data(&data(value.clone()), &app()).expect_err(&value.to_string());
