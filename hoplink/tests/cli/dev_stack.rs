@@ -64,7 +64,10 @@ async fn run_once(dir: &std::path::Path) -> String {
         sdk_key = sdk_key.or_else(|| word_after("sdk key"));
     }
     eprintln!("dev stack up after {:?}", started.elapsed());
-    let client = reqwest::Client::new();
+    let client = reqwest::Client::builder()
+        .timeout(shard_router::testing::REQUEST_TIMEOUT)
+        .build()
+        .expect("HTTP client");
     for base in [link.as_ref().unwrap(), api.as_ref().unwrap()] {
         let health = client
             .get(format!("{base}/healthz"))
