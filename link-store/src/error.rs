@@ -29,4 +29,14 @@ impl StoreError {
             Self::Invalid(_) | Self::AliasTaken(_) => false,
         }
     }
+
+    /// The shard answered, but a stored row could not be read back (a value written past
+    /// the API's checks, or by an older version). The row is broken, not the shard.
+    pub fn is_unreadable_row(&self) -> bool {
+        matches!(
+            self,
+            Self::Invalid(_)
+                | Self::Shard(sqlx::Error::ColumnDecode { .. } | sqlx::Error::Decode(_))
+        )
+    }
 }

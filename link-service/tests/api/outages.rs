@@ -89,3 +89,46 @@ async fn without_a_cached_config_or_fallback_the_answer_is_503_with_retry_after(
     assert_eq!(response.status(), 503);
     assert!(response.headers().contains_key("retry-after"));
 }
+
+#[tokio::test]
+async fn an_unreadable_link_gets_the_fallback_and_does_not_open_its_shards_breaker() {
+    let t = TestApp::spawn().await;
+    t.create_link(t.app_id, "broken", json!({}), &[]).await;
+    t.create_link(
+        t.app_id,
+        "fine",
+        json!({"$desktop_url": "https://acme.test/fine"}),
+        &[],
+    )
+    .await;
+    // Postgres accepts this number and writes it back as 309 digits, which serde_json
+    // cannot read: the row exists and cannot be loaded. The API refuses such data now;
+    // rows written before, or by hand, remain possible.
+    sqlx::query(
+        r#"UPDATE links SET data = '{"n": 1.7976931348623157e308}' WHERE app_id = $1 AND code = 'broken'"#,
+    )
+    .bind(t.app_id.get())
+    .execute(&t.shard_pool(t.app_id))
+    .await
+    .unwrap();
+
+    // Well past the breaker's threshold of consecutive failures.
+    for _ in 0..6 {
+        let response = t.get(HOST, "/broken", DESKTOP).await;
+        assert_eq!(response.status(), 302);
+        assert_eq!(location(&response), "https://acme.test/");
+    }
+    // An uncached link on the same shard still loads.
+    assert_eq!(
+        location(&t.get(HOST, "/fine", DESKTOP).await),
+        "https://acme.test/fine"
+    );
+    assert!(
+        t.metric(
+            "hoplink_origin_loads_total",
+            &[r#"kind="link""#, r#"outcome="unreadable""#]
+        )
+        .await
+            >= 6.0
+    );
+}

@@ -10,7 +10,7 @@ pub struct CacheMetrics {
     /// two hits, and a label look-up hashes its strings each time.
     pub link_hits: IntCounter,
     pub config_hits: IntCounter,
-    /// `kind` = link|config; `outcome` = found|not_found|error|timeout|saturated|breaker_open
+    /// `kind` = link|config; `outcome` = found|not_found|error|unreadable|timeout|saturated|breaker_open
     pub origin_loads: IntCounterVec,
     pub invalidations: IntCounterVec,
     pub entries: IntGaugeVec,

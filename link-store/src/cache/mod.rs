@@ -460,6 +460,13 @@ impl LinkCache {
                 };
                 Ok((value, loaded_at))
             }
+            // One unreadable link must not open the breaker of its whole shard.
+            Ok(Err(error)) if error.is_unreadable_row() => {
+                guard.succeeded(admission);
+                self.count_load(kind, "unreadable");
+                tracing::warn!(shard = %shard, kind = kind.label(), error = %shard_router::error::chain(&error), "a stored row could not be read");
+                Err(CacheError::Unavailable)
+            }
             Ok(Err(error)) => {
                 guard.failed(admission, false);
                 self.count_load(kind, "error");
