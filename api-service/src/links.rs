@@ -16,7 +16,6 @@ use serde_json::{Map, Value};
 use shard_router::{app_config, fence};
 
 use crate::error::ApiError;
-use crate::sdk::body::map_has_nul;
 use crate::state::ApiState;
 
 /// Link parameters as Branch clients send them. Parsed leniently: `data` may be an object
@@ -253,16 +252,6 @@ fn timestamp(
 
 /// `data` as an object, or as a string holding a JSON object (Branch SDKs send both).
 fn data_field(value: Option<&Value>) -> Result<Option<Map<String, Value>>, FieldError> {
-    let data = data_object(value)?;
-    // Postgres refuses a NUL character in `jsonb`; name the field rather than fail there.
-    // (Text fields are checked for control characters by `link_input`.)
-    if data.as_ref().is_some_and(map_has_nul) {
-        return Err(FieldError::new("data", "must not contain NUL characters"));
-    }
-    Ok(data)
-}
-
-fn data_object(value: Option<&Value>) -> Result<Option<Map<String, Value>>, FieldError> {
     match value {
         None | Some(Value::Null) => Ok(None),
         Some(Value::Object(map)) => Ok(Some(map.clone())),
@@ -331,10 +320,6 @@ mod tests {
             (json!({"duration": "soon"}), "duration"),
             (json!({"channel": {"x": 1}}), "channel"),
             (json!({"expires_at": "tomorrow"}), "expires_at"),
-            (json!({"data": {"a": ["x\u{0}"]}}), "data"),
-            (json!({"data": {"k\u{0}": 1}}), "data"),
-            // A string holding JSON, with the escape rather than the character.
-            (json!({"data": r#"{"a": "\u0000"}"#}), "data"),
             (json!({"channel": "e\u{0}mail"}), "channel"),
             (json!({"tags": ["ok", "b\u{0}d"]}), "tags"),
             (json!({"tags": "\u{0}"}), "tags"),

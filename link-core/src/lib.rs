@@ -13,6 +13,7 @@
 //! - [`link_labels`]: a link's channel, feature, campaign, stage and tags held compactly
 //!   ([`LinkLabels`]).
 //! - [`link_input`]: validation of link data, tags and attributes at the API edge.
+//! - [`jsonb`]: what JSON must not hold to be stored in Postgres and read back.
 //! - [`client`]: User-Agent classification ([`client::ClientInfo`]) and its memo.
 //! - [`decision`]: the redirect decision, a pure function of a click.
 //! - [`keys`]: API key generation, display prefix and hashing.
@@ -29,6 +30,7 @@ pub mod fingerprint;
 pub mod host;
 pub mod ids;
 pub mod invalid;
+pub mod jsonb;
 pub mod keys;
 pub mod link;
 pub mod link_data;

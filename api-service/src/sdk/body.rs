@@ -6,13 +6,14 @@
 //! other field, and names the field when a value has the wrong type (400).
 //!
 //! Everything that may be stored is checked here for what Postgres would refuse later in
-//! a batch (a NUL character in text or JSON), so one client cannot make a batch fail.
+//! a batch, or store and fail to give back (a NUL character in text or JSON, a JSON number
+//! past 1e300: [`link_core::jsonb`]), so one client cannot make a batch or a read fail.
 
 use std::borrow::Cow;
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, web};
-use link_core::FieldError;
+use link_core::{FieldError, jsonb};
 use serde_json::{Map, Value};
 
 use crate::error::ApiError;
@@ -159,9 +160,7 @@ impl<'a> Fields<'a> {
             },
             Some(_) => return Err(wrong()),
         };
-        if map_has_nul(&map) {
-            return Err(FieldError::new(name, "must not contain NUL characters"));
-        }
+        jsonb::check_map(&map).map_err(|reason| FieldError::new(name, reason))?;
         Ok(Some(map))
     }
 
@@ -178,26 +177,12 @@ impl<'a> Fields<'a> {
             },
             Some(_) => return Err(wrong()),
         };
-        if items.iter().any(has_nul) {
-            return Err(FieldError::new(name, "must not contain NUL characters"));
-        }
+        items
+            .iter()
+            .try_for_each(jsonb::check)
+            .map_err(|reason| FieldError::new(name, reason))?;
         Ok(Some(items))
     }
-}
-
-/// Whether a JSON value holds a NUL character anywhere (Postgres refuses it in `jsonb`).
-pub fn has_nul(value: &Value) -> bool {
-    match value {
-        Value::String(s) => s.contains('\0'),
-        Value::Array(items) => items.iter().any(has_nul),
-        Value::Object(map) => map_has_nul(map),
-        Value::Null | Value::Bool(_) | Value::Number(_) => false,
-    }
-}
-
-/// [`has_nul`] for an object's keys and values.
-pub fn map_has_nul(map: &Map<String, Value>) -> bool {
-    map.iter().any(|(k, v)| k.contains('\0') || has_nul(v))
 }
 
 #[cfg(test)]

@@ -34,7 +34,7 @@
 //!
 //! Nothing here logs IP addresses, keys, tokens or device identifiers.
 
-pub(crate) mod body;
+mod body;
 mod device;
 pub mod events;
 pub mod matching;
