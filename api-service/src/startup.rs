@@ -55,6 +55,7 @@ impl Application {
         let admin_token = config.admin_token()?;
         let (listener, _) = bind(config.api_addr)?;
         let registry = Registry::new();
+        service_kit::telemetry::register_metrics(&registry)?;
         let router = ShardRouter::new(&config.router)?;
         router.register_metrics(&registry)?;
         if let Err(error) = router.refresh().await {

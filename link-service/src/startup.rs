@@ -53,6 +53,7 @@ impl Application {
         let cookie_key = config.cookie_key()?;
         let (listener, _) = bind(config.link_addr)?;
         let registry = Registry::new();
+        service_kit::telemetry::register_metrics(&registry)?;
         let router = ShardRouter::new(&config.router)?;
         router.register_metrics(&registry)?;
         if let Err(error) = router.refresh().await {
