@@ -6,6 +6,7 @@ use serde_json::{Map, Value};
 
 use crate::app::{AppConfig, UriScheme};
 use crate::decision::controls::keys;
+use crate::decision::social;
 use crate::invalid::FieldError;
 use crate::url::WebUrl;
 
@@ -18,7 +19,7 @@ pub const MAX_ATTRIBUTE_CHARS: usize = 128;
 /// Longest attribution window a link may ask for (90 days), in seconds.
 pub const MAX_DURATION_SECS: u32 = 7_776_000;
 
-const URL_KEYS: [&str; 7] = [
+const URL_KEYS: [&str; 8] = [
     keys::FALLBACK_URL,
     keys::DESKTOP_URL,
     keys::IOS_URL,
@@ -26,6 +27,7 @@ const URL_KEYS: [&str; 7] = [
     keys::ANDROID_URL,
     keys::OG_IMAGE_URL,
     keys::OG_URL,
+    keys::TWITTER_IMAGE_URL,
 ];
 const PATH_KEYS: [&str; 3] = [
     keys::DEEPLINK_PATH,
@@ -89,13 +91,68 @@ pub fn validate_data(data: &Map<String, Value>, app: &AppConfig) -> Result<(), F
             ));
         }
     }
-    for (key, max) in [(keys::OG_TITLE, 300), (keys::OG_DESCRIPTION, 1000)] {
+    for (key, max) in [
+        (keys::OG_TITLE, 300),
+        (keys::OG_DESCRIPTION, 1000),
+        (keys::TWITTER_TITLE, 300),
+        (keys::TWITTER_DESCRIPTION, 1000),
+    ] {
         if let Some(value) = data.get(key) {
             let field = format!("data.{key}");
             let Value::String(text) = value else {
                 return Err(FieldError::new(field, "must be a string"));
             };
             check_text(text, max).map_err(|reason| FieldError::new(field, reason))?;
+        }
+    }
+    check_social_keys(data)
+}
+
+/// A key, whether a string value passes, and what to say when it does not.
+type TextRule = (&'static str, fn(&str) -> bool, &'static str);
+
+/// The social-card keys whose values the preview page could not use as given.
+fn check_social_keys(data: &Map<String, Value>) -> Result<(), FieldError> {
+    let text_rules: [TextRule; 3] = [
+        (
+            keys::OG_TYPE,
+            |v| social::og_type(v).is_some(),
+            "must be a lower-case Open Graph type such as website, article or video.movie",
+        ),
+        (
+            keys::TWITTER_CARD,
+            |v| social::TwitterCard::parse(v).is_some(),
+            "must be summary or summary_large_image",
+        ),
+        (
+            keys::TWITTER_SITE,
+            |v| social::twitter_handle(v).is_some(),
+            "must be an X (Twitter) handle such as @acme: letters, digits and _, at most 15",
+        ),
+    ];
+    for (key, valid, reason) in text_rules {
+        if let Some(value) = data.get(key)
+            && !matches!(value, Value::String(v) if valid(v))
+        {
+            return Err(FieldError::new(format!("data.{key}"), reason));
+        }
+    }
+    for key in [keys::OG_IMAGE_WIDTH, keys::OG_IMAGE_HEIGHT] {
+        if let Some(value) = data.get(key) {
+            let side = match value {
+                Value::Number(n) => social::image_side(&n.to_string()),
+                Value::String(s) => social::image_side(s),
+                _ => None,
+            };
+            if side.is_none() {
+                return Err(FieldError::new(
+                    format!("data.{key}"),
+                    format!(
+                        "must be a whole number of pixels from 1 to {}",
+                        social::MAX_IMAGE_SIDE
+                    ),
+                ));
+            }
         }
     }
     Ok(())
@@ -206,6 +263,9 @@ mod tests {
         let d = data(json!({
             "$ios_url": "https://acme.test/ios", "$deeplink_path": "product/42",
             "$always_deeplink": true, "$uri_redirect_mode": 2, "$og_title": "Hi",
+            "$og_type": "product", "$og_image_width": 1200, "$og_image_height": "630",
+            "$twitter_card": "summary", "$twitter_site": "@acme_app",
+            "$twitter_title": "Hi there", "$twitter_image_url": "https://cdn.acme.test/x.png",
             "product_id": 42, "nested": {"a": [1, 2]},
             "big": [u64::MAX, i64::MIN, 1e300, -1e300, 5e-324]
         }));
@@ -240,6 +300,27 @@ mod tests {
             (json!({"$web_only": "maybe"}), "data.$web_only"),
             (json!({"$uri_redirect_mode": 7}), "data.$uri_redirect_mode"),
             (json!({"$og_title": "x".repeat(301)}), "data.$og_title"),
+            (
+                json!({"$twitter_title": "x".repeat(301)}),
+                "data.$twitter_title",
+            ),
+            (
+                json!({"$twitter_description": 5}),
+                "data.$twitter_description",
+            ),
+            (
+                json!({"$twitter_image_url": "javascript:alert(1)"}),
+                "data.$twitter_image_url",
+            ),
+            (json!({"$twitter_card": "app"}), "data.$twitter_card"),
+            (
+                json!({"$twitter_site": "@not a handle"}),
+                "data.$twitter_site",
+            ),
+            (json!({"$og_type": "Web Site"}), "data.$og_type"),
+            (json!({"$og_image_width": 0}), "data.$og_image_width"),
+            (json!({"$og_image_height": "tall"}), "data.$og_image_height"),
+            (json!({"$og_image_height": 1.5}), "data.$og_image_height"),
             (json!({"blob": "x".repeat(17 * 1024)}), "data"),
             (json!({"n": [{"x": 1.7976931348623157e308}]}), "data"),
             (json!({"k": {"v": "a\u{0}"}}), "data"),

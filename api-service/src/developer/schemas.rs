@@ -67,7 +67,7 @@ pub struct LinkResource {
     /// Whether `code` was chosen by the creator (an alias) rather than generated.
     pub alias: bool,
     /// Branch link data: `$`-prefixed control keys (`$ios_url`, `$desktop_url`,
-    /// `$deeplink_path`, `$og_title`, ...) and the app's own keys.
+    /// `$deeplink_path`, `$og_title`, `$twitter_card`, ...) and the app's own keys.
     #[schema(value_type = Object)]
     pub data: Map<String, Value>,
     pub channel: Option<String>,

@@ -192,6 +192,14 @@ async fn bad_input_names_the_field_and_writes_nothing() {
         (json!({"data": {"n": 1.7976931348623157e308}}), "data"),
         (json!({"channel": "e\u{0}"}), "channel"),
         (json!({"tags": ["\u{0}"]}), "tags"),
+        (
+            json!({"data": {"$twitter_card": "player"}}),
+            "data.$twitter_card",
+        ),
+        (
+            json!({"data": {"$og_image_width": -1}}),
+            "data.$og_image_width",
+        ),
     ];
     for (body, expected) in &cases {
         let (status, problem) = t.dev(Method::POST, "/api/v1/links", key, Some(body)).await;

@@ -67,6 +67,14 @@ pub mod keys {
     pub const OG_DESCRIPTION: &str = "$og_description";
     pub const OG_IMAGE_URL: &str = "$og_image_url";
     pub const OG_URL: &str = "$og_url";
+    pub const OG_TYPE: &str = "$og_type";
+    pub const OG_IMAGE_WIDTH: &str = "$og_image_width";
+    pub const OG_IMAGE_HEIGHT: &str = "$og_image_height";
+    pub const TWITTER_CARD: &str = "$twitter_card";
+    pub const TWITTER_TITLE: &str = "$twitter_title";
+    pub const TWITTER_DESCRIPTION: &str = "$twitter_description";
+    pub const TWITTER_IMAGE_URL: &str = "$twitter_image_url";
+    pub const TWITTER_SITE: &str = "$twitter_site";
 }
 
 /// Branch's `$uri_redirect_mode`: when a URI scheme may be tried without a Universal Link.

@@ -19,6 +19,7 @@
 //! - `in_app`: which in-app browsers block Universal Links and scheme redirects.
 //! - `platform`: the per-platform rules (iOS, Android, desktop/other, expired links).
 //! - `preview`: the Open Graph data shown to link-preview bots.
+//! - [`social`]: what the social-card keys (`$og_type`, `$twitter_card`, ...) may hold.
 
 pub mod controls;
 mod deeplink;
@@ -27,6 +28,7 @@ mod in_app;
 mod platform;
 mod preview;
 mod query;
+pub mod social;
 
 #[cfg(test)]
 mod tests;
@@ -80,7 +82,8 @@ pub enum Action {
     /// `200` HTML page that opens the app (or offers a button to) with a store/web fallback.
     Interstitial(Interstitial),
     /// `200` HTML page with Open Graph tags for link-preview bots and crawlers; no redirect.
-    Preview(Preview),
+    /// Boxed: only bots get one, and it would make every click's `Action` twice as big.
+    Preview(Box<Preview>),
     /// `410` page: the link expired or was deleted.
     Gone,
     /// Small page: the link has no destination configured for this device.
@@ -140,13 +143,33 @@ pub struct Fallback {
 /// Open Graph data for a link-preview card. Text is cut to the app-config limits
 /// ([`PreviewDefaults::MAX_TITLE`](crate::app::PreviewDefaults::MAX_TITLE) and
 /// `MAX_DESCRIPTION` characters) but not escaped: escaping is the page's job.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Preview {
     pub title: Option<String>,
     pub description: Option<String>,
     pub image_url: Option<WebUrl>,
     /// `og:url`: `$og_url` when valid, else the short URL.
     pub url: Option<WebUrl>,
+    /// `og:type` (`$og_type`); the page says `website` without one.
+    pub kind: Option<String>,
+    /// `og:image:width` / `og:image:height`, which let Facebook lay a card out before
+    /// it has fetched the image.
+    pub image_width: Option<u32>,
+    pub image_height: Option<u32>,
+    pub twitter: TwitterPreview,
+}
+
+/// What the X (Twitter) card says differently from the Open Graph tags; each absent field
+/// takes the Open Graph value.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TwitterPreview {
+    /// Without one: a large-image card when there is an image, else a summary.
+    pub card: Option<social::TwitterCard>,
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub image_url: Option<WebUrl>,
+    /// `twitter:site`: the publisher's handle, without its `@`.
+    pub site: Option<String>,
 }
 
 /// How a click is counted.
@@ -215,9 +238,10 @@ pub fn decide(click: &Click<'_>) -> Decision {
         ctx.expired()
     } else {
         match client.bot {
-            Some(BotKind::LinkPreview | BotKind::Crawler) => {
-                (Route::Preview, Action::Preview(preview::build(click)))
-            }
+            Some(BotKind::LinkPreview | BotKind::Crawler) => (
+                Route::Preview,
+                Action::Preview(Box::new(preview::build(click))),
+            ),
             // Tools (curl, monitors) follow the platform their User-Agent implies, so a
             // health check sees the same redirect a person would.
             Some(BotKind::Tool) | None => match client.platform {

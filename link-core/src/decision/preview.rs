@@ -1,15 +1,17 @@
 //! The Open Graph data link-preview bots and crawlers get instead of a redirect.
 
-use super::Preview;
 use super::controls::{Controls, keys};
+use super::social;
+use super::{Preview, TwitterPreview};
 use crate::app::PreviewDefaults;
 use crate::url::WebUrl;
 
 use super::Click;
 
-/// The link's `$og_*` values, falling back to the app's preview defaults.
+/// The link's `$og_*` and `$twitter_*` values, falling back to the app's preview defaults.
 pub fn build(click: &Click<'_>) -> Preview {
-    let controls = Controls::new(&click.link.data);
+    let data = &click.link.data;
+    let controls = Controls::new(data);
     let defaults = &click.app.preview;
     Preview {
         title: title(click),
@@ -23,6 +25,28 @@ pub fn build(click: &Click<'_>) -> Preview {
         url: controls
             .url(keys::OG_URL)
             .or_else(|| WebUrl::parse(click.short_url).ok()),
+        kind: controls
+            .text(keys::OG_TYPE)
+            .and_then(social::og_type)
+            .map(str::to_owned),
+        image_width: social::image_side_of(data, keys::OG_IMAGE_WIDTH),
+        image_height: social::image_side_of(data, keys::OG_IMAGE_HEIGHT),
+        twitter: TwitterPreview {
+            card: controls
+                .text(keys::TWITTER_CARD)
+                .and_then(social::TwitterCard::parse),
+            title: controls
+                .text(keys::TWITTER_TITLE)
+                .map(|t| cut(t, PreviewDefaults::MAX_TITLE)),
+            description: controls
+                .text(keys::TWITTER_DESCRIPTION)
+                .map(|d| cut(d, PreviewDefaults::MAX_DESCRIPTION)),
+            image_url: controls.url(keys::TWITTER_IMAGE_URL),
+            site: controls
+                .text(keys::TWITTER_SITE)
+                .and_then(social::twitter_handle)
+                .map(str::to_owned),
+        },
     }
 }
 

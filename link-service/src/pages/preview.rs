@@ -8,9 +8,10 @@ use link_core::decision::Preview;
 use super::escape::{html, html_cut, html_len, safe_href};
 use super::{HEAD_START, Page, csp};
 
-/// Escaped-byte budgets per copy. The title appears four times (`<title>`, `og:title`,
-/// `twitter:title`, `<h1>`), the description and image twice, the URL once; with the
-/// skeleton that stays under 8 KB. Plain-text titles of 300 and descriptions of 1000
+/// Escaped-byte budgets per copy. A title appears four times (`<title>`, `og:title`,
+/// `<h1>`, and `twitter:title` unless the link gives the card its own), a description and
+/// an image URL twice (Open Graph, X card), the page URL once; with the skeleton that stays
+/// under 8 KB. Plain-text titles of 300 and descriptions of 1000
 /// characters fit uncut.
 const TITLE_BYTES: usize = 480;
 const DESCRIPTION_BYTES: usize = 1100;
@@ -20,33 +21,22 @@ const FALLBACK_TITLE: &str = "Link";
 
 /// Renders the preview for `preview` (status 200).
 pub fn render_preview(preview: &Preview) -> Page {
-    let mut title = String::new();
-    if let Some(t) = preview.title.as_deref() {
-        html_cut(&mut title, t, PreviewDefaults::MAX_TITLE, TITLE_BYTES);
-    }
-    let mut description = String::new();
-    if let Some(d) = preview.description.as_deref() {
-        html_cut(
-            &mut description,
-            d,
-            PreviewDefaults::MAX_DESCRIPTION,
-            DESCRIPTION_BYTES,
-        );
-    }
-    let fits = |url: &str| html_len(url) <= URL_BYTES;
-    let image = preview
-        .image_url
-        .as_ref()
-        .and_then(|u| safe_href(u.as_str()))
-        .filter(|u| fits(u));
-    let url = preview
-        .url
-        .as_ref()
-        .and_then(|u| safe_href(u.as_str()))
-        .filter(|u| fits(u));
+    let title = escaped_title(preview.title.as_deref());
+    let description = escaped_description(preview.description.as_deref());
+    let image = web_href(preview.image_url.as_ref());
+    let url = web_href(preview.url.as_ref());
+    let twitter = &preview.twitter;
+    let twitter_title = escaped_title(twitter.title.as_deref());
+    let twitter_description = escaped_description(twitter.description.as_deref());
+    let twitter_image = web_href(twitter.image_url.as_ref()).or(image);
 
     let mut out = String::with_capacity(
-        1024 + title.len() * 4 + description.len() * 2 + image.map_or(0, str::len) * 2,
+        1024 + title.len() * 3
+            + twitter_title.len().max(title.len())
+            + description.len()
+            + twitter_description.len().max(description.len())
+            + image.map_or(0, str::len)
+            + twitter_image.map_or(0, str::len),
     );
     out.push_str(HEAD_START);
     out.push_str("<title>");
@@ -56,7 +46,13 @@ pub fn render_preview(preview: &Preview) -> Page {
         (true, None) => out.push_str(FALLBACK_TITLE),
     }
     out.push_str("</title>");
-    meta(&mut out, "property", "og:type", "website");
+    // `og:type` and the handle passed their rules in link-core: word characters only.
+    meta(
+        &mut out,
+        "property",
+        "og:type",
+        preview.kind.as_deref().unwrap_or("website"),
+    );
     if !title.is_empty() {
         meta(&mut out, "property", "og:title", &title);
     }
@@ -67,26 +63,47 @@ pub fn render_preview(preview: &Preview) -> Page {
     if let Some(image) = image {
         html(&mut image_escaped, image);
         meta(&mut out, "property", "og:image", &image_escaped);
+        for (key, side) in [
+            ("og:image:width", preview.image_width),
+            ("og:image:height", preview.image_height),
+        ] {
+            if let Some(side) = side {
+                meta(&mut out, "property", key, &side.to_string());
+            }
+        }
     }
     if let Some(url) = url {
         let mut escaped = String::new();
         html(&mut escaped, url);
         meta(&mut out, "property", "og:url", &escaped);
     }
-    let card = if image.is_some() {
-        "summary_large_image"
-    } else {
-        "summary"
+    let card = match (twitter.card, twitter_image) {
+        (Some(card), _) => card.as_str(),
+        (None, Some(_)) => "summary_large_image",
+        (None, None) => "summary",
     };
     meta(&mut out, "name", "twitter:card", card);
-    if !title.is_empty() {
-        meta(&mut out, "name", "twitter:title", &title);
+    if let Some(site) = twitter.site.as_deref() {
+        out.push_str("<meta name=\"twitter:site\" content=\"@");
+        out.push_str(site);
+        out.push_str("\">");
     }
-    if !description.is_empty() {
-        meta(&mut out, "name", "twitter:description", &description);
+    let twitter_title = or_og(&twitter_title, &title);
+    if !twitter_title.is_empty() {
+        meta(&mut out, "name", "twitter:title", twitter_title);
     }
-    if !image_escaped.is_empty() {
-        meta(&mut out, "name", "twitter:image", &image_escaped);
+    let twitter_description = or_og(&twitter_description, &description);
+    if !twitter_description.is_empty() {
+        meta(&mut out, "name", "twitter:description", twitter_description);
+    }
+    match twitter_image {
+        Some(own) if Some(own) != image => {
+            let mut escaped = String::new();
+            html(&mut escaped, own);
+            meta(&mut out, "name", "twitter:image", &escaped);
+        }
+        Some(_) => meta(&mut out, "name", "twitter:image", &image_escaped),
+        None => {}
     }
     out.push_str("</head><body><main>");
     if !title.is_empty() {
@@ -100,6 +117,39 @@ pub fn render_preview(preview: &Preview) -> Page {
         body: out,
         csp: csp::NOTHING_INLINE,
     }
+}
+
+/// The card's own escaped text, or the Open Graph one when it has none.
+fn or_og<'a>(own: &'a str, og: &'a str) -> &'a str {
+    if own.is_empty() { og } else { own }
+}
+
+/// A title, escaped and cut to its byte budget; empty when there is none.
+fn escaped_title(title: Option<&str>) -> String {
+    let mut out = String::new();
+    if let Some(t) = title {
+        html_cut(&mut out, t, PreviewDefaults::MAX_TITLE, TITLE_BYTES);
+    }
+    out
+}
+
+fn escaped_description(description: Option<&str>) -> String {
+    let mut out = String::new();
+    if let Some(d) = description {
+        html_cut(
+            &mut out,
+            d,
+            PreviewDefaults::MAX_DESCRIPTION,
+            DESCRIPTION_BYTES,
+        );
+    }
+    out
+}
+
+/// A URL safe to put in an attribute and within its byte budget.
+fn web_href(url: Option<&link_core::WebUrl>) -> Option<&str> {
+    url.and_then(|u| safe_href(u.as_str()))
+        .filter(|u| html_len(u) <= URL_BYTES)
 }
 
 /// `<meta {attr}="{key}" content="{escaped}">`; `escaped` must already be escaped.

@@ -2,7 +2,8 @@
 //! emitted body, and the size bound with maximal data.
 
 use link_core::WebUrl;
-use link_core::decision::{DestinationKind, Fallback, Interstitial, Preview};
+use link_core::decision::social::TwitterCard;
+use link_core::decision::{DestinationKind, Fallback, Interstitial, Preview, TwitterPreview};
 
 use super::csp::hash_source;
 use super::*;
@@ -34,6 +35,7 @@ fn preview() -> Preview {
         description: Some("The reddest shoes".to_owned()),
         image_url: web("https://cdn.acme.app/shoes.png?w=1200&h=630"),
         url: web("https://go.acme.app/Ab3xK9q"),
+        ..Preview::default()
     }
 }
 
@@ -277,6 +279,7 @@ fn preview_without_image_or_text() {
         description: None,
         image_url: None,
         url: web("https://go.acme.app/Ab3xK9q"),
+        ..Preview::default()
     });
     let b = &page.body;
     assert!(b.contains("<meta name=\"twitter:card\" content=\"summary\">"));
@@ -288,8 +291,60 @@ fn preview_without_image_or_text() {
         description: None,
         image_url: None,
         url: None,
+        ..Preview::default()
     });
     assert!(bare.body.contains("<title>Link</title>"));
+}
+
+#[test]
+fn preview_takes_the_cards_own_values_and_the_og_extras() {
+    let page = render_preview(&Preview {
+        kind: Some("product".to_owned()),
+        image_width: Some(1200),
+        image_height: Some(630),
+        twitter: TwitterPreview {
+            card: Some(TwitterCard::Summary),
+            title: Some("Shoes & more".to_owned()),
+            description: None,
+            image_url: web("https://cdn.acme.app/square.png"),
+            site: Some("acme_app".to_owned()),
+        },
+        ..preview()
+    });
+    let b = &page.body;
+    for tag in [
+        "<meta property=\"og:type\" content=\"product\">",
+        "<meta property=\"og:title\" content=\"Red shoes\">",
+        "<meta property=\"og:image:width\" content=\"1200\">",
+        "<meta property=\"og:image:height\" content=\"630\">",
+        "<meta name=\"twitter:card\" content=\"summary\">",
+        "<meta name=\"twitter:site\" content=\"@acme_app\">",
+        "<meta name=\"twitter:title\" content=\"Shoes &amp; more\">",
+        // No description of its own: the Open Graph one.
+        "<meta name=\"twitter:description\" content=\"The reddest shoes\">",
+        "<meta name=\"twitter:image\" content=\"https://cdn.acme.app/square.png\">",
+        "<meta property=\"og:image\" content=\"https://cdn.acme.app/shoes.png?w=1200&amp;h=630\">",
+        "<h1>Red shoes</h1>",
+    ] {
+        assert!(b.contains(tag), "missing {tag} in {b}");
+    }
+    assert_eq!(b.matches("twitter:title").count(), 1);
+
+    // An image of the card's own makes a large-image card; sizes need an image.
+    let page = render_preview(&Preview {
+        image_url: None,
+        image_width: Some(1200),
+        twitter: TwitterPreview {
+            image_url: web("https://cdn.acme.app/square.png"),
+            ..TwitterPreview::default()
+        },
+        ..preview()
+    });
+    assert!(
+        page.body
+            .contains("<meta name=\"twitter:card\" content=\"summary_large_image\">")
+    );
+    assert!(!page.body.contains("og:image"), "{}", page.body);
 }
 
 #[test]
@@ -301,6 +356,13 @@ fn preview_escapes_hostile_values() {
             // Values WebUrl refuses (spaces, U+2028) simply leave the URL out.
             image_url: WebUrl::parse(&format!("https://acme.app/i.png?q={hostile}")).ok(),
             url: WebUrl::parse(&format!("https://acme.app/it's?{hostile}")).ok(),
+            twitter: TwitterPreview {
+                title: Some(hostile.to_owned()),
+                description: Some(hostile.to_owned()),
+                image_url: WebUrl::parse(&format!("https://acme.app/t.png?q={hostile}")).ok(),
+                ..TwitterPreview::default()
+            },
+            ..Preview::default()
         });
         assert_no_markup_from(&page.body, hostile);
         // Every attribute value stays inside its quotes: quotes only delimit attributes.
@@ -354,6 +416,25 @@ fn preview_stays_under_8_kb_with_maximal_data() {
                     description: Some(description.clone()),
                     image_url: web(url),
                     url: web(url),
+                    ..Preview::default()
+                });
+                assert_small(&page);
+                // Every social key at its limit too, the card's text and image its own.
+                let page = render_preview(&Preview {
+                    title: Some(title.clone()),
+                    description: Some(description.clone()),
+                    image_url: web(url),
+                    url: web(url),
+                    kind: Some("a".repeat(40)),
+                    image_width: Some(10_000),
+                    image_height: Some(10_000),
+                    twitter: TwitterPreview {
+                        card: Some(TwitterCard::SummaryLargeImage),
+                        title: Some(title.chars().rev().collect()),
+                        description: Some(description.chars().rev().collect()),
+                        image_url: web(&format!("{url}2")),
+                        site: Some("a".repeat(15)),
+                    },
                 });
                 assert_small(&page);
                 assert_csp_covers_inline_blocks(&page);
@@ -369,6 +450,7 @@ fn realistic_long_values_are_kept() {
         description: Some("d".repeat(1000)),
         image_url: web(&format!("https://cdn.acme.app/{}.png", "i".repeat(900))),
         url: None,
+        ..Preview::default()
     });
     assert!(
         p.body.contains(&"t".repeat(300)),

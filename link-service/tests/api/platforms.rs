@@ -8,7 +8,8 @@ async fn each_platform_gets_its_destination() {
     t.create_link(
         t.app_id,
         "promo",
-        json!({"$deeplink_path": "product/42", "$og_title": "Big Promo"}),
+        json!({"$deeplink_path": "product/42", "$og_title": "Big Promo",
+               "$og_type": "product", "$twitter_site": "@acme", "$twitter_title": "Promo!"}),
         &[],
     )
     .await;
@@ -67,6 +68,13 @@ async fn each_platform_gets_its_destination() {
         body.contains("og:title") && body.contains("Big Promo"),
         "{body}"
     );
+    for tag in [
+        r#"<meta property="og:type" content="product">"#,
+        r#"<meta name="twitter:site" content="@acme">"#,
+        r#"<meta name="twitter:title" content="Promo!">"#,
+    ] {
+        assert!(body.contains(tag), "{tag} missing: {body}");
+    }
 
     let instagram = t.get(HOST, "/promo", IPHONE_INSTAGRAM).await;
     assert_eq!(instagram.status(), 200);

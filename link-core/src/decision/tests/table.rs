@@ -6,7 +6,8 @@
 
 use super::fixtures::{AppKind as A, LinkState, *};
 use crate::client::ClientInfo;
-use crate::decision::{Action, CountAs, DestinationKind as K, Route as R};
+use crate::decision::social::TwitterCard;
+use crate::decision::{Action, CountAs, DestinationKind as K, Route as R, TwitterPreview};
 
 #[derive(Debug, Clone, Copy)]
 enum Loc {
@@ -493,6 +494,48 @@ fn preview_fields() {
     assert_eq!(p.title, None);
     assert_eq!(p.image_url, None);
     assert_eq!(p.url.map(String::from).as_deref(), Some(SHORT_URL));
+}
+
+#[test]
+fn preview_social_keys() {
+    let own = link(
+        data(
+            r#"{"$og_title": "Shoes", "$og_type": "product", "$og_image_width": 1200,
+                "$og_image_height": "630", "$twitter_card": "summary",
+                "$twitter_title": "Shoes!", "$twitter_description": "Red",
+                "$twitter_image_url": "https://cdn.acme.app/sq.png", "$twitter_site": "@acme"}"#,
+        ),
+        LinkState::Live,
+    );
+    let Action::Preview(p) = decide_for(&own, &app(A::Full), SLACKBOT, false, "").action else {
+        panic!("expected a preview");
+    };
+    assert_eq!(p.kind.as_deref(), Some("product"));
+    assert_eq!((p.image_width, p.image_height), (Some(1200), Some(630)));
+    let t = p.twitter;
+    assert_eq!(t.card, Some(TwitterCard::Summary));
+    assert_eq!(t.title.as_deref(), Some("Shoes!"));
+    assert_eq!(t.description.as_deref(), Some("Red"));
+    assert_eq!(
+        t.image_url.map(String::from).as_deref(),
+        Some("https://cdn.acme.app/sq.png")
+    );
+    assert_eq!(t.site.as_deref(), Some("acme"));
+
+    // Stored before these keys were checked: each bad value is left out, not an error.
+    let odd = link(
+        data(
+            r#"{"$og_type": "<b>", "$og_image_width": 0, "$og_image_height": 1.5,
+                "$twitter_card": "app", "$twitter_image_url": "javascript:x",
+                "$twitter_site": "not a handle", "$twitter_title": 7}"#,
+        ),
+        LinkState::Live,
+    );
+    let Action::Preview(p) = decide_for(&odd, &app(A::Empty), SLACKBOT, false, "").action else {
+        panic!("expected a preview");
+    };
+    assert_eq!((p.kind, p.image_width, p.image_height), (None, None, None));
+    assert_eq!(p.twitter, TwitterPreview::default());
 }
 
 #[test]

@@ -1,0 +1,133 @@
+//! What Branch's social-card keys may hold: `$og_type`, `$og_image_width`,
+//! `$og_image_height`, `$twitter_card` and `$twitter_site`. Link creation refuses other
+//! values with these rules; the click path reads stored data through them too and leaves
+//! out what does not pass (data stored before a rule existed), never an error.
+
+use crate::link_data::{DataValue, LinkData};
+
+/// The largest `og:image:width` / `og:image:height` accepted, in pixels.
+pub const MAX_IMAGE_SIDE: u32 = 10_000;
+/// Open Graph types are short dotted words (`website`, `article`, `video.movie`).
+const MAX_OG_TYPE: usize = 40;
+/// X (Twitter) handles are 1-15 characters.
+const MAX_HANDLE: usize = 15;
+
+/// The card layouts X renders from the tags a preview page carries. Its `app` and
+/// `player` cards need tags a link has no keys for, so they are not offered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TwitterCard {
+    Summary,
+    SummaryLargeImage,
+}
+
+impl TwitterCard {
+    pub fn parse(raw: &str) -> Option<Self> {
+        match raw.trim() {
+            "summary" => Some(Self::Summary),
+            "summary_large_image" => Some(Self::SummaryLargeImage),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Summary => "summary",
+            Self::SummaryLargeImage => "summary_large_image",
+        }
+    }
+}
+
+/// An Open Graph type: a lower-case word, optionally dotted (`video.movie`).
+pub fn og_type(raw: &str) -> Option<&str> {
+    let raw = raw.trim();
+    let mut bytes = raw.bytes();
+    let starts_with_letter = bytes.next().is_some_and(|b| b.is_ascii_lowercase());
+    let rest_ok =
+        bytes.all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'_');
+    (starts_with_letter && rest_ok && raw.len() <= MAX_OG_TYPE).then_some(raw)
+}
+
+/// An X handle, with or without its `@`; returned without it.
+pub fn twitter_handle(raw: &str) -> Option<&str> {
+    let raw = raw.trim();
+    let handle = raw.strip_prefix('@').unwrap_or(raw);
+    let ok = (1..=MAX_HANDLE).contains(&handle.len())
+        && handle
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_');
+    ok.then_some(handle)
+}
+
+/// An image side in pixels, from a JSON integer's text or a string of digits (links built
+/// from a query string carry numbers as strings).
+pub fn image_side(text: &str) -> Option<u32> {
+    let side: u32 = text.trim().parse().ok()?;
+    (1..=MAX_IMAGE_SIDE).contains(&side).then_some(side)
+}
+
+/// [`image_side`] of a link-data key, absent when missing or out of range.
+pub fn image_side_of(data: &LinkData, key: &str) -> Option<u32> {
+    match data.get(key)? {
+        DataValue::Json(text) | DataValue::Str(text) => image_side(text),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn og_types() {
+        for ok in [
+            "website",
+            "article",
+            "video.movie",
+            "music.song",
+            "product",
+            "a1_b",
+        ] {
+            assert_eq!(og_type(ok), Some(ok));
+        }
+        assert_eq!(og_type(" article "), Some("article"));
+        for bad in [
+            "",
+            "Article",
+            "1video",
+            "video movie",
+            "<b>",
+            "og:type",
+            &"a".repeat(41),
+        ] {
+            assert_eq!(og_type(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn handles() {
+        assert_eq!(twitter_handle("@acme_app"), Some("acme_app"));
+        assert_eq!(twitter_handle("acme"), Some("acme"));
+        for bad in ["", "@", "@acme app", "@\"><b>", &"a".repeat(16), "@@acme"] {
+            assert_eq!(twitter_handle(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn image_sides() {
+        assert_eq!(image_side("1200"), Some(1200));
+        assert_eq!(image_side(" 630 "), Some(630));
+        for bad in ["0", "10001", "1.5", "-3", "true", "wide", ""] {
+            assert_eq!(image_side(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn cards() {
+        assert_eq!(TwitterCard::parse("summary"), Some(TwitterCard::Summary));
+        assert_eq!(
+            TwitterCard::parse("summary_large_image").map(TwitterCard::as_str),
+            Some("summary_large_image")
+        );
+        assert_eq!(TwitterCard::parse("app"), None);
+        assert_eq!(TwitterCard::parse("player"), None);
+    }
+}
