@@ -19,12 +19,14 @@ pub const MAX_ATTRIBUTE_CHARS: usize = 128;
 /// Longest attribution window a link may ask for (90 days), in seconds.
 pub const MAX_DURATION_SECS: u32 = 7_776_000;
 
-const URL_KEYS: [&str; 8] = [
+const URL_KEYS: [&str; 10] = [
     keys::FALLBACK_URL,
     keys::DESKTOP_URL,
     keys::IOS_URL,
     keys::IPAD_URL,
     keys::ANDROID_URL,
+    keys::IOS_WECHAT_URL,
+    keys::ANDROID_WECHAT_URL,
     keys::OG_IMAGE_URL,
     keys::OG_URL,
     keys::TWITTER_IMAGE_URL,
@@ -313,6 +315,14 @@ mod tests {
                 "data.$twitter_image_url",
             ),
             (json!({"$twitter_card": "app"}), "data.$twitter_card"),
+            (
+                json!({"$ios_wechat_url": "weixin://x"}),
+                "data.$ios_wechat_url",
+            ),
+            (
+                json!({"$android_wechat_url": 1}),
+                "data.$android_wechat_url",
+            ),
             (
                 json!({"$twitter_site": "@not a handle"}),
                 "data.$twitter_site",

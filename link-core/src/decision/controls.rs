@@ -57,6 +57,8 @@ pub mod keys {
     pub const IOS_URL: &str = "$ios_url";
     pub const IPAD_URL: &str = "$ipad_url";
     pub const ANDROID_URL: &str = "$android_url";
+    pub const IOS_WECHAT_URL: &str = "$ios_wechat_url";
+    pub const ANDROID_WECHAT_URL: &str = "$android_wechat_url";
     pub const DEEPLINK_PATH: &str = "$deeplink_path";
     pub const IOS_DEEPLINK_PATH: &str = "$ios_deeplink_path";
     pub const ANDROID_DEEPLINK_PATH: &str = "$android_deeplink_path";

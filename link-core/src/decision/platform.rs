@@ -10,7 +10,7 @@ use super::in_app::blocks_app_open;
 use super::query::Carry;
 use super::{Action, Click, FALLBACK_AFTER_MS, Fallback, Interstitial, Route, preview};
 use crate::app::{AndroidPackage, AppStoreId, ExpiredLinkBehavior, UriScheme};
-use crate::client::Browser;
+use crate::client::{Browser, InAppBrowser};
 use crate::url::WebUrl;
 
 /// A fallback longer than this (once encoded into the intent extra) is replaced by the
@@ -167,9 +167,23 @@ impl<'c, 'a> Ctx<'c, 'a> {
         ipad.or_else(|| self.link_url(keys::IOS_URL))
     }
 
+    /// `$ios_wechat_url` / `$android_wechat_url` inside WeChat, which blocks the stores,
+    /// schemes and intents alike and lets through only pages it allows: where the link
+    /// names such a page, it is the destination whatever else the link says.
+    fn wechat_url(&self, key: &str) -> Option<Target<'a>> {
+        if self.click.client.in_app == Some(InAppBrowser::WeChat) {
+            self.link_url(key)
+        } else {
+            None
+        }
+    }
+
     /// Universal Links open the app before a request reaches us, so a click that arrives
     /// here either has no app, or came through something that blocked the Universal Link.
     pub fn ios(&self) -> (Route, Action) {
+        if let Some(page) = self.wechat_url(keys::IOS_WECHAT_URL) {
+            return self.redirect(Some(page));
+        }
         if self.controls.flag(keys::WEB_ONLY) {
             return self.redirect(self.ios_url().or_else(|| self.fallbacks()));
         }
@@ -205,6 +219,9 @@ impl<'c, 'a> Ctx<'c, 'a> {
     }
 
     pub fn android(&self) -> (Route, Action) {
+        if let Some(page) = self.wechat_url(keys::ANDROID_WECHAT_URL) {
+            return self.redirect(Some(page));
+        }
         let app = self.click.app;
         let package = match &app.android.package {
             Some(package) if !self.controls.flag(keys::WEB_ONLY) => package,

@@ -96,6 +96,37 @@ async fn each_platform_gets_its_destination() {
 }
 
 #[tokio::test]
+async fn wechat_gets_the_page_the_link_names_for_it() {
+    let t = TestApp::spawn().await;
+    t.create_link(
+        t.app_id,
+        "cn",
+        json!({"$ios_wechat_url": "https://sj.qq.com/acme"}),
+        &[],
+    )
+    .await;
+
+    let wechat = t.get(HOST, "/cn?utm_source=moments", IPHONE_WECHAT).await;
+    assert_eq!(wechat.status(), 302);
+    assert_eq!(
+        location(&wechat),
+        "https://sj.qq.com/acme?utm_source=moments"
+    );
+
+    // Safari is not WeChat: the store, as for any link.
+    let safari = t.get(HOST, "/cn", IPHONE).await;
+    assert!(
+        location(&safari).starts_with("https://apps.apple.com/"),
+        "{}",
+        location(&safari)
+    );
+    // Without the key, WeChat gets the open-in-app page like other in-app browsers.
+    t.create_link(t.app_id, "plain", json!({}), &[]).await;
+    let page = t.get(HOST, "/plain", IPHONE_WECHAT).await;
+    assert_eq!(page.status(), 200);
+}
+
+#[tokio::test]
 async fn unknown_expired_and_foreign_links() {
     let t = TestApp::spawn().await;
     t.insert_link(

@@ -186,6 +186,22 @@ pub const IPHONE_WHATSAPP: ClientInfo = client(
     Some(InAppBrowser::WhatsApp),
     None,
 );
+pub const IPHONE_WECHAT: ClientInfo = client(
+    P::Ios,
+    O::Ios,
+    D::Mobile,
+    B::WebView,
+    Some(InAppBrowser::WeChat),
+    None,
+);
+pub const ANDROID_WECHAT: ClientInfo = client(
+    P::Android,
+    O::Android,
+    D::Mobile,
+    B::WebView,
+    Some(InAppBrowser::WeChat),
+    None,
+);
 pub const IPHONE_WEBVIEW: ClientInfo = client(P::Ios, O::Ios, D::Mobile, B::WebView, None, None);
 pub const ANDROID_CHROME: ClientInfo = client(
     P::Android,
@@ -254,6 +270,8 @@ pub const ALL_CLIENTS: &[ClientInfo] = &[
     IPHONE_FACEBOOK,
     IPHONE_WHATSAPP,
     IPHONE_WEBVIEW,
+    IPHONE_WECHAT,
+    ANDROID_WECHAT,
     ANDROID_CHROME,
     ANDROID_FIREFOX,
     ANDROID_INSTAGRAM,

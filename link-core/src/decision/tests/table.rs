@@ -126,6 +126,8 @@ const WEB_ONLY_OVERRIDES: &str = r#"{"$web_only": "true", "$ios_url": "https://a
     "$android_url": "https://acme.app/android"}"#;
 const ALWAYS: &str = r#"{"$always_deeplink": "true"}"#;
 const FORCEFUL: &str = r#"{"$uri_redirect_mode": 2}"#;
+const WECHAT: &str = r#"{"$ios_wechat_url": "https://sj.qq.com/acme",
+    "$android_wechat_url": "https://sj.qq.com/acme-android"}"#;
 const INTELLIGENT: &str = r#"{"$uri_redirect_mode": "1"}"#;
 const ONLY_FALLBACK: &str = r#"{"$fallback_url": "https://acme.app/f"}"#;
 const BAD_URLS: &str = r#"{"$ios_url": "javascript:alert(1)", "$android_url": "data:text/html,x",
@@ -249,6 +251,29 @@ fn cases() -> Vec<Case> {
         case("ios whatsapp: installed", A::Full, IPHONE_WHATSAPP)
             .installed()
             .open_app(Exact("acme://open?{ID}"), store_fb),
+        case("ios wechat: prompt", A::Full, IPHONE_WECHAT)
+            .prompt(Exact("acme://open?{ID}"), store_fb),
+        case("ios wechat: its own page wins", A::Full, IPHONE_WECHAT)
+            .installed()
+            .data(WECHAT)
+            .query("utm_source=wechat")
+            .redirect(
+                R::Web,
+                Exact("https://sj.qq.com/acme?utm_source=wechat"),
+            ),
+        case("iphone safari ignores $ios_wechat_url", A::Full, IPHONE)
+            .data(WECHAT)
+            .redirect(R::AppStore, Exact("{APPSTORE}")),
+        case("android wechat: its own page wins", A::Full, ANDROID_WECHAT)
+            .data(WECHAT)
+            .redirect(R::Web, Exact("https://sj.qq.com/acme-android")),
+        case("android wechat: prompt without one", A::Full, ANDROID_WECHAT).prompt(
+            Prefix("intent://open?{ID}#Intent;scheme=acme;package=com.acme.app;"),
+            play_fb,
+        ),
+        case("android firefox ignores $android_wechat_url", A::Full, ANDROID_FIREFOX)
+            .data(WECHAT)
+            .redirect(R::PlayStore, Exact("{PLAY}")),
         case("ios webview: prompt", A::Full, IPHONE_WEBVIEW)
             .prompt(Exact("acme://open?{ID}"), store_fb),
         // Android Chrome
