@@ -19,12 +19,15 @@ pub const MAX_ATTRIBUTE_CHARS: usize = 128;
 /// Longest attribution window a link may ask for (90 days), in seconds.
 pub const MAX_DURATION_SECS: u32 = 7_776_000;
 
-const URL_KEYS: [&str; 10] = [
+const URL_KEYS: [&str; 13] = [
     keys::FALLBACK_URL,
     keys::DESKTOP_URL,
     keys::IOS_URL,
     keys::IPAD_URL,
     keys::ANDROID_URL,
+    keys::SAMSUNG_URL,
+    keys::HUAWEI_URL,
+    keys::FIRE_URL,
     keys::IOS_WECHAT_URL,
     keys::ANDROID_WECHAT_URL,
     keys::OG_IMAGE_URL,

@@ -15,7 +15,7 @@
 //! first [`MAX_SCAN_BYTES`] bytes are read, so a 16 KB header costs no more than a 2 KB one.
 
 use super::{BotKind, ClientInfo, DeviceClass, OsFamily, Platform};
-use super::{bots, browser, in_app, os};
+use super::{bots, browser, in_app, os, vendor};
 use os::{Form, Os};
 
 /// Bytes of a User-Agent that are looked at. Real User-Agents stay well under 1 KB (the
@@ -65,6 +65,10 @@ pub fn classify(user_agent: &str) -> ClientInfo {
         browser: browser::detect(ua, in_app.is_some()),
         in_app,
         bot,
+        vendor: match (os.family, bot) {
+            (OsFamily::Android, None) => vendor::detect(ua),
+            _ => None,
+        },
     }
 }
 

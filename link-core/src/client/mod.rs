@@ -26,6 +26,7 @@ mod in_app;
 pub mod memo;
 mod os;
 mod tokens;
+mod vendor;
 
 #[cfg(test)]
 mod tests;
@@ -108,6 +109,15 @@ pub enum Browser {
     Other,
 }
 
+/// Android device makers with an app store of their own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeviceVendor {
+    Samsung,
+    Huawei,
+    Amazon,
+}
+
 /// Apps whose embedded browsers block Universal Links / App Links or scheme redirects.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -183,6 +193,8 @@ pub struct ClientInfo {
     pub browser: Browser,
     pub in_app: Option<InAppBrowser>,
     pub bot: Option<BotKind>,
+    /// The maker of an Android device with its own app store, when the string names it.
+    pub vendor: Option<DeviceVendor>,
 }
 
 impl ClientInfo {
@@ -195,6 +207,7 @@ impl ClientInfo {
         browser: Browser::Other,
         in_app: None,
         bot: None,
+        vendor: None,
     };
 
     pub fn is_bot(&self) -> bool {

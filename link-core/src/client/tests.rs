@@ -29,6 +29,7 @@ fn info(
         browser,
         in_app: None,
         bot: None,
+        vendor: None,
     }
 }
 
@@ -110,6 +111,10 @@ fn android_browsers() {
         DeviceClass::Mobile,
         Browser::ChromeFamily,
     );
+    let expected = ClientInfo {
+        vendor: Some(DeviceVendor::Samsung),
+        ..expected
+    };
     assert_eq!(classify(samsung), expected);
 
     let tablet = "Mozilla/5.0 (Linux; Android 13; SM-X700) AppleWebKit/537.36 (KHTML, like Gecko) \
@@ -119,9 +124,12 @@ fn android_browsers() {
     let firefox = "Mozilla/5.0 (Android 14; Mobile; rv:125.0) Gecko/125.0 Firefox/125.0";
     let c = classify(firefox);
     assert_eq!(
-        (c.platform, c.browser),
-        (Platform::Android, Browser::Firefox)
+        (c.platform, c.browser, c.vendor),
+        (Platform::Android, Browser::Firefox, None)
     );
+    // A maker is an Android fact: a Samsung-made Windows laptop is just a desktop.
+    let laptop = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; SAMSUNG) Chrome/124.0 Safari/537.36";
+    assert_eq!(classify(laptop).vendor, None);
 }
 
 #[test]

@@ -57,6 +57,9 @@ pub mod keys {
     pub const IOS_URL: &str = "$ios_url";
     pub const IPAD_URL: &str = "$ipad_url";
     pub const ANDROID_URL: &str = "$android_url";
+    pub const SAMSUNG_URL: &str = "$samsung_url";
+    pub const HUAWEI_URL: &str = "$huawei_url";
+    pub const FIRE_URL: &str = "$fire_url";
     pub const IOS_WECHAT_URL: &str = "$ios_wechat_url";
     pub const ANDROID_WECHAT_URL: &str = "$android_wechat_url";
     pub const DEEPLINK_PATH: &str = "$deeplink_path";

@@ -10,7 +10,7 @@ use super::in_app::blocks_app_open;
 use super::query::Carry;
 use super::{Action, Click, FALLBACK_AFTER_MS, Fallback, Interstitial, Route, preview};
 use crate::app::{AndroidPackage, AppStoreId, ExpiredLinkBehavior, UriScheme};
-use crate::client::{Browser, InAppBrowser};
+use crate::client::{Browser, DeviceVendor, InAppBrowser};
 use crate::url::WebUrl;
 
 /// A fallback longer than this (once encoded into the intent extra) is replaced by the
@@ -212,10 +212,22 @@ impl<'c, 'a> Ctx<'c, 'a> {
         self.redirect(store())
     }
 
-    /// `$android_url` -> `$fallback_url` -> app fallback: Android without the app's package.
+    /// The maker's own store page (`$samsung_url`, `$huawei_url`, `$fire_url`) on that
+    /// maker's devices, then `$android_url`: where Android goes without the app.
+    fn android_url(&self) -> Option<Target<'a>> {
+        let maker = match self.click.client.vendor {
+            Some(DeviceVendor::Samsung) => self.link_url(keys::SAMSUNG_URL),
+            Some(DeviceVendor::Huawei) => self.link_url(keys::HUAWEI_URL),
+            Some(DeviceVendor::Amazon) => self.link_url(keys::FIRE_URL),
+            None => None,
+        };
+        maker.or_else(|| self.link_url(keys::ANDROID_URL))
+    }
+
+    /// [`Self::android_url`] -> `$fallback_url` -> app fallback: Android without the app's
+    /// package.
     fn android_web(&self) -> Option<Target<'a>> {
-        self.link_url(keys::ANDROID_URL)
-            .or_else(|| self.fallbacks())
+        self.android_url().or_else(|| self.fallbacks())
     }
 
     pub fn android(&self) -> (Route, Action) {
@@ -227,10 +239,7 @@ impl<'c, 'a> Ctx<'c, 'a> {
             Some(package) if !self.controls.flag(keys::WEB_ONLY) => package,
             _ => return self.redirect(self.android_web()),
         };
-        let store = || {
-            self.link_url(keys::ANDROID_URL)
-                .unwrap_or(Target::PlayStore(package))
-        };
+        let store = || self.android_url().unwrap_or(Target::PlayStore(package));
         let Some(scheme) = &app.android.uri_scheme else {
             return self.redirect(Some(store()));
         };

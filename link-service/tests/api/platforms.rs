@@ -127,6 +127,28 @@ async fn wechat_gets_the_page_the_link_names_for_it() {
 }
 
 #[tokio::test]
+async fn a_makers_own_store_on_its_devices() {
+    let t = TestApp::spawn().await;
+    t.create_link(
+        t.app_id,
+        "gallery",
+        json!({"$huawei_url": "https://appgallery.huawei.com/app/C100"}),
+        &[],
+    )
+    .await;
+    let huawei = "Mozilla/5.0 (Linux; Android 10; HarmonyOS; ELS-AN00; HMSCore 6.11.0.302) \
+        AppleWebKit/537.36 (KHTML, like Gecko) Chrome/99.0.4844.88 HuaweiBrowser/14.0.1.300 \
+        Mobile Safari/537.36";
+    // Huawei's browser is not Chrome: no intent, the store page itself.
+    let loc = location(&t.get(HOST, "/gallery", huawei).await);
+    assert_eq!(loc, "https://appgallery.huawei.com/app/C100");
+    // A Pixel is not a Huawei: the Play Store.
+    let loc = location(&t.get(HOST, "/gallery", ANDROID_CHROME).await);
+    assert!(!loc.contains("appgallery"), "{loc}");
+    assert!(loc.contains("play.google.com"), "{loc}");
+}
+
+#[tokio::test]
 async fn unknown_expired_and_foreign_links() {
     let t = TestApp::spawn().await;
     t.insert_link(

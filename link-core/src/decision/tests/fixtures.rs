@@ -7,7 +7,9 @@ use crate::app::{
     AndroidConfig, AndroidPackage, AppConfig, AppStoreId, ExpiredLinkBehavior, IosConfig,
     PreviewDefaults, UriScheme,
 };
-use crate::client::{BotKind, Browser, ClientInfo, DeviceClass, InAppBrowser, OsFamily, Platform};
+use crate::client::{
+    BotKind, Browser, ClientInfo, DeviceClass, DeviceVendor, InAppBrowser, OsFamily, Platform,
+};
 use crate::code::LinkCode;
 use crate::decision::{Click, Decision, decide};
 use crate::ids::{AppId, ClickId};
@@ -160,6 +162,7 @@ const fn client(
         browser,
         in_app,
         bot,
+        vendor: None,
     }
 }
 
@@ -202,6 +205,21 @@ pub const ANDROID_WECHAT: ClientInfo = client(
     Some(InAppBrowser::WeChat),
     None,
 );
+pub const ANDROID_HUAWEI: ClientInfo = ClientInfo {
+    vendor: Some(DeviceVendor::Huawei),
+    ..client(
+        P::Android,
+        O::Android,
+        D::Mobile,
+        B::ChromeFamily,
+        None,
+        None,
+    )
+};
+pub const ANDROID_SAMSUNG_FIREFOX: ClientInfo = ClientInfo {
+    vendor: Some(DeviceVendor::Samsung),
+    ..ANDROID_FIREFOX
+};
 pub const IPHONE_WEBVIEW: ClientInfo = client(P::Ios, O::Ios, D::Mobile, B::WebView, None, None);
 pub const ANDROID_CHROME: ClientInfo = client(
     P::Android,
@@ -272,6 +290,8 @@ pub const ALL_CLIENTS: &[ClientInfo] = &[
     IPHONE_WEBVIEW,
     IPHONE_WECHAT,
     ANDROID_WECHAT,
+    ANDROID_HUAWEI,
+    ANDROID_SAMSUNG_FIREFOX,
     ANDROID_CHROME,
     ANDROID_FIREFOX,
     ANDROID_INSTAGRAM,

@@ -126,6 +126,9 @@ const WEB_ONLY_OVERRIDES: &str = r#"{"$web_only": "true", "$ios_url": "https://a
     "$android_url": "https://acme.app/android"}"#;
 const ALWAYS: &str = r#"{"$always_deeplink": "true"}"#;
 const FORCEFUL: &str = r#"{"$uri_redirect_mode": 2}"#;
+const MAKERS: &str = r#"{"$huawei_url": "https://appgallery.huawei.com/app/C100",
+    "$samsung_url": "https://galaxystore.samsung.com/detail/com.acme.app",
+    "$fire_url": "https://www.amazon.com/dp/B0ACME"}"#;
 const WECHAT: &str = r#"{"$ios_wechat_url": "https://sj.qq.com/acme",
     "$android_wechat_url": "https://sj.qq.com/acme-android"}"#;
 const INTELLIGENT: &str = r#"{"$uri_redirect_mode": "1"}"#;
@@ -273,6 +276,31 @@ fn cases() -> Vec<Case> {
         ),
         case("android firefox ignores $android_wechat_url", A::Full, ANDROID_FIREFOX)
             .data(WECHAT)
+            .redirect(R::PlayStore, Exact("{PLAY}")),
+        case("huawei chrome: AppGallery in the intent", A::Full, ANDROID_HUAWEI)
+            .data(MAKERS)
+            .redirect(
+                R::Intent,
+                Exact(
+                    "intent://open?{ID}#Intent;scheme=acme;package=com.acme.app;\
+                     S.browser_fallback_url=https%3A%2F%2Fappgallery.huawei.com%2Fapp%2FC100;end",
+                ),
+            ),
+        case("huawei: no app package, AppGallery", A::FallbackOnly, ANDROID_HUAWEI)
+            .data(MAKERS)
+            .redirect(R::Web, Exact("https://appgallery.huawei.com/app/C100")),
+        case("samsung firefox: Galaxy Store", A::Full, ANDROID_SAMSUNG_FIREFOX)
+            .data(MAKERS)
+            .redirect(
+                R::Web,
+                Exact("https://galaxystore.samsung.com/detail/com.acme.app"),
+            ),
+        case("samsung without $samsung_url: $android_url", A::Full, ANDROID_SAMSUNG_FIREFOX)
+            .data(r#"{"$huawei_url": "https://appgallery.huawei.com/app/C100",
+                "$android_url": "https://acme.app/android"}"#)
+            .redirect(R::Web, Exact("https://acme.app/android")),
+        case("other makers ignore the makers' keys", A::Full, ANDROID_FIREFOX)
+            .data(MAKERS)
             .redirect(R::PlayStore, Exact("{PLAY}")),
         case("ios webview: prompt", A::Full, IPHONE_WEBVIEW)
             .prompt(Exact("acme://open?{ID}"), store_fb),
