@@ -46,13 +46,11 @@ pub fn render_preview(preview: &Preview) -> Page {
         (true, None) => out.push_str(FALLBACK_TITLE),
     }
     out.push_str("</title>");
-    // `og:type` and the handle passed their rules in link-core: word characters only.
-    meta(
-        &mut out,
-        "property",
-        "og:type",
-        preview.kind.as_deref().unwrap_or("website"),
-    );
+    // Type and handle passed link-core's word-character rules; escaped all the same, as
+    // every value from link data is.
+    let mut kind = String::new();
+    html(&mut kind, preview.kind.as_deref().unwrap_or("website"));
+    meta(&mut out, "property", "og:type", &kind);
     if !title.is_empty() {
         meta(&mut out, "property", "og:title", &title);
     }
@@ -84,9 +82,9 @@ pub fn render_preview(preview: &Preview) -> Page {
     };
     meta(&mut out, "name", "twitter:card", card);
     if let Some(site) = twitter.site.as_deref() {
-        out.push_str("<meta name=\"twitter:site\" content=\"@");
-        out.push_str(site);
-        out.push_str("\">");
+        let mut handle = String::from("@");
+        html(&mut handle, site);
+        meta(&mut out, "name", "twitter:site", &handle);
     }
     let twitter_title = or_og(&twitter_title, &title);
     if !twitter_title.is_empty() {

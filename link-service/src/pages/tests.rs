@@ -356,7 +356,9 @@ fn preview_escapes_hostile_values() {
             // Values WebUrl refuses (spaces, U+2028) simply leave the URL out.
             image_url: WebUrl::parse(&format!("https://acme.app/i.png?q={hostile}")).ok(),
             url: WebUrl::parse(&format!("https://acme.app/it's?{hostile}")).ok(),
+            kind: Some(hostile.to_owned()),
             twitter: TwitterPreview {
+                site: Some(hostile.to_owned()),
                 title: Some(hostile.to_owned()),
                 description: Some(hostile.to_owned()),
                 image_url: WebUrl::parse(&format!("https://acme.app/t.png?q={hostile}")).ok(),
