@@ -23,6 +23,7 @@ use prometheus::{IntCounterVec, Opts, Registry};
 use tracing::field::{Field, Visit};
 use tracing::{Event, Level, Subscriber};
 use tracing_subscriber::EnvFilter;
+use tracing_subscriber::filter::Targets;
 use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::layer::{Context, Layer, SubscriberExt};
 use tracing_subscriber::util::SubscriberInitExt;
@@ -51,8 +52,12 @@ where
     } else {
         lines.with_filter(filter).boxed()
     };
+    // Its own filter, so the counter makes no other callsite interesting: without one,
+    // every trace event in the process would be built only for the log filter to drop it.
+    let client_errors =
+        ClientErrors.with_filter(Targets::new().with_target(DISPATCHER_TARGET, Level::ERROR));
     let _ = tracing_subscriber::registry()
-        .with(ClientErrors)
+        .with(client_errors)
         .with(lines)
         .try_init();
 }
