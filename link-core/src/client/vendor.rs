@@ -21,14 +21,30 @@ static VENDORS: &[Token<DeviceVendor>] = &[
     Token::word_start("HarmonyOS", DeviceVendor::Huawei),
     Token::word_start("HUAWEI", DeviceVendor::Huawei),
     Token::word_start("Silk/", DeviceVendor::Amazon),
-    Token::exact_word_start("KF", DeviceVendor::Amazon),
 ];
 
 static VENDOR_SET: LazyLock<TokenSet<DeviceVendor>> = LazyLock::new(|| TokenSet::new(VENDORS));
 
 /// The maker an Android User-Agent names, if any.
 pub(super) fn detect(ua: &str) -> Option<DeviceVendor> {
-    VENDOR_SET.first(ua)
+    VENDOR_SET
+        .first(ua)
+        .or_else(|| fire_tablet_model(ua).then_some(DeviceVendor::Amazon))
+}
+
+/// Fire tablets' model names: `KF` and two to five capitals as a word of their own
+/// (`KFTT`, `KFMAWI`, `KFRAPWI`). Other makers' `KF6p`-style models are not Amazon's.
+fn fire_tablet_model(ua: &str) -> bool {
+    let bytes = ua.as_bytes();
+    ua.match_indices("KF").any(|(at, _)| {
+        let starts_word = at == 0 || !bytes[at - 1].is_ascii_alphanumeric();
+        let rest = &bytes[at + 2..];
+        let capitals = rest.iter().take_while(|b| b.is_ascii_uppercase()).count();
+        let ends_word = rest
+            .get(capitals)
+            .is_none_or(|b| !b.is_ascii_alphanumeric());
+        starts_word && (2..=5).contains(&capitals) && ends_word
+    })
 }
 
 #[cfg(test)]
