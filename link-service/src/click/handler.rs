@@ -9,7 +9,7 @@ use chrono::Utc;
 use link_core::client::Platform;
 use link_core::code::is_code_byte;
 use link_core::decision::{Click, CountAs, decide};
-use link_core::{ClickId, LinkCode};
+use link_core::{ClickId, LinkCode, LinkType};
 use link_store::events::ClickEvent;
 use shard_router::AppState;
 use shard_router::app_config::StoredConfig;
@@ -202,6 +202,7 @@ async fn answer(req: &HttpRequest, state: &ClickState) -> HttpResponse {
         is_bot: !is_person,
         fingerprint,
         browser_id,
+        uses_up_link: is_person && link.link_type == LinkType::OneTime,
     };
     let window = link
         .duration_secs

@@ -86,3 +86,52 @@ async fn shutdown_flushes_queued_clicks() {
         25
     );
 }
+
+#[tokio::test]
+async fn a_one_time_link_resolves_for_its_first_click_only() {
+    let t = TestApp::spawn().await;
+    t.insert_link(
+        t.app_id,
+        link_store::links::NewLink {
+            alias: Some(link_core::LinkCode::parse("once").unwrap()),
+            link_type: link_core::LinkType::OneTime,
+            ..Default::default()
+        },
+    )
+    .await;
+    t.create_link(t.app_id, "many", json!({}), &[]).await;
+
+    // A chat app's preview fetch is not the person's click: it uses nothing up.
+    assert_eq!(t.get(HOST, "/once", SLACKBOT).await.status(), 200);
+    let bot_written = wait_until(Duration::from_secs(5), || async {
+        count(&t, "SELECT count(*) FROM clicks WHERE is_bot").await == 1
+    })
+    .await;
+    assert!(bot_written);
+    assert_eq!(t.get(HOST, "/once", IPHONE).await.status(), 302);
+
+    // Once that click is written, every link service answers as for an expired link.
+    let used_up = wait_until(Duration::from_secs(5), || async {
+        t.get(HOST, "/once", ANDROID_CHROME).await.status() == 410
+    })
+    .await;
+    assert!(
+        used_up,
+        "the one-time link still resolves after its first click"
+    );
+    let expired: bool = sqlx::query_scalar(
+        "SELECT expires_at <= now() FROM links WHERE app_id = $1 AND code = 'once'",
+    )
+    .bind(t.app_id.get())
+    .fetch_one(&t.shard_pool(t.app_id))
+    .await
+    .unwrap();
+    assert!(expired);
+
+    // Ordinary links are not used up.
+    for _ in 0..3 {
+        assert_eq!(t.get(HOST, "/many", IPHONE).await.status(), 302);
+    }
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    assert_eq!(t.get(HOST, "/many", IPHONE).await.status(), 302);
+}

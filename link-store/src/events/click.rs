@@ -29,6 +29,10 @@ pub struct ClickEvent {
     pub is_bot: bool,
     pub fingerprint: Option<Fingerprint>,
     pub browser_id: Option<uuid::Uuid>,
+    /// A person's click on a one-time link (Branch type 1): writing it expires the link,
+    /// so the clicks after it get the expired answer once the change has reached the
+    /// link services (the batch's flush interval plus a notification, about a second).
+    pub uses_up_link: bool,
 }
 
 impl ClickEvent {
@@ -53,6 +57,7 @@ impl ClickEvent {
             is_bot: client.is_bot(),
             fingerprint: None,
             browser_id: None,
+            uses_up_link: false,
         }
     }
 }
@@ -73,6 +78,7 @@ impl std::fmt::Debug for ClickEvent {
             .field("is_bot", &self.is_bot)
             .field("fingerprint", &self.fingerprint.map(|_| "<redacted>"))
             .field("browser_id", &self.browser_id.map(|_| "<redacted>"))
+            .field("uses_up_link", &self.uses_up_link)
             .finish()
     }
 }
@@ -133,6 +139,14 @@ const COPY_CLICK_FIELDS: i16 = 12;
 /// fingerprint and short words.
 const COPY_CLICK_BYTES: usize = 170;
 
+/// Expires the one-time links a batch's clicks used up; the `links` trigger tells every
+/// link service. A link already expired (or used up by an earlier batch) is left alone.
+const USE_UP_LINKS: &str = "\
+UPDATE links AS l SET expires_at = now(), version = l.version + 1, updated_at = now()
+FROM UNNEST($1::bigint[], $2::bigint[]) AS u(app_id, id)
+WHERE l.app_id = u.app_id AND l.id = u.id AND l.link_type = 1
+  AND (l.expires_at IS NULL OR l.expires_at > now())";
+
 const ADD_ROLLUP: &str = concat!(
     "
 INSERT INTO link_stats_daily AS s (app_id, day, link_id, platform, clicks, bot_views)
@@ -175,9 +189,9 @@ impl ShardEvent for ClickEvent {
                 .bind(columns.is_bot)
                 .bind(columns.fingerprint)
                 .bind(columns.browser_id)
-                .execute(conn)
+                .execute(&mut *conn)
                 .await?;
-            return Ok(());
+            return use_up_links(conn, events).await;
         }
         let rows = copy_rows(events);
         let mut copy = conn.copy_in_raw(COPY_CLICKS).await?;
@@ -191,10 +205,29 @@ impl ShardEvent for ClickEvent {
             .bind(rollup.platform)
             .bind(rollup.clicks)
             .bind(rollup.bot_views)
-            .execute(conn)
+            .execute(&mut *conn)
             .await?;
-        Ok(())
+        use_up_links(conn, events).await
     }
+}
+
+/// Runs [`USE_UP_LINKS`] for the batch's clicks on one-time links, if it has any (most
+/// batches have none and pay nothing).
+async fn use_up_links(conn: &mut PgConnection, events: &[&ClickEvent]) -> Result<(), sqlx::Error> {
+    let (apps, links): (Vec<i64>, Vec<i64>) = events
+        .iter()
+        .filter(|e| e.uses_up_link)
+        .map(|e| (e.app_id.get(), e.link_id))
+        .unzip();
+    if links.is_empty() {
+        return Ok(());
+    }
+    sqlx::query(USE_UP_LINKS)
+        .bind(apps)
+        .bind(links)
+        .execute(conn)
+        .await?;
+    Ok(())
 }
 
 /// The batch as a binary `COPY` stream, columns in [`COPY_CLICKS`]' order.
