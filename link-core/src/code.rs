@@ -24,6 +24,8 @@ impl LinkCode {
     /// 11 characters of a 56-letter alphabet: about 64 bits, so guessing codes is hopeless
     /// and collisions are rare enough to retry.
     pub const GENERATED_LEN: usize = 11;
+    /// Length of [`LinkCode::derived`] codes: 56^22 > 2^127.
+    pub const DERIVED_LEN: usize = 22;
 
     pub fn parse(raw: &str) -> Result<Self, Invalid> {
         if raw.is_empty() {
@@ -46,6 +48,22 @@ impl LinkCode {
         let code = (0..Self::GENERATED_LEN)
             .map(|_| {
                 let idx = rng.random_range(0..GENERATED_ALPHABET.len());
+                char::from(GENERATED_ALPHABET[idx])
+            })
+            .collect();
+        Self(code)
+    }
+
+    /// A code derived from a digest: 22 letters of the generated alphabet from its first
+    /// 16 bytes (about 127 bits). Links made from a long link's parameters are named this
+    /// way, so the same parameters always find the same link.
+    pub fn derived(digest: &[u8; 16]) -> Self {
+        let radix = GENERATED_ALPHABET.len() as u128;
+        let mut rest = u128::from_le_bytes(*digest);
+        let code = (0..Self::DERIVED_LEN)
+            .map(|_| {
+                let idx = (rest % radix) as usize;
+                rest /= radix;
                 char::from(GENERATED_ALPHABET[idx])
             })
             .collect();
@@ -91,6 +109,16 @@ impl fmt::Display for LinkCode {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn derived_codes_are_stable_and_code_shaped() {
+        let a = LinkCode::derived(&[7; 16]);
+        assert_eq!(a, LinkCode::derived(&[7; 16]));
+        assert_ne!(a, LinkCode::derived(&[8; 16]));
+        assert_eq!(a.as_str().len(), LinkCode::DERIVED_LEN);
+        assert_eq!(LinkCode::parse(a.as_str()), Ok(a));
+        assert_eq!(LinkCode::derived(&[0; 16]).as_str(), "2".repeat(22));
+    }
 
     #[test]
     fn accepts_url_safe_codes_only() {

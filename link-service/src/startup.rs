@@ -17,6 +17,7 @@ use crate::click::installed::InstalledApps;
 use crate::click::metrics::ClickMetrics;
 use crate::click::{self, respond};
 use crate::config::LinkServiceConfig;
+use crate::long_link::LongLinks;
 use crate::pages::ErrorPage;
 use crate::state::ClickState;
 use crate::well_known;
@@ -91,6 +92,11 @@ impl Application {
             clicks: tier.clicks.clone(),
             installed: InstalledApps::new(tier.browsers.clone()),
             metrics: ClickMetrics::new(&registry)?,
+            long_links: LongLinks::new(
+                Duration::from_millis(config.cache.origin_timeout_ms.max(1)),
+                tier.write_through.clone(),
+                &registry,
+            )?,
         });
         let router = web::Data::new(router);
         let registry = web::Data::new(registry);
@@ -145,6 +151,10 @@ fn routes(cfg: &mut web::ServiceConfig) {
         web::route().guard(get_or_head()).to(well_known::android),
     )
     .route("/", web::route().guard(get_or_head()).to(click::root))
+    .route(
+        "/a/{key}",
+        web::route().guard(get_or_head()).to(click::long),
+    )
     // Short links are served by the default service rather than a `/{code}` route: the
     // router matches dynamic segments with a regex, and the click handler checks the
     // path's shape itself anyway.

@@ -10,6 +10,7 @@ use shard_router::ShardRouter;
 use crate::click::browser_id::BrowserIds;
 use crate::click::installed::InstalledApps;
 use crate::click::metrics::ClickMetrics;
+use crate::long_link::LongLinks;
 use service_kit::forwarded::Forwarded;
 
 pub struct ClickState {
@@ -24,4 +25,5 @@ pub struct ClickState {
     pub clicks: std::sync::Arc<dyn ClickIndex>,
     pub installed: InstalledApps,
     pub metrics: ClickMetrics,
+    pub long_links: LongLinks,
 }

@@ -99,6 +99,30 @@ async fn an_install_after_a_click_from_the_same_ip_and_os_gets_the_links_data() 
 }
 
 #[tokio::test]
+async fn an_install_after_a_long_link_click_gets_the_long_links_data() {
+    let t = TestApp::spawn().await;
+    // What a Branch SDK writes when it cannot reach the API to shorten a link.
+    let long = format!(
+        "a/{}?channel=sms&tags=t1&%24deeplink_path=promo%2Flong&promo=long&utm_source=push",
+        t.acme.sdk_key
+    );
+    let response = t.click(HOST, &long, IPHONE).await;
+    assert!(response.status().is_redirection() || response.status().is_success());
+    let sql = "SELECT count(*) FROM clicks WHERE app_id = $1";
+    assert_eq!(wait_for_count(&t, t.acme.app_id, sql, 1).await, 1);
+
+    let (status, body) = session(&t, "/v1/install", &t.acme.sdk_key, ios()).await;
+    assert_eq!(status, 200, "{body}");
+    let data = session_data(&body);
+    assert_eq!(data["+clicked_branch_link"], true, "{data}");
+    assert_eq!(data["~channel"], "sms");
+    assert_eq!(data["~tags"], json!(["t1"]));
+    assert_eq!(data["$deeplink_path"], "promo/long");
+    assert_eq!(data["promo"], "long");
+    assert_eq!(data.get("utm_source"), None, "{data}");
+}
+
+#[tokio::test]
 async fn another_ip_does_not_match() {
     let t = TestApp::spawn_with(Options {
         configure: Some(trust_loopback),

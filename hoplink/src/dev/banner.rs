@@ -56,6 +56,12 @@ pub fn print(b: &Banner<'_>) {
         ),
         format!("  API reference: {api}/api/v1/openapi.json"),
         String::new(),
+        "Or write a long link out in full; a person's first click makes it a link:".to_owned(),
+        format!(
+            "  curl -si -A '{DESKTOP}' '{link}/a/{}?channel=sms&%24desktop_url=https%3A%2F%2Fexample.com%2Flong&utm_source=push'",
+            b.demo.sdk_key
+        ),
+        String::new(),
         "Press Ctrl-C to stop.".to_owned(),
     ];
     let text = lines.join("\n");

@@ -9,21 +9,37 @@ use chrono::Utc;
 use link_core::client::Platform;
 use link_core::code::is_code_byte;
 use link_core::decision::{Click, CountAs, decide};
-use link_core::{ClickId, LinkCode, LinkType};
+use link_core::{AppConfig, AppId, ClickId, Link, LinkCode, LinkType};
 use link_store::events::ClickEvent;
-use shard_router::AppState;
 use shard_router::app_config::StoredConfig;
+use shard_router::{AppRoute, AppState, ShardHandle};
 use uuid::Uuid;
 
 use super::browser_id::today;
 use super::metrics::Outcome;
 use super::respond;
+use crate::long_link;
 use crate::pages::ErrorPage;
 use crate::state::ClickState;
 
 pub async fn click(req: HttpRequest, state: web::Data<ClickState>) -> HttpResponse {
+    timed(&state, answer(&req, &state)).await
+}
+
+/// `GET /a/{key}?…`: a long link as Branch SDKs write it. The host already names the app;
+/// the key segment is only checked for its shape.
+pub async fn long(req: HttpRequest, state: web::Data<ClickState>) -> HttpResponse {
+    let key = req.match_info().get("key").unwrap_or_default();
+    if !(key.starts_with("key_live_") || key.starts_with("key_test_")) {
+        state.metrics.count(Outcome::NotFound, Platform::Other);
+        return respond::error(ErrorPage::NotFound);
+    }
+    timed(&state, answer_long(&req, &state)).await
+}
+
+async fn timed(state: &ClickState, answer: impl Future<Output = HttpResponse>) -> HttpResponse {
     let started = Instant::now();
-    let response = answer(&req, &state).await;
+    let response = answer.await;
     state
         .metrics
         .latency
@@ -31,9 +47,12 @@ pub async fn click(req: HttpRequest, state: web::Data<ClickState>) -> HttpRespon
     response
 }
 
-/// `GET /` on a link domain: the app's fallback URL, as a visitor of the bare domain
-/// expects its website.
+/// `GET /` on a link domain: a long link when the query names one, else the app's
+/// fallback URL, as a visitor of the bare domain expects its website.
 pub async fn root(req: HttpRequest, state: web::Data<ClickState>) -> HttpResponse {
+    if long_link::defines_link(req.query_string()) {
+        return timed(&state, answer_long(&req, &state)).await;
+    }
     match config_for_host(&req, &state).await {
         Ok(stored) => match (&stored.config.fallback_url, &stored.config.desktop_url) {
             (Some(url), _) | (None, Some(url)) => respond::redirect(url.as_str()),
@@ -78,16 +97,9 @@ async fn answer(req: &HttpRequest, state: &ClickState) -> HttpResponse {
         return respond::error(ErrorPage::NotFound);
     }
 
-    let config = match state.cache.config(route, shard).await {
-        Ok(Some(config)) => config,
-        Ok(None) => {
-            state.metrics.count(Outcome::NotFound, Platform::Other);
-            return respond::error(ErrorPage::NotFound);
-        }
-        Err(_) => {
-            state.metrics.count(Outcome::Unavailable, Platform::Other);
-            return respond::error(ErrorPage::Unavailable);
-        }
+    let config = match app_config(state, route, shard).await {
+        Ok(config) => config,
+        Err(response) => return response,
     };
     let link = match state.cache.link(route, shard, code).await {
         Ok(Some(link)) => link,
@@ -112,12 +124,162 @@ async fn answer(req: &HttpRequest, state: &ClickState) -> HttpResponse {
         }
     };
 
-    let headers = req.headers();
-    let user_agent = headers
+    respond_to(
+        req,
+        state,
+        &Target {
+            app_id: route.app_id,
+            host,
+            // `/Ab3xK9q` without a trailing slash.
+            own_path: req.path().get(..=code.len()).unwrap_or_default(),
+            config: &config.config,
+            link: &link,
+            query: req.query_string(),
+            stored: true,
+        },
+    )
+    .await
+}
+
+/// A long link: its row when it has one (made on a person's first click), else the link
+/// as its query writes it, answered without recording the click.
+async fn answer_long(req: &HttpRequest, state: &ClickState) -> HttpResponse {
+    let routes = state.router.routes();
+    let host = request_host(req);
+    let Some((route, shard)) = routes.resolve_host(host) else {
+        state.metrics.count(Outcome::UnknownHost, Platform::Other);
+        return respond::error(ErrorPage::NotFound);
+    };
+    if route.state == AppState::Suspended {
+        state.metrics.count(Outcome::NotFound, Platform::Other);
+        return respond::error(ErrorPage::NotFound);
+    }
+    let config = match app_config(state, route, shard).await {
+        Ok(config) => config,
+        Err(response) => return response,
+    };
+    let long = match long_link::parse(req.query_string(), route.app_id, &config.config) {
+        Ok(long) => long,
+        Err(error) => return invalid_long_link(state, &error),
+    };
+    let row =
+        match state.cache.link(route, shard, long.code.as_str()).await {
+            Ok(Some(link)) => Some(link),
+            // The cache or the shard has no row: a person's click makes one.
+            // Boxed: moka's collapsing future is large, and only a first click awaits it.
+            Ok(None) | Err(_) if wants_row(req, state) => Box::pin(
+                state
+                    .long_links
+                    .find_or_create(&state.cache, route, shard, &long.new, &long.code),
+            )
+            .await
+            .inspect_err(|error| tracing::debug!(%error, "long link answered unsaved"))
+            .ok(),
+            Ok(None) | Err(_) => None,
+        };
+    let (link, stored) = match row {
+        Some(link) => (link, true),
+        None => match long.unsaved(route.app_id, Utc::now()) {
+            Ok(link) => (Arc::new(link), false),
+            Err(error) => return invalid_long_link(state, &error.at("data")),
+        },
+    };
+    // Previews name the long URL itself unless it would crowd the page; the derived code's
+    // URL is the same link once a person has clicked it.
+    let long_url = req.uri().path_and_query().map_or("/", |p| p.as_str());
+    let code_path;
+    let own_path = if long_url.len() <= MAX_OWN_URL_IN_PREVIEW {
+        long_url
+    } else {
+        code_path = format!("/{}", long.code.as_str());
+        &code_path
+    };
+    respond_to(
+        req,
+        state,
+        &Target {
+            app_id: route.app_id,
+            host,
+            own_path,
+            config: &config.config,
+            link: &link,
+            query: &long.carried,
+            stored,
+        },
+    )
+    .await
+}
+
+/// Longest long-link path and query a preview shows as its `og:url` (pages stay under 8 KB).
+const MAX_OWN_URL_IN_PREVIEW: usize = 2048;
+
+fn invalid_long_link(state: &ClickState, error: &link_core::FieldError) -> HttpResponse {
+    state.long_links.count_invalid();
+    state.metrics.count(Outcome::BadRequest, Platform::Other);
+    tracing::debug!(field = %error.field, reason = %error.reason, "invalid long link");
+    respond::error(ErrorPage::BadRequest)
+}
+
+/// Whether this request may create a long link's row: a person's click, not a bot's look
+/// or a HEAD.
+fn wants_row(req: &HttpRequest, state: &ClickState) -> bool {
+    req.method() == Method::GET && !state.memo.classify(user_agent(req)).is_bot()
+}
+
+/// The app's config, or the response to give without one.
+async fn app_config(
+    state: &ClickState,
+    route: &AppRoute,
+    shard: &ShardHandle,
+) -> Result<Arc<StoredConfig>, HttpResponse> {
+    match state.cache.config(route, shard).await {
+        Ok(Some(config)) => Ok(config),
+        Ok(None) => {
+            state.metrics.count(Outcome::NotFound, Platform::Other);
+            Err(respond::error(ErrorPage::NotFound))
+        }
+        Err(_) => {
+            state.metrics.count(Outcome::Unavailable, Platform::Other);
+            Err(respond::error(ErrorPage::Unavailable))
+        }
+    }
+}
+
+/// What a click resolved to.
+struct Target<'a> {
+    app_id: AppId,
+    host: &'a str,
+    /// The path (and for a long link the query) of the URL the link is shared as, for
+    /// previews' `og:url`.
+    own_path: &'a str,
+    config: &'a AppConfig,
+    link: &'a Link,
+    /// The query pairs the click carries to the destination.
+    query: &'a str,
+    /// Whether the link has a row to record the click against.
+    stored: bool,
+}
+
+fn user_agent(req: &HttpRequest) -> &str {
+    req.headers()
         .get(header::USER_AGENT)
         .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
-    let client = state.memo.classify(user_agent);
+        .unwrap_or_default()
+}
+
+/// Decides, answers and records the click.
+async fn respond_to(req: &HttpRequest, state: &ClickState, target: &Target<'_>) -> HttpResponse {
+    let Target {
+        app_id,
+        host,
+        own_path,
+        config,
+        link,
+        query,
+        stored,
+    } = *target;
+    let headers = req.headers();
+    let client = state.memo.classify(user_agent(req));
     let peer = req.peer_addr().map(|addr| addr.ip());
     let secure = state.forwarded.is_https(
         peer,
@@ -133,26 +295,24 @@ async fn answer(req: &HttpRequest, state: &ClickState) -> HttpResponse {
 
     // Only the app-open decisions look at this; ask only when they will.
     let app_installed = match &browser {
-        Some(existing)
-            if !client.is_bot() && install_state_matters(client.platform, &config.config) =>
-        {
-            state.installed.check(route.app_id, existing.id).await
+        Some(existing) if !client.is_bot() && install_state_matters(client.platform, config) => {
+            state.installed.check(app_id, existing.id).await
         }
         _ => false,
     };
     // Only link previews show the short URL (`og:url`); build it only for them.
     let short_url = if client.is_bot() {
-        short_url(secure, host, code)
+        short_url(secure, host, own_path)
     } else {
         String::new()
     };
     let click_id = ClickId::generate();
     let decision = decide(&Click {
-        link: &link,
-        app: &config.config,
+        link,
+        app: config,
         client,
         app_installed,
-        query: req.query_string(),
+        query,
         click_id,
         short_url: &short_url,
         now,
@@ -162,8 +322,9 @@ async fn answer(req: &HttpRequest, state: &ClickState) -> HttpResponse {
         .metrics
         .count(Outcome::Decided(decision.route), decision.platform);
 
-    // HEAD is a link checker's look, not a click.
-    if req.method() != Method::GET {
+    // HEAD is a link checker's look, not a click; a link without a row has nothing to
+    // record the click against.
+    if req.method() != Method::GET || !stored {
         return response;
     }
     let is_person = decision.count_as == CountAs::Click;
@@ -183,7 +344,7 @@ async fn answer(req: &HttpRequest, state: &ClickState) -> HttpResponse {
     ) {
         (true, Some(ip)) => Some(link_core::fingerprint::fingerprint(
             &state.fingerprint_key,
-            route.app_id,
+            app_id,
             ip,
             client.os,
         )),
@@ -191,7 +352,7 @@ async fn answer(req: &HttpRequest, state: &ClickState) -> HttpResponse {
     };
     let event = ClickEvent {
         click_id,
-        app_id: route.app_id,
+        app_id,
         link_id: link.id,
         occurred_at: now,
         platform: client.platform,
@@ -204,9 +365,7 @@ async fn answer(req: &HttpRequest, state: &ClickState) -> HttpResponse {
         browser_id,
         uses_up_link: is_person && link.link_type == LinkType::OneTime,
     };
-    let window = link
-        .duration_secs
-        .unwrap_or(config.config.attribution_window_secs);
+    let window = link.duration_secs.unwrap_or(config.attribution_window_secs);
     state
         .clicks
         .record_event(&event, Duration::from_secs(u64::from(window)));
@@ -214,13 +373,12 @@ async fn answer(req: &HttpRequest, state: &ClickState) -> HttpResponse {
     response
 }
 
-fn short_url(secure: bool, host: &str, code: &str) -> String {
+fn short_url(secure: bool, host: &str, path: &str) -> String {
     let scheme = if secure { "https://" } else { "http://" };
-    let mut url = String::with_capacity(scheme.len() + host.len() + 1 + code.len());
+    let mut url = String::with_capacity(scheme.len() + host.len() + path.len());
     url.push_str(scheme);
     url.push_str(host);
-    url.push('/');
-    url.push_str(code);
+    url.push_str(path);
     url
 }
 

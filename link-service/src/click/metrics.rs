@@ -16,6 +16,8 @@ pub enum Outcome {
     FallbackWhileUnavailable,
     /// Nothing cached, origin unavailable, no fallback known: 503.
     Unavailable,
+    /// A long link whose query is not a valid link: 400.
+    BadRequest,
 }
 
 const ROUTES: [Route; 9] = [
@@ -35,11 +37,12 @@ const PLATFORMS: [Platform; 4] = [
     Platform::Desktop,
     Platform::Other,
 ];
-const OTHER_OUTCOMES: [&str; 4] = [
+const OTHER_OUTCOMES: [&str; 5] = [
     "unknown_host",
     "not_found",
     "fallback_unavailable",
     "unavailable",
+    "bad_request",
 ];
 
 pub struct ClickMetrics {
@@ -92,6 +95,7 @@ impl ClickMetrics {
             Outcome::NotFound => ROUTES.len() + 1,
             Outcome::FallbackWhileUnavailable => ROUTES.len() + 2,
             Outcome::Unavailable => ROUTES.len() + 3,
+            Outcome::BadRequest => ROUTES.len() + 4,
         };
         let column = PLATFORMS.iter().position(|p| *p == platform).unwrap_or(3);
         if let Some(counter) = self.by_outcome.get(row * PLATFORMS.len() + column) {

@@ -1,4 +1,5 @@
-//! The click path: `GET`/`HEAD /{code}` on a link domain.
+//! The click path: `GET`/`HEAD /{code}` on a link domain, and long links (`/a/{key}?…`,
+//! or `/?…` with link parameters).
 //!
 //! # Layout
 //! - `handler.rs`: host -> app -> link + config -> client -> decision -> response.
@@ -16,4 +17,4 @@ pub mod installed;
 pub mod metrics;
 pub mod respond;
 
-pub use handler::{click, config_for_host, request_host, root};
+pub use handler::{click, config_for_host, long, request_host, root};

@@ -11,5 +11,6 @@ mod cache;
 mod clicks;
 mod cookies;
 mod helpers;
+mod long_links;
 mod outages;
 mod platforms;
