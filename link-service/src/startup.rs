@@ -155,9 +155,9 @@ fn routes(cfg: &mut web::ServiceConfig) {
         "/a/{key}",
         web::route().guard(get_or_head()).to(click::long),
     )
-    // Short links are served by the default service rather than a `/{code}` route: the
-    // router matches dynamic segments with a regex, and the click handler checks the
-    // path's shape itself anyway.
+    // Short links (and long links' `/a/{key}`) are served by the default service rather
+    // than routes with dynamic segments: the router would run a regex over every click's
+    // path, and the handlers check the path's shape themselves anyway.
     .default_service(web::to(click_or_fallback));
 }
 
@@ -167,7 +167,10 @@ async fn click_or_fallback(
 ) -> HttpResponse {
     let method = req.method();
     if method == actix_web::http::Method::GET || method == actix_web::http::Method::HEAD {
-        click::click(req, state).await
+        match req.path().strip_prefix("/a/") {
+            Some(_) => click::long(req, state).await,
+            None => click::click(req, state).await,
+        }
     } else {
         method_not_allowed()
     }

@@ -29,8 +29,12 @@ pub async fn click(req: HttpRequest, state: web::Data<ClickState>) -> HttpRespon
 /// `GET /a/{key}?…`: a long link as Branch SDKs write it. The host already names the app;
 /// the key segment is only checked for its shape.
 pub async fn long(req: HttpRequest, state: web::Data<ClickState>) -> HttpResponse {
-    let key = req.match_info().get("key").unwrap_or_default();
-    if !(key.starts_with("key_live_") || key.starts_with("key_test_")) {
+    let key = req.path().strip_prefix("/a/").unwrap_or_default();
+    let key = key.strip_suffix('/').unwrap_or(key);
+    let shaped = (key.starts_with("key_live_") || key.starts_with("key_test_"))
+        && key.len() <= 128
+        && key.bytes().all(is_code_byte);
+    if !shaped {
         state.metrics.count(Outcome::NotFound, Platform::Other);
         return respond::error(ErrorPage::NotFound);
     }

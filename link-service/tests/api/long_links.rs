@@ -222,7 +222,14 @@ async fn bad_long_links_get_a_clear_answer() {
         assert!(csp.is_some(), "{path}");
     }
     // Not a key: not a long link.
-    assert_eq!(t.get(HOST, "/a/whatever?x=1", DESKTOP).await.status(), 404);
+    for path in [
+        "/a/whatever?x=1",
+        "/a/key_live_x/more?x=1",
+        "/a/?x=1",
+        "/a/key_live_%00?x=1",
+    ] {
+        assert_eq!(t.get(HOST, path, DESKTOP).await.status(), 404, "{path}");
+    }
     assert_eq!(
         t.get("nowhere.test", "/?coupon=1", DESKTOP).await.status(),
         404
