@@ -62,6 +62,10 @@ impl LinkParams {
     /// Checks the data against the app (registered schemes, sizes) and builds the row.
     pub fn into_new_link(self, app: &AppConfig) -> Result<NewLink, FieldError> {
         link_input::validate_data(&self.data, app)?;
+        let duration_secs = match self.duration_secs {
+            Some(secs) => Some(secs),
+            None => link_input::match_duration(&self.data)?,
+        };
         Ok(NewLink {
             alias: self.alias,
             data: self.data,
@@ -71,7 +75,7 @@ impl LinkParams {
             stage: self.stage,
             tags: self.tags,
             link_type: self.link_type,
-            duration_secs: self.duration_secs,
+            duration_secs,
             expires_at: self.expires_at,
         })
     }

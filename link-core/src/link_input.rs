@@ -110,7 +110,27 @@ pub fn validate_data(data: &Map<String, Value>, app: &AppConfig) -> Result<(), F
             check_text(text, max).map_err(|reason| FieldError::new(field, reason))?;
         }
     }
+    match_duration(data)?;
     check_social_keys(data)
+}
+
+/// `$match_duration` in link data (seconds, a number or a numeric string): Branch's way of
+/// setting a link's attribution window from its data. It becomes the link's `duration`
+/// when the link is written without one.
+pub fn match_duration(data: &Map<String, Value>) -> Result<Option<u32>, FieldError> {
+    let Some(value) = data.get(keys::MATCH_DURATION) else {
+        return Ok(None);
+    };
+    let field = || format!("data.{}", keys::MATCH_DURATION);
+    let secs = match value {
+        Value::Number(n) => n.as_i64(),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+    .ok_or_else(|| FieldError::new(field(), "must be a whole number of seconds"))?;
+    validate_duration(secs)
+        .map(Some)
+        .map_err(|e| FieldError::new(field(), e.reason))
 }
 
 /// A key, whether a string value passes, and what to say when it does not.
@@ -304,6 +324,12 @@ mod tests {
             ),
             (json!({"$web_only": "maybe"}), "data.$web_only"),
             (json!({"$uri_redirect_mode": 7}), "data.$uri_redirect_mode"),
+            (json!({"$match_duration": "soon"}), "data.$match_duration"),
+            (
+                json!({"$match_duration": 7_776_001}),
+                "data.$match_duration",
+            ),
+            (json!({"$match_duration": true}), "data.$match_duration"),
             (json!({"$og_title": "x".repeat(301)}), "data.$og_title"),
             (
                 json!({"$twitter_title": "x".repeat(301)}),
@@ -342,6 +368,19 @@ mod tests {
             let err = validate_data(&data(value.clone()), &app()).expect_err(&value.to_string());
             assert_eq!(err.field, field, "{value}");
         }
+    }
+
+    #[test]
+    fn match_duration_is_read_as_seconds() {
+        assert_eq!(match_duration(&data(json!({}))), Ok(None));
+        assert_eq!(
+            match_duration(&data(json!({"$match_duration": 600}))),
+            Ok(Some(600))
+        );
+        assert_eq!(
+            match_duration(&data(json!({"$match_duration": " 86400 "}))),
+            Ok(Some(86_400))
+        );
     }
 
     #[test]

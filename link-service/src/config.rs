@@ -8,6 +8,7 @@
 //! | `HOPLINK_FINGERPRINT_KEY` | built-in (warns) | keys click fingerprints; must equal the API service's |
 //! | `HOPLINK_TRUSTED_PROXIES` | none | comma-separated CIDRs whose `X-Forwarded-For`/`-Proto` are believed |
 //! | `HOPLINK_UA_MEMO_CAPACITY` | `20000` | User-Agents whose classification is memoised |
+//! | `HOPLINK_LONG_LINK_ROWS_PER_SEC` | `20` | long links an app may have stored per second by this process (burst 10x); past that, clicks on new ones are answered without being recorded |
 //!
 //! plus the router's variables ([`shard_router::config`]), the cache's
 //! ([`link_store::cache::CacheConfig`]), click recording's
@@ -40,6 +41,8 @@ pub struct LinkServiceConfig {
     pub trusted_proxies: Vec<IpNet>,
     #[serde(default = "default_memo")]
     pub ua_memo_capacity: usize,
+    #[serde(default = "default_long_link_rows")]
+    pub long_link_rows_per_sec: u32,
     #[serde(flatten)]
     pub router: RouterConfig,
     #[serde(flatten)]
@@ -67,6 +70,7 @@ impl LinkServiceConfig {
             fingerprint_key: None,
             trusted_proxies: Vec::new(),
             ua_memo_capacity: default_memo(),
+            long_link_rows_per_sec: default_long_link_rows(),
             router: RouterConfig::new(catalog_url),
             cache: CacheConfig::default(),
             events: EventsConfig::default(),
@@ -108,4 +112,10 @@ fn default_addr() -> SocketAddr {
 
 fn default_memo() -> usize {
     20_000
+}
+
+/// Long links are made by whoever writes a URL, so their rows are rationed per app: a
+/// script clicking endless new long links cannot fill a shard at insert speed.
+fn default_long_link_rows() -> u32 {
+    20
 }

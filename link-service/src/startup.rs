@@ -94,6 +94,7 @@ impl Application {
             metrics: ClickMetrics::new(&registry)?,
             long_links: LongLinks::new(
                 Duration::from_millis(config.cache.origin_timeout_ms.max(1)),
+                config.long_link_rows_per_sec,
                 tier.write_through.clone(),
                 &registry,
             )?,

@@ -1,8 +1,10 @@
 //! Link rows on an app's shard.
 
 use chrono::{DateTime, Utc};
+use link_core::decision::controls::keys;
 use link_core::{
     AppId, FieldError, Invalid, LabelParts, Link, LinkCode, LinkData, LinkLabels, LinkType,
+    link_input,
 };
 use sqlx::postgres::PgRow;
 use sqlx::{PgExecutor, Postgres, Row, Transaction};
@@ -187,8 +189,17 @@ impl LinkPatch {
         if let Some(link_type) = self.link_type {
             next.link_type = link_type;
         }
-        if let Some(duration) = self.duration_secs {
-            next.duration_secs = duration;
+        match self.duration_secs {
+            Some(duration) => next.duration_secs = duration,
+            // Data that sets `$match_duration` sets the window, as at creation.
+            None if self
+                .data
+                .as_ref()
+                .is_some_and(|d| d.contains_key(keys::MATCH_DURATION)) =>
+            {
+                next.duration_secs = link_input::match_duration(&next.data.to_map())?;
+            }
+            None => {}
         }
         if let Some(expires_at) = self.expires_at {
             next.expires_at = expires_at;

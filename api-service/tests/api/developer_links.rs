@@ -155,6 +155,51 @@ async fn an_alias_is_idempotent_with_the_same_parameters_only() {
 }
 
 #[tokio::test]
+async fn match_duration_in_the_data_sets_the_links_window() {
+    let t = TestApp::spawn().await;
+    let key = t.acme.secret_key.as_str();
+    let link = create_link(
+        &t,
+        key,
+        json!({"alias": "short-window", "data": {"$match_duration": "600"}}),
+    )
+    .await;
+    assert_eq!(link["duration"], 600);
+    // An explicit `duration` wins.
+    let link = create_link(
+        &t,
+        key,
+        json!({"alias": "both", "duration": 60, "data": {"$match_duration": 600}}),
+    )
+    .await;
+    assert_eq!(link["duration"], 60);
+    // Patching the key in the data moves the window, as creating with it does.
+    let (status, patched) = t
+        .dev(
+            Method::PATCH,
+            "/api/v1/links/both",
+            key,
+            Some(&json!({"data": {"$match_duration": 86400}})),
+        )
+        .await;
+    assert_eq!(status, 200, "{patched}");
+    assert_eq!(patched["duration"], 86400);
+    let (status, patched) = t
+        .dev(
+            Method::PATCH,
+            "/api/v1/links/both",
+            key,
+            Some(&json!({"data": {"other": 1}})),
+        )
+        .await;
+    assert_eq!(status, 200, "{patched}");
+    assert_eq!(
+        patched["duration"], 86400,
+        "other data leaves the window alone"
+    );
+}
+
+#[tokio::test]
 async fn bad_input_names_the_field_and_writes_nothing() {
     let t = TestApp::spawn().await;
     let key = t.acme.secret_key.as_str();
@@ -185,6 +230,10 @@ async fn bad_input_names_the_field_and_writes_nothing() {
         (json!({"type": "one"}), "type"),
         (json!({"duration": 0}), "duration"),
         (json!({"duration": "soon"}), "duration"),
+        (
+            json!({"data": {"$match_duration": "soon"}}),
+            "data.$match_duration",
+        ),
         (json!({"expires_at": "tomorrow"}), "expires_at"),
         // Postgres stores no NUL in text or jsonb.
         (json!({"data": {"a": "x\u{0}"}}), "data"),

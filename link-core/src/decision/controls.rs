@@ -68,6 +68,9 @@ pub mod keys {
     pub const ALWAYS_DEEPLINK: &str = "$always_deeplink";
     pub const WEB_ONLY: &str = "$web_only";
     pub const URI_REDIRECT_MODE: &str = "$uri_redirect_mode";
+    /// The link's attribution window in seconds, as Branch reads it from link data; read
+    /// into the link's `duration` when the link is written, not by the decision.
+    pub const MATCH_DURATION: &str = "$match_duration";
     pub const OG_TITLE: &str = "$og_title";
     pub const OG_DESCRIPTION: &str = "$og_description";
     pub const OG_IMAGE_URL: &str = "$og_image_url";

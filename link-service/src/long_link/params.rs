@@ -153,6 +153,9 @@ pub fn parse(query: &str, app_id: AppId, app: &AppConfig) -> Result<LongLink, Fi
     }
     data.extend(overrides);
     link_input::validate_data(&data, app)?;
+    if duration_secs.is_none() {
+        duration_secs = link_input::match_duration(&data)?;
+    }
     let [channel, feature, campaign, stage] = labels;
     let new = NewLink {
         alias: None,
@@ -276,6 +279,10 @@ mod tests {
         assert_eq!(new.duration_secs, Some(7200));
         assert_eq!(new.alias.as_ref(), Some(&long.code));
         assert!(!new.data.contains_key("source"));
+        // Branch's data key for the window, when `duration` is not given.
+        assert_eq!(parsed("$match_duration=600").new.duration_secs, Some(600));
+        let both = parsed("$match_duration=600&duration=60");
+        assert_eq!(both.new.duration_secs, Some(60));
     }
 
     #[test]
@@ -360,6 +367,8 @@ mod tests {
             ("$fallback_url=javascript:alert(1)", "data.$fallback_url"),
             ("$deeplink_path=evil%3A%2F%2Fx", "data.$deeplink_path"),
             ("$always_deeplink=maybe", "data.$always_deeplink"),
+            ("$match_duration=soon", "data.$match_duration"),
+            ("$match_duration=0", "data.$match_duration"),
             ("channel=a%00b", "channel"),
         ];
         for (query, field) in cases {

@@ -7,12 +7,19 @@
 //!   an insert that meets a row already there takes that row (another link service won);
 //! - the write is fenced like any API write, so the shard's trigger tells every link
 //!   service, whose negative entries for the code then go;
-//! - it never queues: when too many are in flight, the shard is failing or the write is
-//!   slow, the click is answered from the parsed link and not recorded (counted).
+//! - rows are rationed per app (a token bucket, `HOPLINK_LONG_LINK_ROWS_PER_SEC`), since
+//!   anyone can write a new long link;
+//! - it never queues: when too many are in flight, the app is over its ration, the shard
+//!   is failing or the write is slow, the click is answered from the parsed link and not
+//!   recorded (counted).
 
+use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::time::Duration;
 
+use governor::clock::DefaultClock;
+use governor::state::keyed::DefaultKeyedStateStore;
+use governor::{Quota, RateLimiter};
 use link_core::{AppId, Link, LinkCode};
 use link_store::StoreError;
 use link_store::cache::LinkCache;
@@ -36,6 +43,8 @@ const CREATED_TTL: Duration = Duration::from_secs(10);
 pub enum Unsaved {
     #[error("too many long links are being created")]
     Busy,
+    #[error("the app has had its ration of new long links for now")]
+    Rationed,
     #[error("the app's shard is failing")]
     ShardFailing,
     #[error("creating the link timed out")]
@@ -49,6 +58,7 @@ pub enum Unsaved {
 pub struct LongLinks {
     created: Cache<(AppId, LinkCode), Arc<Link>>,
     writes: Semaphore,
+    ration: RateLimiter<AppId, DefaultKeyedStateStore<AppId>, DefaultClock>,
     timeout: Duration,
     write_through: WriteThrough,
     outcomes: Outcomes,
@@ -63,11 +73,15 @@ struct Outcomes {
 
 impl LongLinks {
     /// `timeout` bounds one creation; the cache's origin timeout is the natural choice.
+    /// `rows_per_sec` is each app's ration of new rows (burst ten times that).
     pub fn new(
         timeout: Duration,
+        rows_per_sec: u32,
         write_through: WriteThrough,
         registry: &Registry,
     ) -> prometheus::Result<Self> {
+        let rate = NonZeroU32::new(rows_per_sec).unwrap_or(NonZeroU32::MIN);
+        let burst = rate.saturating_mul(NonZeroU32::new(10).unwrap_or(NonZeroU32::MIN));
         let counter = IntCounterVec::new(
             Opts::new(
                 "hoplink_long_links_total",
@@ -83,6 +97,7 @@ impl LongLinks {
                 .time_to_live(CREATED_TTL)
                 .build(),
             writes: Semaphore::new(MAX_CONCURRENT_WRITES),
+            ration: RateLimiter::keyed(Quota::per_second(rate).allow_burst(burst)),
             timeout,
             write_through,
             outcomes: Outcomes {
@@ -132,6 +147,11 @@ impl LongLinks {
         let _permit = self.writes.try_acquire().map_err(|_| Unsaved::Busy)?;
         if cache.shard_is_failing(&shard.id) {
             return Err(Unsaved::ShardFailing);
+        }
+        // Taken before the insert, so a row that turns out to exist already costs a token
+        // too: simpler than giving it back, and such rows are rare (another process won).
+        if self.ration.check_key(&route.app_id).is_err() {
+            return Err(Unsaved::Rationed);
         }
         let (link, created) = tokio::time::timeout(self.timeout, insert(route, shard, new, code))
             .await

@@ -316,3 +316,42 @@ async fn firebase_dynamic_links_long_links_keep_working() {
     assert_eq!(data.get("apn"), None);
     assert_eq!(data.get("utm_source"), None);
 }
+
+#[tokio::test]
+async fn new_long_links_are_rationed_per_app() {
+    let t = TestApp::spawn_with(Options {
+        configure: Some(|config| config.long_link_rows_per_sec = 1),
+        ..Options::default()
+    })
+    .await;
+    // A burst of ten rows, then the ration: the rest are answered, not stored.
+    for n in 0..14 {
+        let path = format!(
+            "/?$desktop_url={}",
+            url_encoded(&format!("https://acme.test/{n}"))
+        );
+        let response = t.get(HOST, &path, DESKTOP).await;
+        assert_eq!(location(&response), format!("https://acme.test/{n}"));
+    }
+    let stored = scalar::<i64>(&t, "SELECT count(*) FROM links").await;
+    assert!((10..=11).contains(&stored), "{stored} rows");
+    assert!(
+        t.metric("hoplink_long_links_total", &["outcome=\"unsaved\""])
+            .await
+            >= 3.0
+    );
+    // Another app's ration is its own.
+    let other = t
+        .get(
+            OTHER_HOST,
+            "/?$desktop_url=https%3A%2F%2Fother.test%2Fx",
+            DESKTOP,
+        )
+        .await;
+    assert_eq!(location(&other), "https://other.test/x");
+    let other_rows: i64 = sqlx::query_scalar("SELECT count(*) FROM links")
+        .fetch_one(&t.shard_pool(t.other_app_id))
+        .await
+        .unwrap();
+    assert_eq!(other_rows, 1);
+}
