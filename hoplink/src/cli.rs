@@ -91,6 +91,10 @@ pub struct CreateApp {
     pub fallback_url: Option<String>,
     #[arg(long)]
     pub desktop_url: Option<String>,
+    /// A site, besides the fallback and desktop URLs' hosts, that long links may lead to,
+    /// with its subdomains (repeatable).
+    #[arg(long = "long-link-host", value_name = "HOST")]
+    pub long_link_hosts: Vec<String>,
     #[command(flatten)]
     pub catalog: CatalogArgs,
 }

@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::host::Host;
 use crate::invalid::{FieldError, Invalid};
 use crate::url::WebUrl;
 
@@ -24,6 +25,11 @@ pub struct AppConfig {
     /// How long after a click an install or open may still be matched to it, in seconds.
     #[serde(default = "default_attribution_window")]
     pub attribution_window_secs: u32,
+    /// Hosts, besides those of `fallback_url` and `desktop_url`, that long links may send
+    /// people to, each with its subdomains. Anyone can write a long link, so without this
+    /// bound the app's link domain would redirect to any site a phisher names.
+    #[serde(default)]
+    pub long_link_hosts: Vec<Host>,
 }
 
 pub const DEFAULT_ATTRIBUTION_WINDOW_SECS: u32 = 7200;
@@ -31,7 +37,30 @@ pub const DEFAULT_ATTRIBUTION_WINDOW_SECS: u32 = 7200;
 /// Bounds of `attribution_window_secs`: a minute to 90 days.
 pub const ATTRIBUTION_WINDOW_RANGE: std::ops::RangeInclusive<u32> = 60..=7_776_000;
 
+/// At most this many `long_link_hosts`.
+pub const MAX_LONG_LINK_HOSTS: usize = 50;
+
 impl AppConfig {
+    /// Whether a long link may send people to `url`: its host is one of the app's own
+    /// (those of `fallback_url` and `desktop_url`, and `long_link_hosts`) or a subdomain of
+    /// one.
+    pub fn allows_long_link_to(&self, url: &WebUrl) -> bool {
+        let Some(host) = url.as_url().host_str() else {
+            return false;
+        };
+        [&self.fallback_url, &self.desktop_url]
+            .into_iter()
+            .flatten()
+            .filter_map(|own| own.as_url().host_str())
+            .chain(self.long_link_hosts.iter().map(Host::as_str))
+            .any(|allowed| {
+                host == allowed
+                    || host
+                        .strip_suffix(allowed)
+                        .is_some_and(|sub| sub.ends_with('.'))
+            })
+    }
+
     /// Checks what the field types cannot: text lengths and the attribution window.
     pub fn validate(&self) -> Result<(), FieldError> {
         self.preview.validate()?;
@@ -40,6 +69,9 @@ impl AppConfig {
                 "attribution_window_secs",
                 "must be between 60 and 7776000 seconds (90 days)",
             ));
+        }
+        if self.long_link_hosts.len() > MAX_LONG_LINK_HOSTS {
+            return Err(FieldError::new("long_link_hosts", "at most 50 hosts"));
         }
         Ok(())
     }
@@ -55,6 +87,7 @@ impl Default for AppConfig {
             expired_link_behavior: ExpiredLinkBehavior::default(),
             preview: PreviewDefaults::default(),
             attribution_window_secs: DEFAULT_ATTRIBUTION_WINDOW_SECS,
+            long_link_hosts: Vec::new(),
         }
     }
 }
@@ -302,6 +335,40 @@ string_newtype!(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_links_may_lead_to_the_apps_own_sites_only() {
+        let app = AppConfig {
+            fallback_url: WebUrl::parse("https://www.acme.app/").ok(),
+            desktop_url: WebUrl::parse("https://acme.app/download").ok(),
+            long_link_hosts: vec![Host::parse("Partner.Example").unwrap()],
+            ..AppConfig::default()
+        };
+        let allows = |url: &str| app.allows_long_link_to(&WebUrl::parse(url).unwrap());
+        for ok in [
+            "https://acme.app/x",
+            "https://shop.acme.app/x?y=1",
+            "https://www.acme.app/",
+            "http://partner.example/",
+            "https://a.b.partner.example/",
+            "https://ACME.APP/x",
+        ] {
+            assert!(allows(ok), "{ok}");
+        }
+        for refused in [
+            "https://evil.test/",
+            "https://evilacme.app/",
+            "https://acme.app.evil.test/",
+            "https://notpartner.example/",
+            "https://example/",
+        ] {
+            assert!(!allows(refused), "{refused}");
+        }
+        // An app with no sites of its own allows none.
+        assert!(
+            !AppConfig::default().allows_long_link_to(&WebUrl::parse("https://acme.app/").unwrap())
+        );
+    }
 
     #[test]
     fn fingerprints_are_normalised() {

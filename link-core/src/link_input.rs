@@ -34,6 +34,21 @@ const URL_KEYS: [&str; 13] = [
     keys::OG_URL,
     keys::TWITTER_IMAGE_URL,
 ];
+/// The keys whose URL a person is sent to.
+const DESTINATION_KEYS: [&str; 11] = [
+    keys::FALLBACK_URL,
+    keys::DESKTOP_URL,
+    keys::IOS_URL,
+    keys::IPAD_URL,
+    keys::ANDROID_URL,
+    keys::SAMSUNG_URL,
+    keys::HUAWEI_URL,
+    keys::FIRE_URL,
+    keys::IOS_WECHAT_URL,
+    keys::ANDROID_WECHAT_URL,
+    // Not a redirect, but crawlers follow it to describe the link.
+    keys::OG_URL,
+];
 const PATH_KEYS: [&str; 3] = [
     keys::DEEPLINK_PATH,
     keys::IOS_DEEPLINK_PATH,
@@ -112,6 +127,27 @@ pub fn validate_data(data: &Map<String, Value>, app: &AppConfig) -> Result<(), F
     }
     match_duration(data)?;
     check_social_keys(data)
+}
+
+/// For long links, which anyone can write: every destination in the data must be one of
+/// the app's own sites ([`AppConfig::allows_long_link_to`]). Run after [`validate_data`].
+pub fn check_long_link_destinations(
+    data: &Map<String, Value>,
+    app: &AppConfig,
+) -> Result<(), FieldError> {
+    for key in DESTINATION_KEYS {
+        if let Some(Value::String(raw)) = data.get(key) {
+            let allowed = WebUrl::parse(raw.trim()).is_ok_and(|url| app.allows_long_link_to(&url));
+            if !allowed {
+                return Err(FieldError::new(
+                    format!("data.{key}"),
+                    "a long link may only lead to the app's own sites: the hosts of its \
+                     fallback and desktop URLs, and its long_link_hosts",
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// `$match_duration` in link data (seconds, a number or a numeric string): Branch's way of

@@ -5,7 +5,7 @@
 
 use link_core::app::{AndroidPackage, AppStoreId, BundleId, CertFingerprint, TeamId, UriScheme};
 use link_core::{
-    AndroidConfig, AppConfig, AppId, ExpiredLinkBehavior, IosConfig, PreviewDefaults, WebUrl,
+    AndroidConfig, AppConfig, AppId, ExpiredLinkBehavior, Host, IosConfig, PreviewDefaults, WebUrl,
 };
 use sqlx::{PgExecutor, Row};
 
@@ -19,7 +19,7 @@ pub struct StoredConfig {
 const COLUMNS: &str = "ios_bundle_id, ios_team_id, ios_app_store_id, ios_uri_scheme, \
      android_package, android_sha256_fingerprints, android_uri_scheme, fallback_url, \
      desktop_url, expired_link_behavior, og_title, og_description, og_image_url, \
-     attribution_window_secs";
+     attribution_window_secs, long_link_hosts";
 
 /// Creates the row for a newly placed app.
 pub async fn insert<'e>(
@@ -30,7 +30,7 @@ pub async fn insert<'e>(
 ) -> Result<(), sqlx::Error> {
     let sql = format!(
         "INSERT INTO app_configs (app_id, epoch, {COLUMNS}) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)"
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)"
     );
     bind_config(
         sqlx::query(sqlx::AssertSqlSafe(sql))
@@ -52,7 +52,7 @@ pub async fn update<'e>(
 ) -> Result<Option<i64>, sqlx::Error> {
     let sql = format!(
         "UPDATE app_configs SET ({COLUMNS}) = \
-         ($2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15), \
+         ($2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16), \
          version = version + 1, updated_at = now() \
          WHERE app_id = $1 RETURNING version"
     );
@@ -110,6 +110,12 @@ fn bind_config<'q>(query: Query<'q>, c: &AppConfig) -> Query<'q> {
         .bind(c.preview.description.clone())
         .bind(s(c.preview.image_url.as_ref().map(WebUrl::as_str)))
         .bind(i32::try_from(c.attribution_window_secs).unwrap_or(i32::MAX))
+        .bind(
+            c.long_link_hosts
+                .iter()
+                .map(|h| h.as_str().to_owned())
+                .collect::<Vec<_>>(),
+        )
 }
 
 fn decode(row: &sqlx::postgres::PgRow) -> Result<StoredConfig, sqlx::Error> {
@@ -138,6 +144,15 @@ fn decode(row: &sqlx::postgres::PgRow) -> Result<StoredConfig, sqlx::Error> {
             index: "android_sha256_fingerprints".to_owned(),
             source: Box::new(e),
         })?;
+    let long_link_hosts: Vec<String> = row.try_get("long_link_hosts")?;
+    let long_link_hosts = long_link_hosts
+        .iter()
+        .map(|h| Host::parse(h))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| sqlx::Error::ColumnDecode {
+            index: "long_link_hosts".to_owned(),
+            source: Box::new(e),
+        })?;
     let behavior: String = row.try_get("expired_link_behavior")?;
     let window: i32 = row.try_get("attribution_window_secs")?;
     let config = AppConfig {
@@ -162,6 +177,7 @@ fn decode(row: &sqlx::postgres::PgRow) -> Result<StoredConfig, sqlx::Error> {
         },
         attribution_window_secs: u32::try_from(window)
             .unwrap_or(link_core::app::DEFAULT_ATTRIBUTION_WINDOW_SECS),
+        long_link_hosts,
     };
     Ok(StoredConfig {
         config,

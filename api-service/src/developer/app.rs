@@ -30,7 +30,8 @@ use crate::state::ApiState;
         "fallback_url": "https://acme.app/", "desktop_url": null,
         "expired_link_behavior": "gone",
         "preview": {"title": "Acme", "description": null, "image_url": null},
-        "attribution_window_secs": 7200
+        "attribution_window_secs": 7200,
+        "long_link_hosts": ["acme.app"]
     },
     "config_version": 3, "created_at": "2026-06-01T10:00:00Z"
 }))]

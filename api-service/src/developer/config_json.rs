@@ -4,10 +4,11 @@
 //! Parsing is strict where link parameters are lenient: configuration is written rarely
 //! and by hand, so an unknown key is a typo to report (naming it), not something to skip.
 
+use link_core::app::MAX_LONG_LINK_HOSTS;
 use link_core::app::{AndroidPackage, AppStoreId, BundleId, CertFingerprint, TeamId, UriScheme};
 use link_core::{
-    AndroidConfig, AppConfig, ExpiredLinkBehavior, FieldError, Invalid, IosConfig, PreviewDefaults,
-    WebUrl,
+    AndroidConfig, AppConfig, ExpiredLinkBehavior, FieldError, Host, Invalid, IosConfig,
+    PreviewDefaults, WebUrl,
 };
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -31,6 +32,10 @@ pub struct AppConfigResource {
     pub preview: PreviewResource,
     /// How long after a click an install or open may be matched to it (60 to 7776000).
     pub attribution_window_secs: u32,
+    /// Hosts, besides those of `fallback_url` and `desktop_url`, that long links
+    /// (`https://<domain>/?$desktop_url=…`, written by anyone) may send people to, each with
+    /// its subdomains; at most 50. A long link to any other site is answered 400.
+    pub long_link_hosts: Vec<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -102,6 +107,11 @@ impl From<&AppConfig> for AppConfigResource {
                 image_url: s(c.preview.image_url.as_ref().map(WebUrl::as_str)),
             },
             attribution_window_secs: c.attribution_window_secs,
+            long_link_hosts: c
+                .long_link_hosts
+                .iter()
+                .map(|h| h.as_str().to_owned())
+                .collect(),
         }
     }
 }
@@ -144,6 +154,7 @@ pub fn parse(value: &Value, prefix: &str) -> Result<AppConfig, FieldError> {
         "expired_link_behavior",
         "preview",
         "attribution_window_secs",
+        "long_link_hosts",
     ])?;
     let defaults = AppConfig::default();
     let ios = root.object("ios")?;
@@ -168,7 +179,12 @@ pub fn parse(value: &Value, prefix: &str) -> Result<AppConfig, FieldError> {
                 android.only(&["package", "sha256_cert_fingerprints", "uri_scheme"])?;
                 AndroidConfig {
                     package: android.parsed("package", AndroidPackage::parse)?,
-                    sha256_cert_fingerprints: android.fingerprints("sha256_cert_fingerprints")?,
+                    sha256_cert_fingerprints: android.list(
+                        "sha256_cert_fingerprints",
+                        MAX_FINGERPRINTS,
+                        "fingerprints",
+                        CertFingerprint::parse,
+                    )?,
                     uri_scheme: android.parsed("uri_scheme", UriScheme::parse)?,
                 }
             }
@@ -192,6 +208,7 @@ pub fn parse(value: &Value, prefix: &str) -> Result<AppConfig, FieldError> {
         attribution_window_secs: root
             .integer("attribution_window_secs")?
             .unwrap_or(defaults.attribution_window_secs),
+        long_link_hosts: root.list("long_link_hosts", MAX_LONG_LINK_HOSTS, "hosts", Host::parse)?,
     };
     config
         .validate()
@@ -275,24 +292,31 @@ impl<'a> Obj<'a> {
         }
     }
 
-    fn fingerprints(&self, key: &str) -> Result<Vec<CertFingerprint>, FieldError> {
+    /// An array of strings, each parsed; duplicates dropped, at most `max` of them.
+    fn list<T: PartialEq>(
+        &self,
+        key: &str,
+        max: usize,
+        what: &str,
+        parse: fn(&str) -> Result<T, Invalid>,
+    ) -> Result<Vec<T>, FieldError> {
         let field = self.field(key);
         let items = match self.get(key) {
             None => return Ok(Vec::new()),
             Some(Value::Array(items)) => items,
             Some(_) => return Err(FieldError::new(field, "must be an array of strings")),
         };
-        if items.len() > MAX_FINGERPRINTS {
-            return Err(FieldError::new(field, "at most 20 fingerprints"));
+        if items.len() > max {
+            return Err(FieldError::new(field, format!("at most {max} {what}")));
         }
-        let mut out: Vec<CertFingerprint> = Vec::with_capacity(items.len());
+        let mut out: Vec<T> = Vec::with_capacity(items.len());
         for item in items {
             let Value::String(raw) = item else {
                 return Err(FieldError::new(field, "must be an array of strings"));
             };
-            let fingerprint = CertFingerprint::parse(raw).map_err(|e| e.at(field.clone()))?;
-            if !out.contains(&fingerprint) {
-                out.push(fingerprint);
+            let parsed = parse(raw).map_err(|e| e.at(field.clone()))?;
+            if !out.contains(&parsed) {
+                out.push(parsed);
             }
         }
         Ok(out)

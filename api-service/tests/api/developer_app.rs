@@ -25,7 +25,8 @@ async fn shows_the_app_and_its_config_but_not_its_shard() {
             "desktop_url": "https://acme.test/desktop",
             "expired_link_behavior": "gone",
             "preview": {"title": null, "description": null, "image_url": null},
-            "attribution_window_secs": 7200
+            "attribution_window_secs": 7200,
+            "long_link_hosts": []
         })
     );
     assert!(app["config_version"].is_i64() && app["created_at"].is_string());
@@ -66,7 +67,8 @@ async fn a_patch_merges_into_the_config_and_reaches_the_link_service() {
                     "ios": {"team_id": "zyxwv98765"},
                     "desktop_url": null,
                     "preview": {"title": "Acme"},
-                    "attribution_window_secs": 3600
+                    "attribution_window_secs": 3600,
+                    "long_link_hosts": ["Shop.Acme.Test", "partner.test", "partner.test"]
                 }
             })),
         )
@@ -82,6 +84,11 @@ async fn a_patch_merges_into_the_config_and_reaches_the_link_service() {
     assert_eq!(app["config"]["fallback_url"], "https://acme.test/");
     assert_eq!(app["config"]["preview"]["title"], "Acme");
     assert_eq!(app["config"]["attribution_window_secs"], 3600);
+    assert_eq!(
+        app["config"]["long_link_hosts"],
+        json!(["shop.acme.test", "partner.test"]),
+        "lower-cased, duplicates dropped"
+    );
     assert_eq!(
         app["config_version"],
         before["config_version"].as_i64().unwrap() + 1
@@ -194,6 +201,18 @@ async fn an_invalid_patch_names_the_field_and_changes_nothing() {
             "config.attribution_window_secs",
         ),
         (json!({"config": {"colour": "red"}}), "config.colour"),
+        (
+            json!({"config": {"long_link_hosts": ["*.acme.test"]}}),
+            "config.long_link_hosts",
+        ),
+        (
+            json!({"config": {"long_link_hosts": "acme.test"}}),
+            "config.long_link_hosts",
+        ),
+        (
+            json!({"config": {"long_link_hosts": (0..51).map(|i| format!("h{i}.test")).collect::<Vec<_>>()}}),
+            "config.long_link_hosts",
+        ),
         // Valid config with an invalid name: nothing of it is written either.
         (json!({"name": "", "config": {"desktop_url": null}}), "name"),
     ];

@@ -80,8 +80,16 @@ fn parse(args: &CreateApp) -> Result<NewApp, FieldError> {
         },
         fallback_url: opt(&args.fallback_url, "--fallback-url", WebUrl::parse)?,
         desktop_url: opt(&args.desktop_url, "--desktop-url", WebUrl::parse)?,
+        long_link_hosts: args
+            .long_link_hosts
+            .iter()
+            .map(|h| Host::parse(h).map_err(|e| e.at("--long-link-host")))
+            .collect::<Result<Vec<_>, _>>()?,
         ..AppConfig::default()
     };
+    if config.long_link_hosts.len() > link_core::app::MAX_LONG_LINK_HOSTS {
+        return Err(FieldError::new("--long-link-host", "at most 50 hosts"));
+    }
     Ok(NewApp {
         name: args.name.clone(),
         domains,

@@ -153,6 +153,7 @@ pub fn parse(query: &str, app_id: AppId, app: &AppConfig) -> Result<LongLink, Fi
     }
     data.extend(overrides);
     link_input::validate_data(&data, app)?;
+    link_input::check_long_link_destinations(&data, app)?;
     if duration_secs.is_none() {
         duration_secs = link_input::match_duration(&data)?;
     }
@@ -248,7 +249,12 @@ mod tests {
     use super::*;
 
     fn app() -> AppConfig {
-        serde_json::from_value(json!({"ios": {"uri_scheme": "acme"}})).unwrap()
+        serde_json::from_value(json!({
+            "ios": {"uri_scheme": "acme"},
+            "fallback_url": "https://acme.app/",
+            "long_link_hosts": ["partner.example"],
+        }))
+        .unwrap()
     }
 
     fn id() -> AppId {
@@ -368,6 +374,21 @@ mod tests {
             ("$deeplink_path=evil%3A%2F%2Fx", "data.$deeplink_path"),
             ("$always_deeplink=maybe", "data.$always_deeplink"),
             ("$match_duration=soon", "data.$match_duration"),
+            // Another site than the app's own: an open redirect on the app's domain.
+            (
+                "$desktop_url=https%3A%2F%2Fevil.test%2F",
+                "data.$desktop_url",
+            ),
+            (
+                "$ios_url=https%3A%2F%2Facme.app.evil.test%2F",
+                "data.$ios_url",
+            ),
+            ("$og_url=https%3A%2F%2Fevil.test%2F", "data.$og_url"),
+            ("link=https%3A%2F%2Fevil.test%2Fx", "data.$desktop_url"),
+            (
+                "link=https%3A%2F%2Facme.app%2F&afl=https%3A%2F%2Fevil.test%2F",
+                "data.$android_url",
+            ),
             ("$match_duration=0", "data.$match_duration"),
             ("channel=a%00b", "channel"),
         ];
@@ -377,6 +398,17 @@ mod tests {
         }
         let huge = format!("x={}", "a".repeat(MAX_QUERY_BYTES));
         assert_eq!(parse(&huge, id(), &app()).unwrap_err().field, "query");
+    }
+
+    #[test]
+    fn the_apps_own_sites_and_partners_are_allowed() {
+        for query in [
+            "$desktop_url=https%3A%2F%2Fshop.acme.app%2Fx",
+            "$android_url=https%3A%2F%2Fpartner.example%2Fx",
+            "$og_image_url=https%3A%2F%2Fcdn.elsewhere.test%2Fi.png",
+        ] {
+            parsed(query);
+        }
     }
 
     #[test]

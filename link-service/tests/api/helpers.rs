@@ -241,6 +241,7 @@ pub fn acme_config() -> AppConfig {
         },
         fallback_url: WebUrl::parse("https://acme.test/").ok(),
         desktop_url: WebUrl::parse("https://acme.test/desktop").ok(),
+        long_link_hosts: vec![Host::parse("partner.test").unwrap()],
         ..AppConfig::default()
     }
 }

@@ -215,6 +215,10 @@ async fn bad_long_links_get_a_clear_answer() {
         "/?$fallback_url=javascript%3Aalert(1)",
         "/?$deeplink_path=other%3A%2F%2Fx",
         "/?channel=a%00b",
+        // Only to the app's own sites: anything else would make its domain an open
+        // redirect.
+        "/?$desktop_url=https%3A%2F%2Fevil.test%2Flogin",
+        "/?link=https%3A%2F%2Fevil.test%2Flogin&apn=com.acme.app",
     ] {
         let response = t.get(HOST, path, IPHONE).await;
         assert_eq!(response.status(), 400, "{path}");
@@ -243,7 +247,19 @@ async fn bad_long_links_get_a_clear_answer() {
     assert_eq!(
         t.metric("hoplink_long_links_total", &["outcome=\"invalid\""])
             .await,
-        6.0
+        8.0
+    );
+    // A partner site the app lists in `long_link_hosts`, and its subdomains, are its own.
+    assert_eq!(
+        location(
+            &t.get(
+                HOST,
+                "/?$desktop_url=https%3A%2F%2Fshop.partner.test%2Fx",
+                DESKTOP
+            )
+            .await
+        ),
+        "https://shop.partner.test/x"
     );
 }
 
