@@ -25,6 +25,7 @@ async fn operator_workflow_spreads_apps_and_rotates_keys() {
                 "--android-sha256", "14:6D:E9:83:C5:73:06:50:D8:EE:B9:95:2F:34:FC:64:16:A0:83:42:E6:1D:BE:A8:8A:04:96:B2:3F:CF:44:E5",
                 "--android-scheme", "acme",
                 "--fallback-url", "https://acme.app/", "--desktop-url", "https://acme.app/desktop",
+                "--long-link-host", "Partner.Example", "--long-link-host", "shop.acme.app",
             ],
         )
         .await;
@@ -149,6 +150,18 @@ async fn bad_input_is_refused_with_a_clear_error_and_no_change() {
                 "https",
             ],
             "invalid --ios-scheme",
+        ),
+        (
+            vec![
+                "apps",
+                "create",
+                "Bad",
+                "--domain",
+                "b.example",
+                "--long-link-host",
+                "*.partner.example",
+            ],
+            "invalid --long-link-host",
         ),
         (
             vec!["shards", "add", "s3", "postgres://"],
