@@ -17,11 +17,14 @@ use crate::click::installed::InstalledApps;
 use crate::click::metrics::ClickMetrics;
 use crate::click::{self, respond};
 use crate::config::LinkServiceConfig;
-use crate::long_link::LongLinks;
+use crate::long_link::{LongLinks, ParsedLongLinks};
 use crate::pages::ErrorPage;
 use crate::state::ClickState;
 use crate::well_known;
 use service_kit::forwarded::Forwarded;
+
+/// Memory for parsed long links: some thousands of them.
+const PARSED_LONG_LINKS_BYTES: u64 = 16 * 1024 * 1024;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
@@ -98,6 +101,7 @@ impl Application {
                 tier.write_through.clone(),
                 &registry,
             )?,
+            parsed_long_links: ParsedLongLinks::new(PARSED_LONG_LINKS_BYTES),
         });
         let router = web::Data::new(router);
         let registry = web::Data::new(registry);

@@ -10,7 +10,7 @@ use shard_router::ShardRouter;
 use crate::click::browser_id::BrowserIds;
 use crate::click::installed::InstalledApps;
 use crate::click::metrics::ClickMetrics;
-use crate::long_link::LongLinks;
+use crate::long_link::{LongLinks, ParsedLongLinks};
 use service_kit::forwarded::Forwarded;
 
 pub struct ClickState {
@@ -26,4 +26,5 @@ pub struct ClickState {
     pub installed: InstalledApps,
     pub metrics: ClickMetrics,
     pub long_links: LongLinks,
+    pub parsed_long_links: ParsedLongLinks,
 }

@@ -162,7 +162,13 @@ async fn answer_long(req: &HttpRequest, state: &ClickState) -> HttpResponse {
         Ok(config) => config,
         Err(response) => return response,
     };
-    let long = match long_link::parse(req.query_string(), route.app_id, &config.config) {
+    let parsed = state.parsed_long_links.parse(
+        req.query_string(),
+        route.app_id,
+        &config.config,
+        config.version,
+    );
+    let long = match parsed {
         Ok(long) => long,
         Err(error) => return invalid_long_link(state, &error),
     };

@@ -4,15 +4,18 @@
 //! # Layout
 //! - `params.rs`: the query -> a validated link and its derived code.
 //! - `firebase.rs`: Firebase Dynamic Links' long form, as Branch parameters.
+//! - `memo.rs`: parsed long links by app, config version and query.
 //! - `store.rs`: finding or creating the row from the click path, never queueing.
 
 mod firebase;
+mod memo;
 mod params;
 mod store;
 
 use chrono::{DateTime, Utc};
 use link_core::{AppId, Invalid, LabelParts, Link, LinkData, LinkLabels};
 
+pub use memo::{Parsed, ParsedLongLinks};
 pub use params::{LongLink, MAX_QUERY_BYTES, defines_link, parse};
 pub use store::{LongLinks, Unsaved};
 
