@@ -12,6 +12,7 @@ use link_core::decision::{Click, CountAs, decide};
 use link_core::{AppConfig, AppId, ClickId, Link, LinkCode, LinkType};
 use link_store::events::ClickEvent;
 use shard_router::app_config::StoredConfig;
+use shard_router::router::Routes;
 use shard_router::{AppRoute, AppState, ShardHandle};
 use uuid::Uuid;
 
@@ -85,18 +86,37 @@ pub async fn config_for_host(
     }
 }
 
+/// The app serving `host` and its shard; `None` (answered 404, outcome counted) for an
+/// unknown host or a suspended app.
+fn app_of_host<'r>(
+    routes: &'r Routes,
+    host: &str,
+    state: &ClickState,
+) -> Option<(&'r AppRoute, &'r ShardHandle)> {
+    match routes.resolve_host(host) {
+        None => {
+            state.metrics.count(Outcome::UnknownHost, Platform::Other);
+            None
+        }
+        Some((route, _)) if route.state == AppState::Suspended => {
+            state.metrics.count(Outcome::NotFound, Platform::Other);
+            None
+        }
+        found => found,
+    }
+}
+
 async fn answer(req: &HttpRequest, state: &ClickState) -> HttpResponse {
     let routes = state.router.routes();
     let host = request_host(req);
-    let Some((route, shard)) = routes.resolve_host(host) else {
-        state.metrics.count(Outcome::UnknownHost, Platform::Other);
+    let Some((route, shard)) = app_of_host(&routes, host, state) else {
         return respond::error(ErrorPage::NotFound);
     };
     // `/Ab3xK9q`, or `/Ab3xK9q/` as links pasted into messages sometimes end; anything
     // with another slash, an escape or an odd byte is not a code.
     let code = req.path().strip_prefix('/').unwrap_or_default();
     let code = code.strip_suffix('/').unwrap_or(code);
-    if route.state == AppState::Suspended || !plausible_code(code) {
+    if !plausible_code(code) {
         state.metrics.count(Outcome::NotFound, Platform::Other);
         return respond::error(ErrorPage::NotFound);
     }
@@ -150,14 +170,9 @@ async fn answer(req: &HttpRequest, state: &ClickState) -> HttpResponse {
 async fn answer_long(req: &HttpRequest, state: &ClickState) -> HttpResponse {
     let routes = state.router.routes();
     let host = request_host(req);
-    let Some((route, shard)) = routes.resolve_host(host) else {
-        state.metrics.count(Outcome::UnknownHost, Platform::Other);
+    let Some((route, shard)) = app_of_host(&routes, host, state) else {
         return respond::error(ErrorPage::NotFound);
     };
-    if route.state == AppState::Suspended {
-        state.metrics.count(Outcome::NotFound, Platform::Other);
-        return respond::error(ErrorPage::NotFound);
-    }
     let config = match app_config(state, route, shard).await {
         Ok(config) => config,
         Err(response) => return response,
