@@ -198,6 +198,19 @@ fn check_social_keys(data: &Map<String, Value>) -> Result<(), FieldError> {
             return Err(FieldError::new(format!("data.{key}"), reason));
         }
     }
+    if let Some(value) = data.get(keys::OG_APP_ID) {
+        let id = match value {
+            Value::Number(n) => social::facebook_app_id(&n.to_string()).is_some(),
+            Value::String(s) => social::facebook_app_id(s).is_some(),
+            _ => false,
+        };
+        if !id {
+            return Err(FieldError::new(
+                format!("data.{}", keys::OG_APP_ID),
+                "must be a Facebook app id: digits only",
+            ));
+        }
+    }
     for key in [keys::OG_IMAGE_WIDTH, keys::OG_IMAGE_HEIGHT] {
         if let Some(value) = data.get(key) {
             let side = match value {
@@ -366,6 +379,8 @@ mod tests {
                 "data.$match_duration",
             ),
             (json!({"$match_duration": true}), "data.$match_duration"),
+            (json!({"$og_app_id": "app-1"}), "data.$og_app_id"),
+            (json!({"$og_app_id": 1.5}), "data.$og_app_id"),
             (json!({"$og_title": "x".repeat(301)}), "data.$og_title"),
             (
                 json!({"$twitter_title": "x".repeat(301)}),

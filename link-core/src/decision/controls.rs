@@ -83,6 +83,7 @@ pub mod keys {
     pub const TWITTER_DESCRIPTION: &str = "$twitter_description";
     pub const TWITTER_IMAGE_URL: &str = "$twitter_image_url";
     pub const TWITTER_SITE: &str = "$twitter_site";
+    pub const OG_APP_ID: &str = "$og_app_id";
 }
 
 /// Branch's `$uri_redirect_mode`: when a URI scheme may be tried without a Universal Link.

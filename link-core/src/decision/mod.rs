@@ -156,6 +156,8 @@ pub struct Preview {
     /// it has fetched the image.
     pub image_width: Option<u32>,
     pub image_height: Option<u32>,
+    /// `fb:app_id` (`$og_app_id`): digits only.
+    pub facebook_app_id: Option<String>,
     pub twitter: TwitterPreview,
 }
 

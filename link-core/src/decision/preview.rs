@@ -31,6 +31,7 @@ pub fn build(click: &Click<'_>) -> Preview {
             .map(str::to_owned),
         image_width: social::image_side_of(data, keys::OG_IMAGE_WIDTH),
         image_height: social::image_side_of(data, keys::OG_IMAGE_HEIGHT),
+        facebook_app_id: social::facebook_app_id_of(data, keys::OG_APP_ID).map(str::to_owned),
         twitter: TwitterPreview {
             card: controls
                 .text(keys::TWITTER_CARD)

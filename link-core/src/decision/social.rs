@@ -1,5 +1,5 @@
 //! What Branch's social-card keys may hold: `$og_type`, `$og_image_width`,
-//! `$og_image_height`, `$twitter_card` and `$twitter_site`. Link creation refuses other
+//! `$og_image_height`, `$og_app_id`, `$twitter_card` and `$twitter_site`. Link creation refuses other
 //! values with these rules; the click path reads stored data through them too and leaves
 //! out what does not pass (data stored before a rule existed), never an error.
 
@@ -11,6 +11,8 @@ pub const MAX_IMAGE_SIDE: u32 = 10_000;
 const MAX_OG_TYPE: usize = 40;
 /// X (Twitter) handles are 1-15 characters.
 const MAX_HANDLE: usize = 15;
+/// Facebook app ids are decimal numbers, 15-16 digits today; room to grow.
+const MAX_APP_ID: usize = 20;
 
 /// The card layouts X renders from the tags a preview page carries. Its `app` and
 /// `player` cards need tags a link has no keys for, so they are not offered.
@@ -65,6 +67,21 @@ pub fn image_side(text: &str) -> Option<u32> {
     (1..=MAX_IMAGE_SIDE).contains(&side).then_some(side)
 }
 
+/// A Facebook app id (`fb:app_id`, which ties shares to the app's Facebook insights):
+/// digits only, from a JSON integer's text or a string.
+pub fn facebook_app_id(text: &str) -> Option<&str> {
+    let text = text.trim();
+    ((1..=MAX_APP_ID).contains(&text.len()) && text.bytes().all(|b| b.is_ascii_digit()))
+        .then_some(text)
+}
+
+/// [`facebook_app_id`] of a link-data key, absent when missing or not one.
+pub fn facebook_app_id_of<'d>(data: &'d LinkData, key: &str) -> Option<&'d str> {
+    match data.get(key)? {
+        DataValue::Json(text) | DataValue::Str(text) => facebook_app_id(text),
+    }
+}
+
 /// [`image_side`] of a link-data key, absent when missing or out of range.
 pub fn image_side_of(data: &LinkData, key: &str) -> Option<u32> {
     match data.get(key)? {
@@ -75,6 +92,17 @@ pub fn image_side_of(data: &LinkData, key: &str) -> Option<u32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn facebook_app_ids() {
+        assert_eq!(
+            facebook_app_id(" 1234567890123456 "),
+            Some("1234567890123456")
+        );
+        for bad in ["", "12a", "-1", "1.5", &"1".repeat(21), "<1>"] {
+            assert_eq!(facebook_app_id(bad), None, "{bad}");
+        }
+    }
 
     #[test]
     fn og_types() {

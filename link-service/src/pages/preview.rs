@@ -75,6 +75,12 @@ pub fn render_preview(preview: &Preview) -> Page {
         html(&mut escaped, url);
         meta(&mut out, "property", "og:url", &escaped);
     }
+    if let Some(id) = preview.facebook_app_id.as_deref() {
+        // Digits by link-core's rule; escaped all the same.
+        let mut escaped = String::new();
+        html(&mut escaped, id);
+        meta(&mut out, "property", "fb:app_id", &escaped);
+    }
     let card = match (twitter.card, twitter_image) {
         (Some(card), _) => card.as_str(),
         (None, Some(_)) => "summary_large_image",

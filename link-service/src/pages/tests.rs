@@ -302,6 +302,7 @@ fn preview_takes_the_cards_own_values_and_the_og_extras() {
         kind: Some("product".to_owned()),
         image_width: Some(1200),
         image_height: Some(630),
+        facebook_app_id: Some("1234567890123456".to_owned()),
         twitter: TwitterPreview {
             card: Some(TwitterCard::Summary),
             title: Some("Shoes & more".to_owned()),
@@ -317,6 +318,7 @@ fn preview_takes_the_cards_own_values_and_the_og_extras() {
         "<meta property=\"og:title\" content=\"Red shoes\">",
         "<meta property=\"og:image:width\" content=\"1200\">",
         "<meta property=\"og:image:height\" content=\"630\">",
+        "<meta property=\"fb:app_id\" content=\"1234567890123456\">",
         "<meta name=\"twitter:card\" content=\"summary\">",
         "<meta name=\"twitter:site\" content=\"@acme_app\">",
         "<meta name=\"twitter:title\" content=\"Shoes &amp; more\">",
@@ -430,6 +432,7 @@ fn preview_stays_under_8_kb_with_maximal_data() {
                     kind: Some("a".repeat(40)),
                     image_width: Some(10_000),
                     image_height: Some(10_000),
+                    facebook_app_id: Some("9".repeat(20)),
                     twitter: TwitterPreview {
                         card: Some(TwitterCard::SummaryLargeImage),
                         title: Some(title.chars().rev().collect()),

@@ -556,7 +556,8 @@ fn preview_social_keys() {
             r#"{"$og_title": "Shoes", "$og_type": "product", "$og_image_width": 1200,
                 "$og_image_height": "630", "$twitter_card": "summary",
                 "$twitter_title": "Shoes!", "$twitter_description": "Red",
-                "$twitter_image_url": "https://cdn.acme.app/sq.png", "$twitter_site": "@acme"}"#,
+                "$twitter_image_url": "https://cdn.acme.app/sq.png", "$twitter_site": "@acme",
+                "$og_app_id": 1234567890123456}"#,
         ),
         LinkState::Live,
     );
@@ -565,6 +566,7 @@ fn preview_social_keys() {
     };
     assert_eq!(p.kind.as_deref(), Some("product"));
     assert_eq!((p.image_width, p.image_height), (Some(1200), Some(630)));
+    assert_eq!(p.facebook_app_id.as_deref(), Some("1234567890123456"));
     let t = p.twitter;
     assert_eq!(t.card, Some(TwitterCard::Summary));
     assert_eq!(t.title.as_deref(), Some("Shoes!"));
@@ -580,7 +582,7 @@ fn preview_social_keys() {
         data(
             r#"{"$og_type": "<b>", "$og_image_width": 0, "$og_image_height": 1.5,
                 "$twitter_card": "app", "$twitter_image_url": "javascript:x",
-                "$twitter_site": "not a handle", "$twitter_title": 7}"#,
+                "$twitter_site": "not a handle", "$twitter_title": 7, "$og_app_id": "x1"}"#,
         ),
         LinkState::Live,
     );
@@ -588,6 +590,7 @@ fn preview_social_keys() {
         panic!("expected a preview");
     };
     assert_eq!((p.kind, p.image_width, p.image_height), (None, None, None));
+    assert_eq!(p.facebook_app_id, None);
     assert_eq!(p.twitter, TwitterPreview::default());
 }
 
