@@ -9,7 +9,10 @@
 //! - `st`, `sd`, `si`: `$og_title`, `$og_description`, `$og_image_url`;
 //! - the app's identity and store (`apn`, `ibi`, `isi`, `ius`, …) come from the app's
 //!   config here, so those keys are dropped, as are FDL's own switches (`efr`, `amv`, …);
-//! - everything else (`utm_*` above all) goes through as in any long link.
+//! - FDL's analytics parameters `utm_source`, `utm_medium` and `utm_campaign` also name
+//!   the link's `channel`, `feature` and `campaign`, so its clicks group in the stats as
+//!   they did in Firebase's; like every `utm_*` pair they are still carried on;
+//! - everything else goes through as in any long link.
 
 use std::borrow::Cow;
 
@@ -26,6 +29,13 @@ const RENAMED: [(&str, &str); 7] = [
     ("st", "$og_title"),
     ("sd", "$og_description"),
     ("si", "$og_image_url"),
+];
+
+/// FDL's analytics parameters and the link labels they fill.
+const LABELLED: [(&str, &str); 3] = [
+    ("utm_source", "channel"),
+    ("utm_medium", "feature"),
+    ("utm_campaign", "campaign"),
 ];
 
 /// FDL keys the app's config answers, or that select FDL behaviour Hoplink has no use for.
@@ -61,6 +71,9 @@ pub fn translate(pairs: Vec<Pair<'_>>) -> Vec<Pair<'_>> {
             out.push((key, value));
         } else if let Some((_, branch)) = RENAMED.iter().find(|(fdl, _)| *fdl == key) {
             out.push((Cow::Borrowed(*branch), value));
+        } else if let Some((_, label)) = LABELLED.iter().find(|(utm, _)| *utm == key) {
+            out.push((Cow::Borrowed(*label), value.clone()));
+            out.push((key, value));
         } else if !DROPPED.contains(&key.as_ref()) {
             out.push((key, value));
         }
@@ -114,6 +127,7 @@ mod tests {
         assert_eq!(get("$og_description"), Some("About"));
         assert_eq!(get("$og_image_url"), Some("https://acme.app/i.png"));
         assert_eq!(get("utm_source"), Some("mail"));
+        assert_eq!(get("channel"), Some("mail"));
         for dropped in ["apn", "ibi", "isi", "efr", "afl", "st"] {
             assert_eq!(get(dropped), None, "{dropped}");
         }

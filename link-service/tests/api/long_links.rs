@@ -302,18 +302,20 @@ async fn firebase_dynamic_links_long_links_keep_working() {
     let t = TestApp::spawn().await;
     let path = format!(
         "/?link={}&apn=com.acme.app&ibi=com.acme.app&isi=1234567890&efr=1&st={}&\
-         afl={}&utm_source=mail",
+         afl={}&utm_source=mail&utm_campaign=spring",
         url_encoded("https://acme.test/item/7?ref=fdl"),
         url_encoded("Item 7"),
         url_encoded("https://acme.test/android-web")
     );
     assert_eq!(
         location(&t.get(HOST, &path, DESKTOP).await),
-        "https://acme.test/item/7?ref=fdl&utm_source=mail"
+        "https://acme.test/item/7?ref=fdl&utm_source=mail&utm_campaign=spring"
     );
     let android = location(&t.get(HOST, &path, ANDROID_CHROME).await);
     assert!(
-        android.starts_with("intent://item/7?ref=fdl&utm_source=mail&link_click_id="),
+        android.starts_with(
+            "intent://item/7?ref=fdl&utm_source=mail&utm_campaign=spring&link_click_id="
+        ),
         "{android}"
     );
     assert!(
@@ -324,10 +326,14 @@ async fn firebase_dynamic_links_long_links_keep_working() {
     assert!(preview.contains("<title>Item 7</title>"), "{preview}");
 
     // The app reads the deep link from the link's data after an install, as FDL gave it.
-    let data: Value = sqlx::query_scalar("SELECT data FROM links")
-        .fetch_one(&t.shard_pool(t.app_id))
-        .await
-        .unwrap();
+    let (data, channel, campaign): (Value, Option<String>, Option<String>) =
+        sqlx::query_as("SELECT data, channel, campaign FROM links")
+            .fetch_one(&t.shard_pool(t.app_id))
+            .await
+            .unwrap();
+    // FDL's analytics parameters label the link, as they grouped its clicks in Firebase.
+    assert_eq!(channel.as_deref(), Some("mail"));
+    assert_eq!(campaign.as_deref(), Some("spring"));
     assert_eq!(data["link"], "https://acme.test/item/7?ref=fdl");
     assert_eq!(data.get("apn"), None);
     assert_eq!(data.get("utm_source"), None);
