@@ -5,7 +5,7 @@
 use serde_json::{Map, Value};
 
 use crate::app::{AppConfig, UriScheme};
-use crate::decision::controls::keys;
+use crate::decision::controls::{MAX_REDIRECT_TIMEOUT_MS, keys};
 use crate::decision::social;
 use crate::invalid::FieldError;
 use crate::url::WebUrl;
@@ -19,7 +19,7 @@ pub const MAX_ATTRIBUTE_CHARS: usize = 128;
 /// Longest attribution window a link may ask for (90 days), in seconds.
 pub const MAX_DURATION_SECS: u32 = 7_776_000;
 
-const URL_KEYS: [&str; 13] = [
+const URL_KEYS: [&str; 16] = [
     keys::FALLBACK_URL,
     keys::DESKTOP_URL,
     keys::IOS_URL,
@@ -33,9 +33,12 @@ const URL_KEYS: [&str; 13] = [
     keys::OG_IMAGE_URL,
     keys::OG_URL,
     keys::TWITTER_IMAGE_URL,
+    keys::OG_VIDEO,
+    keys::OG_REDIRECT,
+    keys::TWITTER_PLAYER,
 ];
-/// The keys whose URL a person is sent to.
-const DESTINATION_KEYS: [&str; 11] = [
+/// The keys whose URL a person (or a preview bot) is sent to.
+const DESTINATION_KEYS: [&str; 12] = [
     keys::FALLBACK_URL,
     keys::DESKTOP_URL,
     keys::IOS_URL,
@@ -48,13 +51,19 @@ const DESTINATION_KEYS: [&str; 11] = [
     keys::ANDROID_WECHAT_URL,
     // Not a redirect, but crawlers follow it to describe the link.
     keys::OG_URL,
+    keys::OG_REDIRECT,
 ];
 const PATH_KEYS: [&str; 3] = [
     keys::DEEPLINK_PATH,
     keys::IOS_DEEPLINK_PATH,
     keys::ANDROID_DEEPLINK_PATH,
 ];
-const FLAG_KEYS: [&str; 2] = [keys::ALWAYS_DEEPLINK, keys::WEB_ONLY];
+const FLAG_KEYS: [&str; 3] = [keys::ALWAYS_DEEPLINK, keys::WEB_ONLY, keys::MOBILE_WEB_ONLY];
+const MODE_KEYS: [&str; 3] = [
+    keys::URI_REDIRECT_MODE,
+    keys::IOS_URI_REDIRECT_MODE,
+    keys::ANDROID_URI_REDIRECT_MODE,
+];
 
 /// Checks link data against the limits and the app's registered schemes.
 pub fn validate_data(data: &Map<String, Value>, app: &AppConfig) -> Result<(), FieldError> {
@@ -98,16 +107,23 @@ pub fn validate_data(data: &Map<String, Value>, app: &AppConfig) -> Result<(), F
             }
         }
     }
-    if let Some(mode) = data.get(keys::URI_REDIRECT_MODE) {
-        let n = match mode {
-            Value::Number(n) => n.as_u64(),
-            Value::String(s) => s.trim().parse().ok(),
-            _ => None,
-        };
-        if !matches!(n, Some(0..=2)) {
+    for key in MODE_KEYS {
+        if data
+            .get(key)
+            .is_some_and(|mode| !matches!(whole_number(mode), Some(0..=2)))
+        {
+            return Err(FieldError::new(format!("data.{key}"), "must be 0, 1 or 2"));
+        }
+    }
+    for key in [keys::IOS_REDIRECT_TIMEOUT, keys::ANDROID_REDIRECT_TIMEOUT] {
+        let max = u64::from(MAX_REDIRECT_TIMEOUT_MS);
+        if data
+            .get(key)
+            .is_some_and(|ms| whole_number(ms).is_none_or(|ms| ms > max))
+        {
             return Err(FieldError::new(
-                format!("data.{}", keys::URI_REDIRECT_MODE),
-                "must be 0, 1 or 2",
+                format!("data.{key}"),
+                format!("must be a whole number of milliseconds from 0 to {max}"),
             ));
         }
     }
@@ -127,6 +143,15 @@ pub fn validate_data(data: &Map<String, Value>, app: &AppConfig) -> Result<(), F
     }
     match_duration(data)?;
     check_social_keys(data)
+}
+
+/// A non-negative integer given as a JSON number or as a string (query-built links).
+fn whole_number(value: &Value) -> Option<u64> {
+    match value {
+        Value::Number(n) => n.as_u64(),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
 }
 
 /// For long links, which anyone can write: every destination in the data must be one of
@@ -183,7 +208,7 @@ fn check_social_keys(data: &Map<String, Value>) -> Result<(), FieldError> {
         (
             keys::TWITTER_CARD,
             |v| social::TwitterCard::parse(v).is_some(),
-            "must be summary or summary_large_image",
+            "must be summary, summary_large_image or player",
         ),
         (
             keys::TWITTER_SITE,
@@ -211,7 +236,37 @@ fn check_social_keys(data: &Map<String, Value>) -> Result<(), FieldError> {
             ));
         }
     }
-    for key in [keys::OG_IMAGE_WIDTH, keys::OG_IMAGE_HEIGHT] {
+    if let Some(Value::String(raw)) = data.get(keys::TWITTER_PLAYER)
+        && WebUrl::parse(raw.trim())
+            .ok()
+            .and_then(social::player_url)
+            .is_none()
+    {
+        return Err(FieldError::new(
+            format!("data.{}", keys::TWITTER_PLAYER),
+            "must be an https URL: X frames players over https only",
+        ));
+    }
+    let player_card = matches!(data.get(keys::TWITTER_CARD),
+        Some(Value::String(card)) if social::TwitterCard::parse(card) == Some(social::TwitterCard::Player));
+    let player_source = [keys::TWITTER_PLAYER, keys::OG_VIDEO]
+        .into_iter()
+        .any(|key| {
+            matches!(data.get(key), Some(Value::String(raw))
+            if WebUrl::parse(raw.trim()).ok().and_then(social::player_url).is_some())
+        });
+    if player_card && !player_source {
+        return Err(FieldError::new(
+            format!("data.{}", keys::TWITTER_CARD),
+            "a player card needs an https $twitter_player or $og_video",
+        ));
+    }
+    for key in [
+        keys::OG_IMAGE_WIDTH,
+        keys::OG_IMAGE_HEIGHT,
+        keys::TWITTER_PLAYER_WIDTH,
+        keys::TWITTER_PLAYER_HEIGHT,
+    ] {
         if let Some(value) = data.get(key) {
             let side = match value {
                 Value::Number(n) => social::image_side(&n.to_string()),
@@ -339,6 +394,11 @@ mod tests {
             "$always_deeplink": true, "$uri_redirect_mode": 2, "$og_title": "Hi",
             "$og_type": "product", "$og_image_width": 1200, "$og_image_height": "630",
             "$twitter_card": "summary", "$twitter_site": "@acme_app",
+            "$mobile_web_only": false, "$ios_uri_redirect_mode": "2",
+            "$og_video": "https://cdn.acme.test/v.mp4", "$og_redirect": "https://acme.test/p/1",
+            "$twitter_player_width": "480", "$twitter_player_height": 270,
+            "$android_uri_redirect_mode": 0, "$ios_redirect_timeout": 750,
+            "$android_redirect_timeout": "1500",
             "$twitter_title": "Hi there", "$twitter_image_url": "https://cdn.acme.test/x.png",
             "product_id": 42, "nested": {"a": [1, 2]},
             "big": [u64::MAX, i64::MIN, 1e300, -1e300, 5e-324]
@@ -347,6 +407,15 @@ mod tests {
         assert!(
             validate_data(&data(json!({"$deeplink_path": "acme://product/1"})), &app()).is_ok()
         );
+        for player in [
+            json!({"$twitter_card": "player", "$twitter_player": "https://acme.test/embed/1"}),
+            json!({"$twitter_card": "player", "$og_video": "https://cdn.acme.test/v.mp4"}),
+        ] {
+            assert!(
+                validate_data(&data(player.clone()), &app()).is_ok(),
+                "{player}"
+            );
+        }
     }
 
     #[test]
@@ -373,6 +442,23 @@ mod tests {
             ),
             (json!({"$web_only": "maybe"}), "data.$web_only"),
             (json!({"$uri_redirect_mode": 7}), "data.$uri_redirect_mode"),
+            (
+                json!({"$ios_uri_redirect_mode": "forceful"}),
+                "data.$ios_uri_redirect_mode",
+            ),
+            (
+                json!({"$android_uri_redirect_mode": 3}),
+                "data.$android_uri_redirect_mode",
+            ),
+            (json!({"$mobile_web_only": "yes"}), "data.$mobile_web_only"),
+            (
+                json!({"$ios_redirect_timeout": 10_001}),
+                "data.$ios_redirect_timeout",
+            ),
+            (
+                json!({"$android_redirect_timeout": "1.5s"}),
+                "data.$android_redirect_timeout",
+            ),
             (json!({"$match_duration": "soon"}), "data.$match_duration"),
             (
                 json!({"$match_duration": 7_776_001}),
@@ -395,6 +481,24 @@ mod tests {
                 "data.$twitter_image_url",
             ),
             (json!({"$twitter_card": "app"}), "data.$twitter_card"),
+            (json!({"$twitter_card": "player"}), "data.$twitter_card"),
+            (
+                json!({"$twitter_card": "player", "$og_video": "http://cdn.acme.test/v.mp4"}),
+                "data.$twitter_card",
+            ),
+            (
+                json!({"$twitter_player": "http://acme.test/embed/1"}),
+                "data.$twitter_player",
+            ),
+            (
+                json!({"$twitter_player_width": 0}),
+                "data.$twitter_player_width",
+            ),
+            (json!({"$og_video": "javascript:x"}), "data.$og_video"),
+            (
+                json!({"$og_redirect": "ftp://acme.test/"}),
+                "data.$og_redirect",
+            ),
             (
                 json!({"$ios_wechat_url": "weixin://x"}),
                 "data.$ios_wechat_url",

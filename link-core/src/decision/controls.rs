@@ -67,7 +67,15 @@ pub mod keys {
     pub const ANDROID_DEEPLINK_PATH: &str = "$android_deeplink_path";
     pub const ALWAYS_DEEPLINK: &str = "$always_deeplink";
     pub const WEB_ONLY: &str = "$web_only";
+    /// `$web_only` on phones and tablets only; desktops always get the web here anyway.
+    pub const MOBILE_WEB_ONLY: &str = "$mobile_web_only";
     pub const URI_REDIRECT_MODE: &str = "$uri_redirect_mode";
+    /// Per-OS `$uri_redirect_mode`, which wins over the general one on that OS.
+    pub const IOS_URI_REDIRECT_MODE: &str = "$ios_uri_redirect_mode";
+    pub const ANDROID_URI_REDIRECT_MODE: &str = "$android_uri_redirect_mode";
+    /// How long the interstitial waits for the app before its fallback, in milliseconds.
+    pub const IOS_REDIRECT_TIMEOUT: &str = "$ios_redirect_timeout";
+    pub const ANDROID_REDIRECT_TIMEOUT: &str = "$android_redirect_timeout";
     /// The link's attribution window in seconds, as Branch reads it from link data; read
     /// into the link's `duration` when the link is written, not by the decision.
     pub const MATCH_DURATION: &str = "$match_duration";
@@ -84,7 +92,18 @@ pub mod keys {
     pub const TWITTER_IMAGE_URL: &str = "$twitter_image_url";
     pub const TWITTER_SITE: &str = "$twitter_site";
     pub const OG_APP_ID: &str = "$og_app_id";
+    pub const OG_VIDEO: &str = "$og_video";
+    /// Where link-preview bots are sent to read the tags instead of getting our page.
+    pub const OG_REDIRECT: &str = "$og_redirect";
+    /// The X player card's iframe URL (https); `$og_video` without one.
+    pub const TWITTER_PLAYER: &str = "$twitter_player";
+    pub const TWITTER_PLAYER_WIDTH: &str = "$twitter_player_width";
+    pub const TWITTER_PLAYER_HEIGHT: &str = "$twitter_player_height";
 }
+
+/// The longest wait for the app a link may ask of the interstitial: beyond this, people
+/// leave a blank page before the fallback comes.
+pub const MAX_REDIRECT_TIMEOUT_MS: u32 = 10_000;
 
 /// Branch's `$uri_redirect_mode`: when a URI scheme may be tried without a Universal Link.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -135,24 +154,50 @@ impl<'a> Controls<'a> {
         }
     }
 
-    pub fn redirect_mode(&self) -> RedirectMode {
-        let raw: Option<u64> = match self.data.get(keys::URI_REDIRECT_MODE) {
+    /// A whole number, given as JSON or as a string from a query-built link.
+    fn integer(&self, key: &str) -> Option<u64> {
+        match self.data.get(key)? {
             // JSON text of a number (an integer parses; `1.0`, `true` or `[1]` do not).
-            Some(DataValue::Json(text)) => text.parse().ok(),
-            Some(DataValue::Str(s)) => s.trim().parse().ok(),
-            None => None,
-        };
-        match raw {
-            Some(1) => RedirectMode::Intelligent,
-            Some(2) => RedirectMode::Forceful,
-            _ => RedirectMode::Conservative,
+            DataValue::Json(text) => text.parse().ok(),
+            DataValue::Str(s) => s.trim().parse().ok(),
         }
     }
 
-    /// Whether the link asks for the URI scheme to be tried even when the app is not known
-    /// to be installed (`$always_deeplink` or forceful redirect mode).
-    pub fn forces_scheme(&self) -> bool {
-        self.flag(keys::ALWAYS_DEEPLINK) || self.redirect_mode() == RedirectMode::Forceful
+    fn mode(&self, key: &str) -> Option<RedirectMode> {
+        match self.integer(key)? {
+            0 => Some(RedirectMode::Conservative),
+            1 => Some(RedirectMode::Intelligent),
+            2 => Some(RedirectMode::Forceful),
+            _ => None,
+        }
+    }
+
+    /// The OS's own mode key (`$ios_uri_redirect_mode`), then `$uri_redirect_mode`; a
+    /// value other than 0, 1 or 2 counts as absent.
+    pub fn redirect_mode(&self, os_key: &str) -> RedirectMode {
+        self.mode(os_key)
+            .or_else(|| self.mode(keys::URI_REDIRECT_MODE))
+            .unwrap_or_default()
+    }
+
+    /// Whether the link asks for the URI scheme to be tried on this OS even when the app
+    /// is not known to be installed (`$always_deeplink` or forceful redirect mode).
+    pub fn forces_scheme(&self, os_mode_key: &str) -> bool {
+        self.flag(keys::ALWAYS_DEEPLINK)
+            || self.redirect_mode(os_mode_key) == RedirectMode::Forceful
+    }
+
+    /// `$web_only` or `$mobile_web_only`: phones and tablets go to the web, not the app.
+    pub fn mobile_web_only(&self) -> bool {
+        self.flag(keys::WEB_ONLY) || self.flag(keys::MOBILE_WEB_ONLY)
+    }
+
+    /// `$ios_redirect_timeout` / `$android_redirect_timeout`, when a whole number of
+    /// milliseconds up to [`MAX_REDIRECT_TIMEOUT_MS`].
+    pub fn redirect_timeout_ms(&self, key: &str) -> Option<u32> {
+        self.integer(key)
+            .filter(|ms| *ms <= u64::from(MAX_REDIRECT_TIMEOUT_MS))
+            .and_then(|ms| u32::try_from(ms).ok())
     }
 
     /// The deep link path for a platform: the platform-specific key beats `$deeplink_path`.
@@ -202,7 +247,51 @@ mod tests {
             (json!(-1), RedirectMode::Conservative),
         ] {
             let d = data(json!({ keys::URI_REDIRECT_MODE: v }));
-            assert_eq!(Controls::new(&d).redirect_mode(), want, "{v}");
+            let c = Controls::new(&d);
+            assert_eq!(c.redirect_mode(keys::IOS_URI_REDIRECT_MODE), want, "{v}");
+        }
+    }
+
+    #[test]
+    fn the_os_redirect_mode_wins_on_its_os() {
+        let d = data(
+            json!({ keys::URI_REDIRECT_MODE: 2, keys::IOS_URI_REDIRECT_MODE: "0",
+            keys::ANDROID_URI_REDIRECT_MODE: 9 }),
+        );
+        let c = Controls::new(&d);
+        assert_eq!(
+            c.redirect_mode(keys::IOS_URI_REDIRECT_MODE),
+            RedirectMode::Conservative
+        );
+        // An invalid OS value falls back to the general one.
+        assert_eq!(
+            c.redirect_mode(keys::ANDROID_URI_REDIRECT_MODE),
+            RedirectMode::Forceful
+        );
+        assert!(!c.forces_scheme(keys::IOS_URI_REDIRECT_MODE));
+        assert!(c.forces_scheme(keys::ANDROID_URI_REDIRECT_MODE));
+    }
+
+    #[test]
+    fn redirect_timeouts_are_bounded_whole_milliseconds() {
+        for (v, want) in [
+            (json!(750), Some(750)),
+            (json!("1500"), Some(1500)),
+            (json!(0), Some(0)),
+            (json!(10_000), Some(10_000)),
+            (json!(10_001), None),
+            (json!(-5), None),
+            (json!(1.5), None),
+            (json!("soon"), None),
+        ] {
+            let d = data(json!({ keys::IOS_REDIRECT_TIMEOUT: v }));
+            let c = Controls::new(&d);
+            assert_eq!(
+                c.redirect_timeout_ms(keys::IOS_REDIRECT_TIMEOUT),
+                want,
+                "{v}"
+            );
+            assert_eq!(c.redirect_timeout_ms(keys::ANDROID_REDIRECT_TIMEOUT), None);
         }
     }
 

@@ -158,6 +158,8 @@ pub struct Preview {
     pub image_height: Option<u32>,
     /// `fb:app_id` (`$og_app_id`): digits only.
     pub facebook_app_id: Option<String>,
+    /// `og:video` (`$og_video`).
+    pub video_url: Option<WebUrl>,
     pub twitter: TwitterPreview,
 }
 
@@ -172,6 +174,11 @@ pub struct TwitterPreview {
     pub image_url: Option<WebUrl>,
     /// `twitter:site`: the publisher's handle, without its `@`.
     pub site: Option<String>,
+    /// The player card's https iframe URL; set only with [`social::TwitterCard::Player`],
+    /// which is left out (the default card instead) when there is no such URL.
+    pub player_url: Option<WebUrl>,
+    pub player_width: Option<u32>,
+    pub player_height: Option<u32>,
 }
 
 /// How a click is counted.
@@ -240,10 +247,9 @@ pub fn decide(click: &Click<'_>) -> Decision {
         ctx.expired()
     } else {
         match client.bot {
-            Some(BotKind::LinkPreview | BotKind::Crawler) => (
-                Route::Preview,
-                Action::Preview(Box::new(preview::build(click))),
-            ),
+            Some(BotKind::LinkPreview | BotKind::Crawler) => {
+                (Route::Preview, preview::answer(click))
+            }
             // Tools (curl, monitors) follow the platform their User-Agent implies, so a
             // health check sees the same redirect a person would.
             Some(BotKind::Tool) | None => match client.platform {

@@ -103,11 +103,14 @@ impl<'c, 'a> Ctx<'c, 'a> {
         })
     }
 
+    /// `timeout_key`: the link's own wait for the app on this OS
+    /// (`$ios_redirect_timeout`), in place of [`FALLBACK_AFTER_MS`].
     fn interstitial(
         &self,
         deep_link: String,
         fallback: Option<Fallback>,
         auto_open: bool,
+        timeout_key: &str,
     ) -> (Route, Action) {
         let route = if auto_open {
             Route::OpenApp
@@ -118,7 +121,10 @@ impl<'c, 'a> Ctx<'c, 'a> {
             deep_link,
             fallback,
             auto_open,
-            fallback_after_ms: FALLBACK_AFTER_MS,
+            fallback_after_ms: self
+                .controls
+                .redirect_timeout_ms(timeout_key)
+                .unwrap_or(FALLBACK_AFTER_MS),
             title: preview::title(self.click),
         };
         (route, Action::Interstitial(page))
@@ -129,9 +135,10 @@ impl<'c, 'a> Ctx<'c, 'a> {
     }
 
     /// Whether to try the scheme although no Universal/App Link fired: the app is known to
-    /// be installed here, or the link forces it (`$always_deeplink`, redirect mode 2).
-    fn try_scheme(&self) -> bool {
-        self.click.app_installed || self.controls.forces_scheme()
+    /// be installed here, or the link forces it on this OS (`$always_deeplink`, redirect
+    /// mode 2).
+    fn try_scheme(&self, os_mode_key: &str) -> bool {
+        self.click.app_installed || self.controls.forces_scheme(os_mode_key)
     }
 
     /// Expired or deleted: 410, or the app's fallback when the app asks for that.
@@ -184,7 +191,7 @@ impl<'c, 'a> Ctx<'c, 'a> {
         if let Some(page) = self.wechat_url(keys::IOS_WECHAT_URL) {
             return self.redirect(Some(page));
         }
-        if self.controls.flag(keys::WEB_ONLY) {
+        if self.controls.mobile_web_only() {
             return self.redirect(self.ios_url().or_else(|| self.fallbacks()));
         }
         let app = self.click.app;
@@ -199,14 +206,19 @@ impl<'c, 'a> Ctx<'c, 'a> {
                 Some(browser) => blocks_app_open(browser),
                 None => client.browser == Browser::WebView,
             };
-            if blocked || self.try_scheme() {
+            if blocked || self.try_scheme(keys::IOS_URI_REDIRECT_MODE) {
                 let deep = deeplink::scheme_link(
                     scheme,
                     self.deep_path(keys::IOS_DEEPLINK_PATH, scheme),
                     &self.carry,
                     self.click.click_id,
                 );
-                return self.interstitial(deep, self.fallback(store()), !blocked);
+                return self.interstitial(
+                    deep,
+                    self.fallback(store()),
+                    !blocked,
+                    keys::IOS_REDIRECT_TIMEOUT,
+                );
             }
         }
         self.redirect(store())
@@ -236,7 +248,7 @@ impl<'c, 'a> Ctx<'c, 'a> {
         }
         let app = self.click.app;
         let package = match &app.android.package {
-            Some(package) if !self.controls.flag(keys::WEB_ONLY) => package,
+            Some(package) if !self.controls.mobile_web_only() => package,
             _ => return self.redirect(self.android_web()),
         };
         let store = || self.android_url().unwrap_or(Target::PlayStore(package));
@@ -246,7 +258,7 @@ impl<'c, 'a> Ctx<'c, 'a> {
         let client = &self.click.client;
         let in_app = client.in_app.is_some() || client.browser == Browser::WebView;
         let chrome = client.browser == Browser::ChromeFamily;
-        if !in_app && !chrome && !self.try_scheme() {
+        if !in_app && !chrome && !self.try_scheme(keys::ANDROID_URI_REDIRECT_MODE) {
             return self.redirect(Some(store()));
         }
 
@@ -255,7 +267,7 @@ impl<'c, 'a> Ctx<'c, 'a> {
         if !in_app && !chrome {
             // Firefox and other browsers: try the scheme itself; the page falls back.
             let link = deeplink::scheme_link(scheme, deep, &self.carry, self.click.click_id);
-            return self.interstitial(link, fallback, true);
+            return self.interstitial(link, fallback, true, keys::ANDROID_REDIRECT_TIMEOUT);
         }
         let full = fallback.as_ref().map_or("", |f| f.url.as_str());
         let bare;
@@ -274,7 +286,7 @@ impl<'c, 'a> Ctx<'c, 'a> {
             intent_fallback,
         );
         if in_app {
-            self.interstitial(intent, fallback, false)
+            self.interstitial(intent, fallback, false, keys::ANDROID_REDIRECT_TIMEOUT)
         } else {
             (Route::Intent, Action::Redirect { location: intent })
         }

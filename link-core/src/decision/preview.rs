@@ -2,17 +2,38 @@
 
 use super::controls::{Controls, keys};
 use super::social;
-use super::{Preview, TwitterPreview};
+use super::{Action, Preview, TwitterPreview};
 use crate::app::PreviewDefaults;
 use crate::url::WebUrl;
 
 use super::Click;
+
+/// A preview page, or a redirect to the link's `$og_redirect` (a page of the developer's
+/// that carries the tags itself). The query is not carried: the bot only reads tags there.
+pub fn answer(click: &Click<'_>) -> Action {
+    match Controls::new(&click.link.data).url(keys::OG_REDIRECT) {
+        Some(url) => Action::Redirect {
+            location: url.into(),
+        },
+        None => Action::Preview(Box::new(build(click))),
+    }
+}
 
 /// The link's `$og_*` and `$twitter_*` values, falling back to the app's preview defaults.
 pub fn build(click: &Click<'_>) -> Preview {
     let data = &click.link.data;
     let controls = Controls::new(data);
     let defaults = &click.app.preview;
+    let video_url = controls.url(keys::OG_VIDEO);
+    let player_url = controls
+        .url(keys::TWITTER_PLAYER)
+        .or_else(|| video_url.clone())
+        .and_then(social::player_url);
+    let card = controls
+        .text(keys::TWITTER_CARD)
+        .and_then(social::TwitterCard::parse)
+        .filter(|card| *card != social::TwitterCard::Player || player_url.is_some());
+    let player = card == Some(social::TwitterCard::Player);
     Preview {
         title: title(click),
         description: controls
@@ -32,10 +53,9 @@ pub fn build(click: &Click<'_>) -> Preview {
         image_width: social::image_side_of(data, keys::OG_IMAGE_WIDTH),
         image_height: social::image_side_of(data, keys::OG_IMAGE_HEIGHT),
         facebook_app_id: social::facebook_app_id_of(data, keys::OG_APP_ID).map(str::to_owned),
+        video_url,
         twitter: TwitterPreview {
-            card: controls
-                .text(keys::TWITTER_CARD)
-                .and_then(social::TwitterCard::parse),
+            card,
             title: controls
                 .text(keys::TWITTER_TITLE)
                 .map(|t| cut(t, PreviewDefaults::MAX_TITLE)),
@@ -47,6 +67,11 @@ pub fn build(click: &Click<'_>) -> Preview {
                 .text(keys::TWITTER_SITE)
                 .and_then(social::twitter_handle)
                 .map(str::to_owned),
+            player_url: player_url.filter(|_| player),
+            player_width: social::image_side_of(data, keys::TWITTER_PLAYER_WIDTH)
+                .filter(|_| player),
+            player_height: social::image_side_of(data, keys::TWITTER_PLAYER_HEIGHT)
+                .filter(|_| player),
         },
     }
 }

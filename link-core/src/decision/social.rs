@@ -1,9 +1,11 @@
 //! What Branch's social-card keys may hold: `$og_type`, `$og_image_width`,
-//! `$og_image_height`, `$og_app_id`, `$twitter_card` and `$twitter_site`. Link creation refuses other
+//! `$og_image_height`, `$og_app_id`, `$twitter_card`, `$twitter_site`, `$twitter_player`
+//! and its width and height. Link creation refuses other
 //! values with these rules; the click path reads stored data through them too and leaves
 //! out what does not pass (data stored before a rule existed), never an error.
 
 use crate::link_data::{DataValue, LinkData};
+use crate::url::WebUrl;
 
 /// The largest `og:image:width` / `og:image:height` accepted, in pixels.
 pub const MAX_IMAGE_SIDE: u32 = 10_000;
@@ -14,12 +16,14 @@ const MAX_HANDLE: usize = 15;
 /// Facebook app ids are decimal numbers, 15-16 digits today; room to grow.
 const MAX_APP_ID: usize = 20;
 
-/// The card layouts X renders from the tags a preview page carries. Its `app` and
-/// `player` cards need tags a link has no keys for, so they are not offered.
+/// The card layouts X renders from the tags a preview page carries. Its `app` card needs
+/// store ids per country that a link has no keys for, so it is not offered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TwitterCard {
     Summary,
     SummaryLargeImage,
+    /// A video in an iframe: needs an https player URL (`$twitter_player` or `$og_video`).
+    Player,
 }
 
 impl TwitterCard {
@@ -27,6 +31,7 @@ impl TwitterCard {
         match raw.trim() {
             "summary" => Some(Self::Summary),
             "summary_large_image" => Some(Self::SummaryLargeImage),
+            "player" => Some(Self::Player),
             _ => None,
         }
     }
@@ -35,6 +40,7 @@ impl TwitterCard {
         match self {
             Self::Summary => "summary",
             Self::SummaryLargeImage => "summary_large_image",
+            Self::Player => "player",
         }
     }
 }
@@ -80,6 +86,11 @@ pub fn facebook_app_id_of<'d>(data: &'d LinkData, key: &str) -> Option<&'d str> 
     match data.get(key)? {
         DataValue::Json(text) | DataValue::Str(text) => facebook_app_id(text),
     }
+}
+
+/// A player URL X will frame: it takes https only.
+pub fn player_url(url: WebUrl) -> Option<WebUrl> {
+    (url.as_url().scheme() == "https").then_some(url)
 }
 
 /// [`image_side`] of a link-data key, absent when missing or out of range.
@@ -156,6 +167,6 @@ mod tests {
             Some("summary_large_image")
         );
         assert_eq!(TwitterCard::parse("app"), None);
-        assert_eq!(TwitterCard::parse("player"), None);
+        assert_eq!(TwitterCard::parse("player"), Some(TwitterCard::Player));
     }
 }

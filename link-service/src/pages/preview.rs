@@ -6,7 +6,7 @@ use link_core::PreviewDefaults;
 use link_core::decision::Preview;
 
 use super::escape::{html, html_cut, html_len, safe_href};
-use super::{HEAD_START, Page, csp};
+use super::{HEAD_START, MAX_PAGE_BYTES, Page, csp};
 
 /// Escaped-byte budgets per copy. A title appears four times (`<title>`, `og:title`,
 /// `<h1>`, and `twitter:title` unless the link gives the card its own), a description and
@@ -18,6 +18,8 @@ const DESCRIPTION_BYTES: usize = 1100;
 /// A longer (escaped) image or page URL is left out: a cut URL would point elsewhere.
 const URL_BYTES: usize = 960;
 const FALLBACK_TITLE: &str = "Link";
+const BODY_START: &str = "</head><body><main>";
+const BODY_END: &str = "</main></body></html>";
 
 /// Renders the preview for `preview` (status 200).
 pub fn render_preview(preview: &Preview) -> Page {
@@ -109,17 +111,51 @@ pub fn render_preview(preview: &Preview) -> Page {
         Some(_) => meta(&mut out, "name", "twitter:image", &image_escaped),
         None => {}
     }
-    out.push_str("</head><body><main>");
+    // The video tags come last and only where they fit: with every other value at its
+    // limit there is no room left for two more URLs under the page budget.
+    let tail =
+        BODY_START.len() + BODY_END.len() + if title.is_empty() { 0 } else { title.len() + 9 };
+    let mut video = String::new();
+    video_tags(&mut video, preview);
+    if out.len() + video.len() + tail <= MAX_PAGE_BYTES {
+        out.push_str(&video);
+    }
+    out.push_str(BODY_START);
     if !title.is_empty() {
         out.push_str("<h1>");
         out.push_str(&title);
         out.push_str("</h1>");
     }
-    out.push_str("</main></body></html>");
+    out.push_str(BODY_END);
     Page {
         status: 200,
         body: out,
         csp: csp::NOTHING_INLINE,
+    }
+}
+
+/// `og:video` and the X player (`twitter:player` and its size), each within its budget.
+fn video_tags(out: &mut String, preview: &Preview) {
+    let twitter = &preview.twitter;
+    for (attr, key, url) in [
+        ("property", "og:video", preview.video_url.as_ref()),
+        ("name", "twitter:player", twitter.player_url.as_ref()),
+    ] {
+        if let Some(url) = web_href(url) {
+            let mut escaped = String::new();
+            html(&mut escaped, url);
+            meta(out, attr, key, &escaped);
+        }
+    }
+    if twitter.player_url.is_some() {
+        for (key, side) in [
+            ("twitter:player:width", twitter.player_width),
+            ("twitter:player:height", twitter.player_height),
+        ] {
+            if let Some(side) = side {
+                meta(out, "name", key, &side.to_string());
+            }
+        }
     }
 }
 

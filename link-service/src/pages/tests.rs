@@ -297,6 +297,43 @@ fn preview_without_image_or_text() {
 }
 
 #[test]
+fn preview_carries_the_video_and_the_player_card() {
+    let page = render_preview(&Preview {
+        video_url: web("https://cdn.acme.app/v.mp4?a=1&b=2"),
+        twitter: TwitterPreview {
+            card: Some(TwitterCard::Player),
+            player_url: web("https://acme.app/embed/7"),
+            player_width: Some(480),
+            player_height: Some(270),
+            ..TwitterPreview::default()
+        },
+        ..preview()
+    });
+    let b = &page.body;
+    for tag in [
+        "<meta property=\"og:video\" content=\"https://cdn.acme.app/v.mp4?a=1&amp;b=2\">",
+        "<meta name=\"twitter:card\" content=\"player\">",
+        "<meta name=\"twitter:player\" content=\"https://acme.app/embed/7\">",
+        "<meta name=\"twitter:player:width\" content=\"480\">",
+        "<meta name=\"twitter:player:height\" content=\"270\">",
+    ] {
+        assert!(b.contains(tag), "missing {tag} in {b}");
+    }
+    assert_small(&page);
+
+    // No player: no player tags, whatever the sizes say.
+    let page = render_preview(&Preview {
+        twitter: TwitterPreview {
+            player_width: Some(480),
+            ..TwitterPreview::default()
+        },
+        ..preview()
+    });
+    assert!(!page.body.contains("twitter:player"), "{}", page.body);
+    assert!(!page.body.contains("og:video"), "{}", page.body);
+}
+
+#[test]
 fn preview_takes_the_cards_own_values_and_the_og_extras() {
     let page = render_preview(&Preview {
         kind: Some("product".to_owned()),
@@ -309,6 +346,7 @@ fn preview_takes_the_cards_own_values_and_the_og_extras() {
             description: None,
             image_url: web("https://cdn.acme.app/square.png"),
             site: Some("acme_app".to_owned()),
+            ..TwitterPreview::default()
         },
         ..preview()
     });
@@ -433,12 +471,16 @@ fn preview_stays_under_8_kb_with_maximal_data() {
                     image_width: Some(10_000),
                     image_height: Some(10_000),
                     facebook_app_id: Some("9".repeat(20)),
+                    video_url: web(&format!("{url}3")),
                     twitter: TwitterPreview {
-                        card: Some(TwitterCard::SummaryLargeImage),
+                        card: Some(TwitterCard::Player),
                         title: Some(title.chars().rev().collect()),
                         description: Some(description.chars().rev().collect()),
                         image_url: web(&format!("{url}2")),
                         site: Some("a".repeat(15)),
+                        player_url: web(&format!("{url}4")),
+                        player_width: Some(10_000),
+                        player_height: Some(10_000),
                     },
                 });
                 assert_small(&page);

@@ -249,3 +249,58 @@ async fn a_browser_known_to_have_the_app_gets_the_open_in_app_page() {
     let body = again.text().await.unwrap();
     assert!(body.contains("acme://product/42"), "{body}");
 }
+
+#[tokio::test]
+async fn branchs_per_os_and_social_video_keys_shape_the_answer() {
+    let t = TestApp::spawn().await;
+    t.create_link(
+        t.app_id,
+        "clip",
+        json!({
+            "$ios_uri_redirect_mode": 2,
+            "$ios_redirect_timeout": 900,
+            "$mobile_web_only": false,
+            "$og_title": "Clip",
+            "$og_video": "https://cdn.acme.test/clip.mp4",
+            "$twitter_card": "player",
+            "$twitter_player": "https://acme.test/embed/clip",
+        }),
+        &[],
+    )
+    .await;
+    // iOS's own forceful mode: the page that opens the app, waiting 900 ms for it.
+    let iphone = t.get(HOST, "/clip", IPHONE).await;
+    assert_eq!(iphone.status(), 200);
+    let body = iphone.text().await.unwrap();
+    assert!(body.contains("\"delay\":900}"), "{body}");
+    assert!(body.contains("acme://open"), "{body}");
+    // The mode is iOS's only: Android Firefox still gets the Play Store.
+    let firefox = location(&t.get(HOST, "/clip", ANDROID_FIREFOX).await);
+    assert!(firefox.starts_with("https://play.google.com/"), "{firefox}");
+
+    let bot = t.get(HOST, "/clip", SLACKBOT).await;
+    let body = bot.text().await.unwrap();
+    for tag in [
+        r#"<meta property="og:video" content="https://cdn.acme.test/clip.mp4">"#,
+        r#"<meta name="twitter:card" content="player">"#,
+        r#"<meta name="twitter:player" content="https://acme.test/embed/clip">"#,
+    ] {
+        assert!(body.contains(tag), "{tag} missing: {body}");
+    }
+
+    t.create_link(
+        t.app_id,
+        "site",
+        json!({"$mobile_web_only": true, "$og_redirect": "https://acme.test/tags/site"}),
+        &[],
+    )
+    .await;
+    for phone in [IPHONE, ANDROID_CHROME] {
+        let response = t.get(HOST, "/site?utm_source=sms", phone).await;
+        assert_eq!(response.status(), 302);
+        assert_eq!(location(&response), "https://acme.test/?utm_source=sms");
+    }
+    let bot = t.get(HOST, "/site?utm_source=sms", SLACKBOT).await;
+    assert_eq!(bot.status(), 302);
+    assert_eq!(location(&bot), "https://acme.test/tags/site");
+}

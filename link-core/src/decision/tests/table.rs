@@ -131,6 +131,10 @@ const MAKERS: &str = r#"{"$huawei_url": "https://appgallery.huawei.com/app/C100"
     "$fire_url": "https://www.amazon.com/dp/B0ACME"}"#;
 const WECHAT: &str = r#"{"$ios_wechat_url": "https://sj.qq.com/acme",
     "$android_wechat_url": "https://sj.qq.com/acme-android"}"#;
+const MOBILE_WEB_ONLY: &str = r#"{"$mobile_web_only": "1"}"#;
+/// Forceful everywhere but iOS, which stays conservative.
+const OS_MODES: &str = r#"{"$uri_redirect_mode": 2, "$ios_uri_redirect_mode": 0}"#;
+const ANDROID_FORCEFUL: &str = r#"{"$android_uri_redirect_mode": "2"}"#;
 const INTELLIGENT: &str = r#"{"$uri_redirect_mode": "1"}"#;
 const ONLY_FALLBACK: &str = r#"{"$fallback_url": "https://acme.app/f"}"#;
 const BAD_URLS: &str = r#"{"$ios_url": "javascript:alert(1)", "$android_url": "data:text/html,x",
@@ -191,6 +195,16 @@ fn cases() -> Vec<Case> {
             .installed()
             .data(WEB_ONLY_OVERRIDES)
             .redirect(R::Web, Exact("https://acme.app/ios")),
+        case("ios: mobile web only", A::Full, IPHONE)
+            .installed()
+            .data(MOBILE_WEB_ONLY)
+            .redirect(R::Web, Exact("https://acme.app/fallback")),
+        case("ios: its own redirect mode beats the general one", A::Full, IPHONE)
+            .data(OS_MODES)
+            .redirect(R::AppStore, Exact("{APPSTORE}")),
+        case("ios: android's redirect mode does not apply", A::Full, IPHONE)
+            .data(ANDROID_FORCEFUL)
+            .redirect(R::AppStore, Exact("{APPSTORE}")),
         case("ios: no scheme, installed", A::NoScheme, IPHONE)
             .installed()
             .redirect(R::AppStore, Exact("{APPSTORE}")),
@@ -348,6 +362,12 @@ fn cases() -> Vec<Case> {
         case("android: web only with $android_url", A::Full, ANDROID_CHROME)
             .data(WEB_ONLY_OVERRIDES)
             .redirect(R::Web, Exact("https://acme.app/android")),
+        case("android: mobile web only", A::Full, ANDROID_CHROME)
+            .data(MOBILE_WEB_ONLY)
+            .redirect(R::Web, Exact("https://acme.app/fallback")),
+        case("desktop: mobile web only changes nothing", A::Full, DESKTOP)
+            .data(MOBILE_WEB_ONLY)
+            .redirect(R::Web, Exact("https://acme.app/desktop")),
         case("android: nothing configured", A::Empty, ANDROID_CHROME).nothing(),
         case("android: no package, link urls", A::Empty, ANDROID_CHROME)
             .data(OVERRIDES)
@@ -371,6 +391,12 @@ fn cases() -> Vec<Case> {
             .open_app(Exact("acme://open?{ID}"), play_fb),
         case("android firefox: forceful", A::Full, ANDROID_FIREFOX)
             .data(FORCEFUL)
+            .open_app(Exact("acme://open?{ID}"), play_fb),
+        case("android firefox: general forceful mode", A::Full, ANDROID_FIREFOX)
+            .data(OS_MODES)
+            .open_app(Exact("acme://open?{ID}"), play_fb),
+        case("android firefox: its own forceful mode", A::Full, ANDROID_FIREFOX)
+            .data(ANDROID_FORCEFUL)
             .open_app(Exact("acme://open?{ID}"), play_fb),
         // Android in-app browsers
         case("android instagram: prompt with intent", A::Full, ANDROID_INSTAGRAM).prompt(
@@ -595,6 +621,69 @@ fn preview_social_keys() {
 }
 
 #[test]
+fn preview_video_player_and_redirect() {
+    let video = link(
+        data(
+            r#"{"$og_video": "https://cdn.acme.app/v.mp4", "$twitter_card": "player",
+                "$twitter_player_width": 480, "$twitter_player_height": "270"}"#,
+        ),
+        LinkState::Live,
+    );
+    let Action::Preview(p) = decide_for(&video, &app(A::Full), SLACKBOT, false, "").action else {
+        panic!("expected a preview");
+    };
+    let href = |u: Option<crate::url::WebUrl>| u.map(String::from);
+    assert_eq!(
+        href(p.video_url).as_deref(),
+        Some("https://cdn.acme.app/v.mp4")
+    );
+    // The player falls back to the video.
+    let t = p.twitter;
+    assert_eq!(t.card, Some(TwitterCard::Player));
+    assert_eq!(
+        href(t.player_url).as_deref(),
+        Some("https://cdn.acme.app/v.mp4")
+    );
+    assert_eq!((t.player_width, t.player_height), (Some(480), Some(270)));
+
+    // A player card with no https player to frame is the default card, without sizes.
+    let no_player = link(
+        data(
+            r#"{"$og_video": "http://cdn.acme.app/v.mp4", "$twitter_card": "player",
+                "$twitter_player_width": 480}"#,
+        ),
+        LinkState::Live,
+    );
+    let Action::Preview(p) = decide_for(&no_player, &app(A::Full), SLACKBOT, false, "").action
+    else {
+        panic!("expected a preview");
+    };
+    assert_eq!(
+        href(p.video_url).as_deref(),
+        Some("http://cdn.acme.app/v.mp4")
+    );
+    assert_eq!(p.twitter, TwitterPreview::default());
+
+    // `$og_redirect` sends preview bots away, without the click's query; people are not.
+    let redirect = link(
+        data(r#"{"$og_redirect": "https://acme.app/tags/7", "$og_title": "Seven"}"#),
+        LinkState::Live,
+    );
+    for bot in [SLACKBOT, GOOGLEBOT] {
+        let got = decide_for(&redirect, &app(A::Full), bot, false, "utm_source=x");
+        assert_eq!(got.route, R::Preview);
+        assert_eq!(got.count_as, CountAs::BotView);
+        assert_eq!(got.action.location(), Some("https://acme.app/tags/7"));
+    }
+    let got = decide_for(&redirect, &app(A::Full), DESKTOP, false, "");
+    assert_eq!(got.action.location(), Some("https://acme.app/desktop"));
+    // An unusable one is ignored.
+    let bad = link(data(r#"{"$og_redirect": "javascript:x"}"#), LinkState::Live);
+    let got = decide_for(&bad, &app(A::Full), SLACKBOT, false, "");
+    assert_eq!(got.action.kind(), "preview");
+}
+
+#[test]
 fn preview_text_is_cut_by_characters() {
     let long = format!(
         r#"{{"$og_title": "{}", "$og_description": "{}"}}"#,
@@ -616,6 +705,31 @@ fn interstitial_title_comes_from_link_or_app() {
         panic!("expected an interstitial");
     };
     assert_eq!(page.title.as_deref(), Some("Shoes"));
+    assert_eq!(page.fallback_after_ms, crate::decision::FALLBACK_AFTER_MS);
+}
+
+#[test]
+fn the_wait_for_the_app_is_the_links_own_for_that_os() {
+    let l = link(
+        data(r#"{"$ios_redirect_timeout": 750, "$android_redirect_timeout": "3000"}"#),
+        LinkState::Live,
+    );
+    for (client, want) in [
+        (IPHONE, 750),
+        (ANDROID_FIREFOX, 3000),
+        (ANDROID_INSTAGRAM, 3000),
+    ] {
+        let Action::Interstitial(page) = decide_for(&l, &app(A::Full), client, true, "").action
+        else {
+            panic!("expected an interstitial");
+        };
+        assert_eq!(page.fallback_after_ms, want);
+    }
+    // Out of range: the default wait.
+    let l = link(data(r#"{"$ios_redirect_timeout": 60000}"#), LinkState::Live);
+    let Action::Interstitial(page) = decide_for(&l, &app(A::Full), IPHONE, true, "").action else {
+        panic!("expected an interstitial");
+    };
     assert_eq!(page.fallback_after_ms, crate::decision::FALLBACK_AFTER_MS);
 }
 
