@@ -79,6 +79,7 @@ fn bench(c: &mut Criterion) {
         client,
         app_installed: false,
         query,
+        country: None,
         click_id: ClickId::generate(),
         short_url: "https://go.acme.app/Ab3xK9q",
         now,

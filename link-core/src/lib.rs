@@ -4,6 +4,7 @@
 //! # Layout
 //! - [`invalid`]: the validation error every parser returns.
 //! - [`ids`]: identifiers that cross crate boundaries ([`AppId`], [`ShardId`], [`ClickId`]).
+//! - [`country`]: [`Country`], where a click came from, for country-specific links.
 //! - [`host`]: [`Host`], a registered link domain or the host of a request.
 //! - [`code`]: [`LinkCode`], the path segment of a short link.
 //! - [`url`]: [`WebUrl`], an http(s) destination that is safe to emit.
@@ -25,6 +26,7 @@
 pub mod app;
 pub mod client;
 pub mod code;
+pub mod country;
 pub mod decision;
 pub mod fingerprint;
 pub mod host;
@@ -40,6 +42,7 @@ pub mod url;
 
 pub use app::{AndroidConfig, AppConfig, ExpiredLinkBehavior, IosConfig, PreviewDefaults};
 pub use code::LinkCode;
+pub use country::Country;
 pub use host::Host;
 pub use ids::{AppId, ClickId, ShardId};
 pub use invalid::{FieldError, Invalid};

@@ -86,6 +86,13 @@ pub fn validate_data(data: &Map<String, Value>, app: &AppConfig) -> Result<(), F
             WebUrl::parse(raw.trim()).map_err(|e| e.at(field))?;
         }
     }
+    for (key, value) in data.iter().filter(|(key, _)| is_country_fallback(key)) {
+        let field = format!("data.{key}");
+        let Value::String(raw) = value else {
+            return Err(FieldError::new(field, "must be a URL string"));
+        };
+        WebUrl::parse(raw.trim()).map_err(|e| e.at(field))?;
+    }
     for key in PATH_KEYS {
         if let Some(value) = data.get(key) {
             let field = format!("data.{key}");
@@ -145,6 +152,12 @@ pub fn validate_data(data: &Map<String, Value>, app: &AppConfig) -> Result<(), F
     check_social_keys(data)
 }
 
+/// `$fallback_url_de`: the prefix and a lower-case two-letter country code.
+fn is_country_fallback(key: &str) -> bool {
+    key.strip_prefix(keys::COUNTRY_FALLBACK_PREFIX)
+        .is_some_and(|code| code.len() == 2 && code.bytes().all(|b| b.is_ascii_lowercase()))
+}
+
 /// A non-negative integer given as a JSON number or as a string (query-built links).
 fn whole_number(value: &Value) -> Option<u64> {
     match value {
@@ -160,7 +173,11 @@ pub fn check_long_link_destinations(
     data: &Map<String, Value>,
     app: &AppConfig,
 ) -> Result<(), FieldError> {
-    for key in DESTINATION_KEYS {
+    let country_keys = data
+        .keys()
+        .map(String::as_str)
+        .filter(|key| is_country_fallback(key));
+    for key in DESTINATION_KEYS.into_iter().chain(country_keys) {
         if let Some(Value::String(raw)) = data.get(key) {
             let allowed = WebUrl::parse(raw.trim()).is_ok_and(|url| app.allows_long_link_to(&url));
             if !allowed {
@@ -395,6 +412,7 @@ mod tests {
             "$og_type": "product", "$og_image_width": 1200, "$og_image_height": "630",
             "$twitter_card": "summary", "$twitter_site": "@acme_app",
             "$mobile_web_only": false, "$ios_uri_redirect_mode": "2",
+            "$fallback_url_de": "https://acme.de/", "$fallback_url_long": 5,
             "$og_video": "https://cdn.acme.test/v.mp4", "$og_redirect": "https://acme.test/p/1",
             "$twitter_player_width": "480", "$twitter_player_height": 270,
             "$android_uri_redirect_mode": 0, "$ios_redirect_timeout": 750,
@@ -495,6 +513,11 @@ mod tests {
                 "data.$twitter_player_width",
             ),
             (json!({"$og_video": "javascript:x"}), "data.$og_video"),
+            (
+                json!({"$fallback_url_de": "javascript:x"}),
+                "data.$fallback_url_de",
+            ),
+            (json!({"$fallback_url_br": 5}), "data.$fallback_url_br"),
             (
                 json!({"$og_redirect": "ftp://acme.test/"}),
                 "data.$og_redirect",

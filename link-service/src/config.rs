@@ -7,6 +7,7 @@
 //! | `HOPLINK_COOKIE_SECRET` | (required) | at least 32 bytes; signs the browser-id cookie. `hoplink dev` sets a dev value |
 //! | `HOPLINK_FINGERPRINT_KEY` | built-in (warns) | keys click fingerprints; must equal the API service's |
 //! | `HOPLINK_TRUSTED_PROXIES` | none | comma-separated CIDRs whose `X-Forwarded-For`/`-Proto` are believed |
+//! | `HOPLINK_COUNTRY_HEADER` | none | a header a trusted proxy sets to the client's ISO country code (`CF-IPCountry`, `CloudFront-Viewer-Country`); lets `$fallback_url_xx` apply |
 //! | `HOPLINK_UA_MEMO_CAPACITY` | `20000` | User-Agents whose classification is memoised |
 //! | `HOPLINK_LONG_LINK_ROWS_PER_SEC` | `20` | long links an app may have stored per second by this process (burst 10x); past that, clicks on new ones are answered without being recorded |
 //!
@@ -17,12 +18,13 @@
 
 use std::net::SocketAddr;
 
+use actix_web::http::header::HeaderName;
 use ipnet::IpNet;
 use link_store::cache::CacheConfig;
 use link_store::events::EventsConfig;
 use link_store::hot::config::HotTierConfig;
 use secrecy::{ExposeSecret, SecretString};
-use serde::Deserialize;
+use serde::{Deserialize, Deserializer};
 use shard_router::RouterConfig;
 
 /// Used when `HOPLINK_FINGERPRINT_KEY` is unset: fingerprints still work, but anyone who
@@ -39,6 +41,8 @@ pub struct LinkServiceConfig {
     pub fingerprint_key: Option<SecretString>,
     #[serde(default, deserialize_with = "service_kit::forwarded::cidr_list")]
     pub trusted_proxies: Vec<IpNet>,
+    #[serde(default, deserialize_with = "header_name")]
+    pub country_header: Option<HeaderName>,
     #[serde(default = "default_memo")]
     pub ua_memo_capacity: usize,
     #[serde(default = "default_long_link_rows")]
@@ -69,6 +73,7 @@ impl LinkServiceConfig {
             )),
             fingerprint_key: None,
             trusted_proxies: Vec::new(),
+            country_header: None,
             ua_memo_capacity: default_memo(),
             long_link_rows_per_sec: default_long_link_rows(),
             router: RouterConfig::new(catalog_url),
@@ -103,6 +108,16 @@ impl LinkServiceConfig {
                 link_core::fingerprint::FingerprintKey::new(DEFAULT_FINGERPRINT_KEY.as_bytes())
             }
         }
+    }
+}
+
+/// A header name (`CF-IPCountry`); empty means none.
+fn header_name<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<HeaderName>, D::Error> {
+    match Option::<String>::deserialize(deserializer)? {
+        Some(name) if !name.trim().is_empty() => HeaderName::try_from(name.trim())
+            .map(Some)
+            .map_err(|_| serde::de::Error::custom(format!("not a header name: {name:?}"))),
+        _ => Ok(None),
     }
 }
 

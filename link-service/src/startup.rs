@@ -90,6 +90,7 @@ impl Application {
             memo: ClassifierMemo::new(config.ua_memo_capacity),
             browser_ids: BrowserIds::new(cookie_key),
             forwarded: Forwarded::new(config.trusted_proxies.clone()),
+            country_header: config.country_header.clone(),
             fingerprint_key: config.fingerprint_key(),
             recorder,
             clicks: tier.clicks.clone(),

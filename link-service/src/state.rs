@@ -1,5 +1,6 @@
 //! What every click-path handler shares, built once at start-up.
 
+use actix_web::http::header::HeaderName;
 use link_core::client::ClassifierMemo;
 use link_core::fingerprint::FingerprintKey;
 use link_store::cache::LinkCache;
@@ -19,6 +20,8 @@ pub struct ClickState {
     pub memo: ClassifierMemo,
     pub browser_ids: BrowserIds,
     pub forwarded: Forwarded,
+    /// `HOPLINK_COUNTRY_HEADER`, read from trusted proxies only.
+    pub country_header: Option<HeaderName>,
     pub fingerprint_key: FingerprintKey,
     pub recorder: ClickRecorder,
     /// Click fingerprints for attribution (Aerospike when on; the clicks table otherwise).

@@ -49,13 +49,18 @@ impl Forwarded {
 
     /// Whether the original request was https, per a trusted proxy's `X-Forwarded-Proto`.
     pub fn is_https(&self, peer: Option<IpAddr>, forwarded_proto: Option<&str>) -> bool {
-        match (peer, forwarded_proto) {
-            (Some(peer), Some(proto)) if self.is_trusted(peer) => proto
-                .rsplit(',')
-                .next()
-                .is_some_and(|p| p.trim().eq_ignore_ascii_case("https")),
-            _ => false,
-        }
+        self.from_trusted(peer, forwarded_proto)
+            .and_then(|proto| proto.rsplit(',').next())
+            .is_some_and(|p| p.trim().eq_ignore_ascii_case("https"))
+    }
+
+    /// A header value that only a trusted proxy may set (a client's own is dropped).
+    pub fn from_trusted<'a>(
+        &self,
+        peer: Option<IpAddr>,
+        value: Option<&'a str>,
+    ) -> Option<&'a str> {
+        value.filter(|_| peer.is_some_and(|peer| self.is_trusted(peer)))
     }
 }
 
@@ -120,6 +125,9 @@ mod tests {
             Some(ip("203.0.113.9"))
         );
         assert!(!f.is_https(Some(ip("203.0.113.9")), Some("https")));
+        assert_eq!(f.from_trusted(Some(ip("203.0.113.9")), Some("DE")), None);
+        assert_eq!(f.from_trusted(None, Some("DE")), None);
+        assert_eq!(f.from_trusted(Some(ip("10.1.2.3")), Some("DE")), Some("DE"));
     }
 
     #[test]

@@ -5,6 +5,7 @@
 //! and an invalid value behaves exactly as if the key were absent. Nothing here allocates
 //! except that validation, and it only runs for the keys a decision actually consults.
 
+use crate::country::Country;
 use crate::link_data::{DataValue, LinkData};
 use crate::url::WebUrl;
 
@@ -53,6 +54,8 @@ fn parsed_url(raw: &str) -> Option<WebUrl> {
 /// The link-control keys the decision understands.
 pub mod keys {
     pub const FALLBACK_URL: &str = "$fallback_url";
+    /// `$fallback_url_de`: the fallback for clicks from one country (lower-case ISO code).
+    pub const COUNTRY_FALLBACK_PREFIX: &str = "$fallback_url_";
     pub const DESKTOP_URL: &str = "$desktop_url";
     pub const IOS_URL: &str = "$ios_url";
     pub const IPAD_URL: &str = "$ipad_url";
@@ -139,6 +142,14 @@ impl<'a> Controls<'a> {
     /// A destination URL, validated now: link data may hold `javascript:` or worse.
     pub fn url(&self, key: &str) -> Option<WebUrl> {
         self.text(key).and_then(|raw| parsed_url(raw.trim()))
+    }
+
+    /// `$fallback_url_<country>` for a click from that country.
+    pub fn country_fallback(&self, country: Country) -> Option<WebUrl> {
+        let mut key = [0u8; 16];
+        key[..14].copy_from_slice(keys::COUNTRY_FALLBACK_PREFIX.as_bytes());
+        key[14..].copy_from_slice(country.as_str().as_bytes());
+        std::str::from_utf8(&key).ok().and_then(|key| self.url(key))
     }
 
     /// Branch flags arrive as JSON booleans or as strings from query-built links.

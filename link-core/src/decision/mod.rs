@@ -37,6 +37,7 @@ use chrono::{DateTime, Utc};
 
 use crate::app::AppConfig;
 use crate::client::{BotKind, ClientInfo, Platform};
+use crate::country::Country;
 use crate::ids::ClickId;
 use crate::link::Link;
 use crate::url::WebUrl;
@@ -57,6 +58,8 @@ pub struct Click<'a> {
     pub app_installed: bool,
     /// The click's raw query string without `?` (may be empty; untrusted).
     pub query: &'a str,
+    /// The click's country, when a trusted proxy said; for `$fallback_url_xx`.
+    pub country: Option<Country>,
     pub click_id: ClickId,
     /// The canonical short URL of the link, e.g. `https://go.acme.app/Ab3xK9q`.
     pub short_url: &'a str,

@@ -68,9 +68,14 @@ impl<'c, 'a> Ctx<'c, 'a> {
         url.as_ref().map(|url| Target::Web(Web::App(url)))
     }
 
-    /// `$fallback_url`, then the app's fallback: the end of every chain.
+    /// `$fallback_url_<click's country>`, `$fallback_url`, then the app's fallback: the
+    /// end of every chain.
     fn fallbacks(&self) -> Option<Target<'a>> {
-        self.link_url(keys::FALLBACK_URL)
+        let country = self.click.country;
+        country
+            .and_then(|country| self.controls.country_fallback(country))
+            .map(|url| Target::Web(Web::Link(url)))
+            .or_else(|| self.link_url(keys::FALLBACK_URL))
             .or_else(|| Self::app_url(&self.click.app.fallback_url))
     }
 

@@ -1,5 +1,6 @@
 //! The click handler.
 
+use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -9,7 +10,7 @@ use chrono::Utc;
 use link_core::client::Platform;
 use link_core::code::is_code_byte;
 use link_core::decision::{Click, CountAs, decide};
-use link_core::{AppConfig, AppId, ClickId, Link, LinkCode, LinkType};
+use link_core::{AppConfig, AppId, ClickId, Country, Link, LinkCode, LinkType};
 use link_store::events::ClickEvent;
 use shard_router::app_config::StoredConfig;
 use shard_router::router::Routes;
@@ -338,6 +339,7 @@ async fn respond_to(req: &HttpRequest, state: &ClickState, target: &Target<'_>) 
         client,
         app_installed,
         query,
+        country: country(req, state, peer),
         click_id,
         short_url: &short_url,
         now,
@@ -428,6 +430,16 @@ fn issue(
         response.headers_mut().append(header::SET_COOKIE, cookie);
     }
     id
+}
+
+/// The click's country from `HOPLINK_COUNTRY_HEADER`, when a trusted proxy set it.
+fn country(req: &HttpRequest, state: &ClickState, peer: Option<IpAddr>) -> Option<Country> {
+    let name = state.country_header.as_ref()?;
+    let value = req.headers().get(name).and_then(|v| v.to_str().ok());
+    state
+        .forwarded
+        .from_trusted(peer, value)
+        .and_then(Country::parse)
 }
 
 fn forwarded_for(req: &HttpRequest) -> Option<&str> {

@@ -384,6 +384,14 @@ mod tests {
                 "data.$ios_url",
             ),
             ("$og_url=https%3A%2F%2Fevil.test%2F", "data.$og_url"),
+            (
+                "$og_redirect=https%3A%2F%2Fevil.test%2F",
+                "data.$og_redirect",
+            ),
+            (
+                "$fallback_url_de=https%3A%2F%2Fevil.test%2F",
+                "data.$fallback_url_de",
+            ),
             ("link=https%3A%2F%2Fevil.test%2Fx", "data.$desktop_url"),
             (
                 "link=https%3A%2F%2Facme.app%2F&afl=https%3A%2F%2Fevil.test%2F",

@@ -643,6 +643,7 @@ fn maximal_link_data_through_the_decision() {
                 client,
                 app_installed: true,
                 query: &query,
+                country: None,
                 click_id: ClickId::generate(),
                 short_url: "https://go.acme.app/Ab3xK9q",
                 now,

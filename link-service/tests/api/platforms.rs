@@ -304,3 +304,57 @@ async fn branchs_per_os_and_social_video_keys_shape_the_answer() {
     assert_eq!(bot.status(), 302);
     assert_eq!(location(&bot), "https://acme.test/tags/site");
 }
+
+#[tokio::test]
+async fn a_countrys_fallback_follows_the_trusted_proxys_country_header() {
+    let trusted = TestApp::spawn_with(Options {
+        configure: Some(|c| {
+            c.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap()];
+            c.country_header = Some(actix_web::http::header::HeaderName::from_static(
+                "cf-ipcountry",
+            ));
+        }),
+        ..Options::default()
+    })
+    .await;
+    let untrusted = TestApp::spawn_with(Options {
+        configure: Some(|c| {
+            c.country_header = Some(actix_web::http::header::HeaderName::from_static(
+                "cf-ipcountry",
+            ));
+        }),
+        ..Options::default()
+    })
+    .await;
+    let data = json!({"$fallback_url": "https://acme.test/en", "$fallback_url_de": "https://acme.test/de"});
+    for t in [&trusted, &untrusted] {
+        t.create_link(t.other_app_id, "sale", data.clone(), &[])
+            .await;
+    }
+    let click = |t: &TestApp, country: &'static str| {
+        t.client
+            .get(format!("{}/sale?utm_source=mail", t.base))
+            .header("host", OTHER_HOST)
+            .header("user-agent", IPHONE)
+            .header("cf-ipcountry", country)
+            .send()
+    };
+    let loc = |r: reqwest::Response| location(&r);
+    assert_eq!(
+        loc(click(&trusted, "DE").await.unwrap()),
+        "https://acme.test/de?utm_source=mail"
+    );
+    assert_eq!(
+        loc(click(&trusted, "FR").await.unwrap()),
+        "https://acme.test/en?utm_source=mail"
+    );
+    assert_eq!(
+        loc(click(&trusted, "XX").await.unwrap()),
+        "https://acme.test/en?utm_source=mail"
+    );
+    // From a peer that is not a trusted proxy the header is the client's own: ignored.
+    assert_eq!(
+        loc(click(&untrusted, "DE").await.unwrap()),
+        "https://acme.test/en?utm_source=mail"
+    );
+}

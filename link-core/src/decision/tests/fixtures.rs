@@ -11,6 +11,7 @@ use crate::client::{
     BotKind, Browser, ClientInfo, DeviceClass, DeviceVendor, InAppBrowser, OsFamily, Platform,
 };
 use crate::code::LinkCode;
+use crate::country::Country;
 use crate::decision::{Click, Decision, decide};
 use crate::ids::{AppId, ClickId};
 use crate::link::{Link, LinkType};
@@ -134,12 +135,25 @@ pub fn decide_for(
     installed: bool,
     query: &str,
 ) -> Decision {
+    decide_from(link, app, client, installed, query, None)
+}
+
+/// [`decide_for`] a click from `country`.
+pub fn decide_from(
+    link: &Link,
+    app: &AppConfig,
+    client: ClientInfo,
+    installed: bool,
+    query: &str,
+    country: Option<Country>,
+) -> Decision {
     decide(&Click {
         link,
         app,
         client,
         app_installed: installed,
         query,
+        country,
         click_id: ClickId::parse(CLICK_ID).expect("valid click id"),
         short_url: SHORT_URL,
         now: now(),

@@ -621,6 +621,41 @@ fn preview_social_keys() {
 }
 
 #[test]
+fn a_countrys_own_fallback_comes_before_the_links_fallback() {
+    let l = link(
+        data(
+            r#"{"$fallback_url": "https://acme.app/f", "$fallback_url_de": "https://acme.de/",
+                "$fallback_url_br": "javascript:x", "$desktop_url": "https://acme.app/d"}"#,
+        ),
+        LinkState::Live,
+    );
+    let de = crate::country::Country::parse("DE");
+    let br = crate::country::Country::parse("br");
+    let fr = crate::country::Country::parse("fr");
+    let at = |app_kind, client, country| {
+        decide_from(&l, &app(app_kind), client, false, "utm_source=x", country)
+            .action
+            .location()
+            .map(str::to_owned)
+    };
+    let de_page = Some("https://acme.de/?utm_source=x".to_owned());
+    let fallback = Some("https://acme.app/f?utm_source=x".to_owned());
+    // Where the chain reaches the fallbacks: the country's own first.
+    assert_eq!(at(A::Empty, IPHONE, de), de_page);
+    assert_eq!(at(A::Empty, ANDROID_FIREFOX, de), de_page);
+    assert_eq!(at(A::Empty, IPHONE, fr), fallback);
+    assert_eq!(at(A::Empty, IPHONE, None), fallback);
+    // An unusable country URL is skipped like any other.
+    assert_eq!(at(A::Empty, IPHONE, br), fallback);
+    // Platform destinations still win: the store, the desktop URL.
+    assert!(at(A::Full, IPHONE, de).is_some_and(|l| l.starts_with("https://apps.apple.com/")));
+    assert_eq!(
+        at(A::Empty, DESKTOP, de),
+        Some("https://acme.app/d?utm_source=x".to_owned())
+    );
+}
+
+#[test]
 fn preview_video_player_and_redirect() {
     let video = link(
         data(

@@ -1,0 +1,47 @@
+//! [`Country`]: where a click came from, as a trusted proxy or CDN says (Cloudflare's
+//! `CF-IPCountry`, CloudFront's `CloudFront-Viewer-Country`, nginx's GeoIP module), for
+//! Branch's country-specific `$fallback_url_xx`.
+
+/// An ISO 3166-1 alpha-2 code, held lower-case as the link keys spell it (`de`, `br`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Country([u8; 2]);
+
+impl Country {
+    /// Two ASCII letters in either case. `XX` (Cloudflare's "unknown") and anything else,
+    /// such as `T1` (Tor), are no country.
+    pub fn parse(raw: &str) -> Option<Self> {
+        let &[a, b] = raw.trim().as_bytes() else {
+            return None;
+        };
+        if !a.is_ascii_alphabetic() || !b.is_ascii_alphabetic() {
+            return None;
+        }
+        let code = [a.to_ascii_lowercase(), b.to_ascii_lowercase()];
+        (code != *b"xx").then_some(Self(code))
+    }
+
+    pub fn as_str(&self) -> &str {
+        // Two ASCII letters by construction.
+        std::str::from_utf8(&self.0).unwrap_or("")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Country;
+
+    #[test]
+    fn two_letters_in_either_case() {
+        assert_eq!(
+            Country::parse("DE").map(|c| c.as_str().to_owned()),
+            Some("de".into())
+        );
+        assert_eq!(
+            Country::parse(" br ").map(|c| c.as_str().to_owned()),
+            Some("br".into())
+        );
+        for bad in ["", "d", "deu", "XX", "xx", "T1", "1d", "é", "d-"] {
+            assert_eq!(Country::parse(bad), None, "{bad:?}");
+        }
+    }
+}
