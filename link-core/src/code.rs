@@ -1,5 +1,5 @@
-//! [`LinkCode`]: the path segment that names a link within its app (`Ab3xK9q`, or an alias
-//! such as `summer-sale`).
+//! [`LinkCode`]: the path that names a link within its app (`Ab3xK9q`, or an alias such
+//! as `summer-sale` or, as Branch allows, a path such as `product/id1234`).
 
 use std::borrow::Borrow;
 use std::fmt;
@@ -10,8 +10,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::invalid::Invalid;
 
-/// `[A-Za-z0-9_-]{1,128}`, case-sensitive. Only these characters ever reach a URL path, an
-/// HTML page or a cache key, so no escaping question arises downstream.
+/// Segments of `[A-Za-z0-9_-]` joined by single `/`, at most [`Self::MAX_SEGMENTS`] of
+/// them and 128 bytes in all, case-sensitive. Only these characters ever reach a URL path,
+/// an HTML page or a cache key, so no escaping question arises downstream. A path may not
+/// start with `a/`: that is where long links live (`/a/<sdk key>`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct LinkCode(CompactString);
@@ -21,6 +23,8 @@ const GENERATED_ALPHABET: &[u8] = b"23456789abcdefghijkmnpqrstuvwxyzABCDEFGHJKLM
 
 impl LinkCode {
     pub const MAX_LEN: usize = 128;
+    /// `product/shoes/42` is three; deeper aliases are not a thing people type.
+    pub const MAX_SEGMENTS: usize = 8;
     /// 11 characters of a 56-letter alphabet: about 64 bits, so guessing codes is hopeless
     /// and collisions are rare enough to retry.
     pub const GENERATED_LEN: usize = 11;
@@ -34,9 +38,15 @@ impl LinkCode {
         if raw.len() > Self::MAX_LEN {
             return Err(Invalid::new("must be at most 128 characters"));
         }
-        if !raw.bytes().all(is_code_byte) {
+        if !is_code_path(raw) {
             return Err(Invalid::new(
-                "may only contain letters, digits, '-' and '_'",
+                "may only contain letters, digits, '-' and '_', in up to 8 parts joined by \
+                 single '/'",
+            ));
+        }
+        if raw.starts_with("a/") {
+            return Err(Invalid::new(
+                "must not start with a/, where long links are served",
             ));
         }
         Ok(Self(CompactString::new(raw)))
@@ -78,6 +88,22 @@ impl LinkCode {
 /// True for the bytes a code may contain; lets the click path reject a path cheaply.
 pub fn is_code_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'-' || b == b'_'
+}
+
+/// Whether `raw` has a code's shape: code bytes in 1 to [`LinkCode::MAX_SEGMENTS`]
+/// non-empty parts joined by single `/`. Length is the caller's check.
+pub fn is_code_path(raw: &str) -> bool {
+    let mut segments = 0;
+    for segment in raw.split('/') {
+        segments += 1;
+        if segment.is_empty()
+            || segments > LinkCode::MAX_SEGMENTS
+            || !segment.bytes().all(is_code_byte)
+        {
+            return false;
+        }
+    }
+    true
 }
 
 impl Borrow<str> for LinkCode {
@@ -122,10 +148,33 @@ mod tests {
 
     #[test]
     fn accepts_url_safe_codes_only() {
-        for ok in ["a", "Ab3xK9q", "summer-sale_2026", &"x".repeat(128)] {
+        for ok in [
+            "a",
+            "Ab3xK9q",
+            "summer-sale_2026",
+            &"x".repeat(128),
+            "product/id1234",
+            "b/c/d/e/f/g/h/i",
+            "ab/c",
+        ] {
             assert!(LinkCode::parse(ok).is_ok(), "{ok}");
         }
-        for bad in ["", "a b", "a/b", "..", "%41", "é", "a.b", &"x".repeat(129)] {
+        for bad in [
+            "",
+            "a b",
+            "..",
+            "%41",
+            "é",
+            "a.b",
+            &"x".repeat(129),
+            "/lead",
+            "trail/",
+            "two//slashes",
+            "b/c/d/e/f/g/h/i/j",
+            "a/key_live_x",
+            "./x",
+            "x/../y",
+        ] {
             assert!(LinkCode::parse(bad).is_err(), "{bad:?}");
         }
     }

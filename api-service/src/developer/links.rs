@@ -125,7 +125,8 @@ pub async fn create_link(
     let caller = state.secret_caller(&req).await?;
     let params = LinkParams::from_json(&body)?;
     let (link, created) = link_ops::create(&state, caller.app_id, params).await?;
-    let location = format!("/api/v1/links/{}", link.code);
+    // A path alias's `/` is one path segment here: `/api/v1/links/product%2Fid1234`.
+    let location = format!("/api/v1/links/{}", link.code.as_str().replace('/', "%2F"));
     let resource = LinkResource::new(&state, link);
     Ok(if created {
         HttpResponse::Created()
@@ -178,7 +179,7 @@ pub async fn list_links(
 #[utoipa::path(
     tag = "links",
     summary = "Get a link (deleted ones too)",
-    params(("code" = String, Path, description = "The link's code")),
+    params(("code" = String, Path, description = "The link's code; a path alias with its `/` escaped (`product%2Fid1234`)")),
     responses(
         (status = 200, description = "The link", body = LinkResource),
         (status = 401, description = "Missing, unknown or revoked key", body = Problem, content_type = "application/problem+json"),
@@ -206,7 +207,7 @@ pub async fn get_link(
     tag = "links",
     summary = "Update a link",
     description = "Branch merge semantics: `data` keys merge into the stored data (`null` removes a key); other fields present replace (`null` clears); absent fields are kept. Link services serve the change within a second.",
-    params(("code" = String, Path, description = "The link's code")),
+    params(("code" = String, Path, description = "The link's code; a path alias with its `/` escaped (`product%2Fid1234`)")),
     request_body = LinkPatchInput,
     responses(
         (status = 200, description = "The link after the change", body = LinkResource),
@@ -247,7 +248,7 @@ pub async fn update_link(
     tag = "links",
     summary = "Delete a link",
     description = "A soft delete: the link then answers clicks with 410 (or the app's fallback, per `expired_link_behavior`), its code is never reused, and it stays readable here with `deleted_at` set.",
-    params(("code" = String, Path, description = "The link's code")),
+    params(("code" = String, Path, description = "The link's code; a path alias with its `/` escaped (`product%2Fid1234`)")),
     responses(
         (status = 200, description = "The deleted link", body = LinkResource),
         (status = 401, description = "Missing, unknown or revoked key", body = Problem, content_type = "application/problem+json"),

@@ -122,7 +122,9 @@ impl LinkResource {
     "data": {"$desktop_url": "https://acme.app/sale", "$deeplink_path": "sale/summer"}
 }))]
 pub struct LinkInput {
-    /// The code to use (`[A-Za-z0-9_-]{1,128}`); a random one when absent. Re-creating
+    /// The code to use: `[A-Za-z0-9_-]` parts, up to 8 joined by `/` as Branch path
+    /// aliases are (`product/id1234`, not starting `a/`), 128 characters in all; a random
+    /// one when absent. Re-creating
     /// an alias with the same parameters returns the existing link (200); with other
     /// parameters it is 409 `alias_taken`.
     pub alias: Option<String>,

@@ -249,7 +249,7 @@ pub async fn app_stats(
     tag = "stats",
     summary = "One link's clicks, installs and opens",
     description = "The same as `GET /api/v1/stats?link={code}`.",
-    params(("code" = String, Path, description = "The link's code"), LinkStatsParams),
+    params(("code" = String, Path, description = "The link's code; a path alias with its `/` escaped (`product%2Fid1234`)"), LinkStatsParams),
     responses(
         (status = 200, description = "Totals and rows", body = StatsResponse),
         (status = 400, description = "An invalid parameter (named in `field`: `from`, `to`, `group_by`)", body = Problem, content_type = "application/problem+json"),

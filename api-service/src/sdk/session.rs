@@ -446,7 +446,8 @@ async fn attribution_window(resolved: &Resolved) -> Result<u32, ApiError> {
     )
 }
 
-/// The link code a URL names when its host is one of `app`'s domains: `https://host/code`.
+/// The link code a URL names when its host is one of `app`'s domains:
+/// `https://host/code` or `https://host/product/id1234`, with or without a final `/`.
 pub fn own_link_code(state: &ApiState, app: AppId, url: &url::Url) -> Option<LinkCode> {
     let host = url.host_str()?;
     let routes = state.router.routes();
@@ -454,12 +455,8 @@ pub fn own_link_code(state: &ApiState, app: AppId, url: &url::Url) -> Option<Lin
     if route.app_id != app {
         return None;
     }
-    let mut segments = url.path_segments()?.filter(|s| !s.is_empty());
-    let code = segments.next()?;
-    if segments.next().is_some() {
-        return None;
-    }
-    LinkCode::parse(code).ok()
+    let path = url.path().strip_prefix('/')?;
+    LinkCode::parse(path.strip_suffix('/').unwrap_or(path)).ok()
 }
 
 /// The install's own link, as Branch answers it (`link`).

@@ -470,3 +470,87 @@ async fn another_apps_links_answer_404() {
     let (_, still) = get(&t, "/api/v1/links/mine", &t.acme.secret_key).await;
     assert_eq!(still, mine, "untouched");
 }
+
+/// Branch aliases may be paths; the API names such a link with its `/` escaped.
+#[tokio::test]
+async fn a_path_alias_is_a_link_like_any_other() {
+    let t = TestApp::spawn().await;
+    let key = t.acme.secret_key.as_str();
+    let body = json!({"alias": "product/id1234", "data": {"$desktop_url": "https://acme.test/p"}});
+    let (status, link, headers) = send_raw(
+        &t,
+        Method::POST,
+        "/api/v1/links",
+        key,
+        Some(body.to_string()),
+    )
+    .await;
+    assert_eq!(status, 201, "{link}");
+    assert_eq!(link["url"], format!("https://{HOST}/product/id1234"));
+    assert_eq!(headers["location"], "/api/v1/links/product%2Fid1234");
+
+    let (status, fetched) = get(&t, "/api/v1/links/product%2Fid1234", key).await;
+    assert_eq!((status, &fetched), (200, &link));
+    let (status, stats) = get(&t, "/api/v1/links/product%2Fid1234/stats", key).await;
+    assert_eq!(status, 200, "{stats}");
+    let (status, patched) = t
+        .dev(
+            Method::PATCH,
+            "/api/v1/links/product%2Fid1234",
+            key,
+            Some(&json!({"channel": "email"})),
+        )
+        .await;
+    assert_eq!(
+        (status, &patched["channel"]),
+        (200, &json!("email")),
+        "{patched}"
+    );
+
+    // People click the path itself, with or without a final slash.
+    for path in ["product/id1234", "product/id1234/"] {
+        let response = t
+            .client
+            .get(format!("{}/{path}", t.link))
+            .header("host", HOST)
+            .header("user-agent", DESKTOP)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 302, "{path}");
+        assert_eq!(response.headers()["location"], "https://acme.test/p");
+    }
+    let response = t
+        .client
+        .get(format!("{}/product//id1234", t.link))
+        .header("host", HOST)
+        .header("user-agent", DESKTOP)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 404);
+
+    for (alias, why) in [
+        ("a/key_live_x", "the long-link prefix"),
+        ("/lead", "a leading slash"),
+        ("x//y", "an empty part"),
+        ("x/../y", "a dot part"),
+    ] {
+        let body = json!({"alias": alias});
+        let (status, problem, _) = send_raw(
+            &t,
+            Method::POST,
+            "/api/v1/links",
+            key,
+            Some(body.to_string()),
+        )
+        .await;
+        assert_eq!(status, 400, "{why}: {problem}");
+        assert_eq!(field(&problem), "alias", "{why}: {problem}");
+    }
+
+    let (status, _) = t
+        .dev(Method::DELETE, "/api/v1/links/product%2Fid1234", key, None)
+        .await;
+    assert!(status == 200 || status == 204, "{status}");
+}

@@ -520,3 +520,25 @@ async fn installs_and_opens_land_in_the_shard_with_rollups_and_browser_marks() {
     );
     assert_eq!(wait_for_count(&t, app, &marked, 1).await, 1);
 }
+
+#[tokio::test]
+async fn a_universal_link_to_a_path_alias_names_its_link() {
+    let t = TestApp::spawn().await;
+    let url = create_url(
+        &t,
+        &t.acme.sdk_key,
+        json!({"alias": "shoes/red/42", "campaign": "paths", "data": {"sku": "42"}}),
+    )
+    .await;
+    assert!(url.ends_with("/shoes/red/42"), "{url}");
+    for opened in [url.clone(), format!("{url}/?utm_source=mail")] {
+        let mut body = ios();
+        body["universal_link_url"] = json!(opened);
+        let (status, open) = session(&t, "/v1/open", &t.acme.sdk_key, body).await;
+        assert_eq!(status, 200, "{open}");
+        let data = session_data(&open);
+        assert_eq!(data["+clicked_branch_link"], true, "{opened}: {data}");
+        assert_eq!(data["~campaign"], "paths");
+        assert_eq!(data["sku"], "42");
+    }
+}

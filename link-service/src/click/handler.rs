@@ -8,7 +8,7 @@ use actix_web::http::{Method, header};
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::Utc;
 use link_core::client::Platform;
-use link_core::code::is_code_byte;
+use link_core::code::{is_code_byte, is_code_path};
 use link_core::decision::{Click, CountAs, decide};
 use link_core::{AppConfig, AppId, ClickId, Country, Link, LinkCode, LinkType};
 use link_store::events::ClickEvent;
@@ -113,8 +113,8 @@ async fn answer(req: &HttpRequest, state: &ClickState) -> HttpResponse {
     let Some((route, shard)) = app_of_host(&routes, host, state) else {
         return respond::error(ErrorPage::NotFound);
     };
-    // `/Ab3xK9q`, or `/Ab3xK9q/` as links pasted into messages sometimes end; anything
-    // with another slash, an escape or an odd byte is not a code.
+    // `/Ab3xK9q` or `/product/id1234`, or either with the `/` that links pasted into
+    // messages sometimes end with; a doubled slash, an escape or an odd byte is no code.
     let code = req.path().strip_prefix('/').unwrap_or_default();
     let code = code.strip_suffix('/').unwrap_or(code);
     if !plausible_code(code) {
@@ -458,10 +458,10 @@ pub fn request_host(req: &HttpRequest) -> &str {
         .unwrap_or_default()
 }
 
-/// Whether a path segment could be a link code; anything else is answered 404 without a
-/// look-up, so odd paths never reach the cache or a shard.
+/// Whether a path could be a link code (`Ab3xK9q`, `product/id1234`); anything else is
+/// answered 404 without a look-up, so odd paths never reach the cache or a shard.
 fn plausible_code(code: &str) -> bool {
-    !code.is_empty() && code.len() <= LinkCode::MAX_LEN && code.bytes().all(is_code_byte)
+    code.len() <= LinkCode::MAX_LEN && is_code_path(code)
 }
 
 #[cfg(test)]
@@ -472,7 +472,19 @@ mod tests {
     fn only_code_shaped_segments_are_looked_up() {
         assert!(plausible_code("Ab3xK9q"));
         assert!(plausible_code("summer-sale_2"));
-        for bad in ["", "..", "a%2Fb", "a b", "<script>", "é", &"x".repeat(129)] {
+        assert!(plausible_code("product/id1234"));
+        for bad in [
+            "",
+            "..",
+            "a%2Fb",
+            "a b",
+            "<script>",
+            "é",
+            &"x".repeat(129),
+            "x//y",
+            "x/./y",
+            "x/../y",
+        ] {
             assert!(!plausible_code(bad), "{bad:?}");
         }
     }
