@@ -77,7 +77,11 @@ pub fn validate_data(data: &Map<String, Value>, app: &AppConfig) -> Result<(), F
         ));
     }
     crate::jsonb::check_map(data).map_err(|reason| FieldError::new("data", reason))?;
-    for key in URL_KEYS {
+    let country_keys = data
+        .keys()
+        .map(String::as_str)
+        .filter(|key| is_country_fallback(key));
+    for key in URL_KEYS.into_iter().chain(country_keys) {
         if let Some(value) = data.get(key) {
             let field = format!("data.{key}");
             let Value::String(raw) = value else {
@@ -85,13 +89,6 @@ pub fn validate_data(data: &Map<String, Value>, app: &AppConfig) -> Result<(), F
             };
             WebUrl::parse(raw.trim()).map_err(|e| e.at(field))?;
         }
-    }
-    for (key, value) in data.iter().filter(|(key, _)| is_country_fallback(key)) {
-        let field = format!("data.{key}");
-        let Value::String(raw) = value else {
-            return Err(FieldError::new(field, "must be a URL string"));
-        };
-        WebUrl::parse(raw.trim()).map_err(|e| e.at(field))?;
     }
     for key in PATH_KEYS {
         if let Some(value) = data.get(key) {
@@ -253,12 +250,11 @@ fn check_social_keys(data: &Map<String, Value>) -> Result<(), FieldError> {
             ));
         }
     }
-    if let Some(Value::String(raw)) = data.get(keys::TWITTER_PLAYER)
-        && WebUrl::parse(raw.trim())
-            .ok()
-            .and_then(social::player_url)
-            .is_none()
-    {
+    let player_url = |key| match data.get(key) {
+        Some(Value::String(raw)) => WebUrl::parse(raw.trim()).ok().and_then(social::player_url),
+        _ => None,
+    };
+    if data.contains_key(keys::TWITTER_PLAYER) && player_url(keys::TWITTER_PLAYER).is_none() {
         return Err(FieldError::new(
             format!("data.{}", keys::TWITTER_PLAYER),
             "must be an https URL: X frames players over https only",
@@ -268,10 +264,7 @@ fn check_social_keys(data: &Map<String, Value>) -> Result<(), FieldError> {
         Some(Value::String(card)) if social::TwitterCard::parse(card) == Some(social::TwitterCard::Player));
     let player_source = [keys::TWITTER_PLAYER, keys::OG_VIDEO]
         .into_iter()
-        .any(|key| {
-            matches!(data.get(key), Some(Value::String(raw))
-            if WebUrl::parse(raw.trim()).ok().and_then(social::player_url).is_some())
-        });
+        .any(|key| player_url(key).is_some());
     if player_card && !player_source {
         return Err(FieldError::new(
             format!("data.{}", keys::TWITTER_CARD),

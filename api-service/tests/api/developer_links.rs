@@ -508,27 +508,19 @@ async fn a_path_alias_is_a_link_like_any_other() {
     );
 
     // People click the path itself, with or without a final slash.
-    for path in ["product/id1234", "product/id1234/"] {
-        let response = t
-            .client
+    let click = |path: &str| {
+        t.client
             .get(format!("{}/{path}", t.link))
             .header("host", HOST)
             .header("user-agent", DESKTOP)
             .send()
-            .await
-            .unwrap();
+    };
+    for path in ["product/id1234", "product/id1234/"] {
+        let response = click(path).await.unwrap();
         assert_eq!(response.status(), 302, "{path}");
         assert_eq!(response.headers()["location"], "https://acme.test/p");
     }
-    let response = t
-        .client
-        .get(format!("{}/product//id1234", t.link))
-        .header("host", HOST)
-        .header("user-agent", DESKTOP)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 404);
+    assert_eq!(click("product//id1234").await.unwrap().status(), 404);
 
     for (alias, why) in [
         ("a/key_live_x", "the long-link prefix"),

@@ -22,6 +22,61 @@ fn aerospike() -> Option<String> {
     hosts
 }
 
+/// The first install's session data once it is attributed to a click, or the last answer
+/// after 5 s: fingerprint writes to the hot tier are asynchronous.
+async fn attributed_install(t: &TestApp) -> serde_json::Value {
+    let mut data = serde_json::Value::Null;
+    for _ in 0..50 {
+        let (status, body) = t
+            .post(
+                "/v1/install",
+                &json!({"branch_key": t.acme.sdk_key, "os": "iOS", "os_version": "17.4"}),
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+        data = serde_json::from_str(body["data"].as_str().unwrap()).unwrap();
+        if data["+clicked_branch_link"] == true {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    data
+}
+
+/// `hoplink_hot_requests_total` of one set and outcome (any, when empty) on the service at
+/// `base`, waiting
+/// up to 5 s for it to be non-zero (some hot-tier writes are made in the background).
+async fn hot_requests(t: &TestApp, base: &str, set: &str, outcome: &str) -> f64 {
+    let set = format!(r#"set="{set}""#);
+    let outcome = match outcome {
+        "" => String::new(),
+        outcome => format!(r#"outcome="{outcome}""#),
+    };
+    let mut total = 0.0;
+    for _ in 0..50 {
+        let metrics = t
+            .client
+            .get(format!("{base}/metrics"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        total = metrics
+            .lines()
+            .filter(|l| l.starts_with("hoplink_hot_requests_total{"))
+            .filter(|l| l.contains(&set) && l.contains(&outcome))
+            .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+            .sum();
+        if total > 0.0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    total
+}
+
 #[tokio::test]
 async fn an_install_is_matched_through_the_hot_tier() {
     let Some(hosts) = aerospike() else { return };
@@ -39,41 +94,13 @@ async fn an_install_is_matched_through_the_hot_tier() {
     assert_eq!(status, 200, "{body}");
     assert_eq!(t.click(HOST, "hot", IPHONE).await.status(), 302);
 
-    // The fingerprint write is asynchronous; the install sees it within moments.
-    let mut data = serde_json::Value::Null;
-    for _ in 0..50 {
-        let (status, body) = t
-            .post(
-                "/v1/install",
-                &json!({"branch_key": t.acme.sdk_key, "os": "iOS", "os_version": "17.4"}),
-            )
-            .await;
-        assert_eq!(status, 200, "{body}");
-        data = serde_json::from_str(body["data"].as_str().unwrap()).unwrap();
-        if data["+clicked_branch_link"] == true {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let data = attributed_install(&t).await;
     assert_eq!(data["+clicked_branch_link"], true, "{data}");
     assert_eq!(data["product"], "42");
 
     // It came from Aerospike: the API service read the clicks set.
-    let metrics = t
-        .client
-        .get(format!("{}/metrics", t.api))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let reads: f64 = metrics
-        .lines()
-        .filter(|l| l.starts_with("hoplink_hot_requests_total{") && l.contains(r#"set="clicks""#))
-        .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
-        .sum();
-    assert!(reads > 0.0, "no hot-tier click look-ups:\n{metrics}");
+    let reads = hot_requests(&t, &t.api, "clicks", "").await;
+    assert!(reads > 0.0, "no hot-tier click look-ups");
     // A second install cannot take the same click.
     let (_, body) = t
         .post(
@@ -102,44 +129,10 @@ async fn a_long_links_row_is_written_through_and_its_install_matched() {
     let response = t.click(HOST, &long, IPHONE).await;
     assert!(response.status().is_redirection(), "{}", response.status());
 
-    let metrics = t
-        .client
-        .get(format!("{}/metrics", t.link))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let written: f64 = metrics
-        .lines()
-        .filter(|l| {
-            l.starts_with("hoplink_hot_requests_total{")
-                && l.contains(r#"set="links""#)
-                && l.contains(r#"outcome="written""#)
-        })
-        .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
-        .sum();
-    assert!(
-        written > 0.0,
-        "the long link's row was not written through:\n{metrics}"
-    );
+    let written = hot_requests(&t, &t.link, "links", "written").await;
+    assert!(written > 0.0, "the long link's row was not written through");
 
-    let mut data = serde_json::Value::Null;
-    for _ in 0..50 {
-        let (status, body) = t
-            .post(
-                "/v1/install",
-                &json!({"branch_key": t.acme.sdk_key, "os": "iOS", "os_version": "17.4"}),
-            )
-            .await;
-        assert_eq!(status, 200, "{body}");
-        data = serde_json::from_str(body["data"].as_str().unwrap()).unwrap();
-        if data["+clicked_branch_link"] == true {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let data = attributed_install(&t).await;
     assert_eq!(data["+clicked_branch_link"], true, "{data}");
     assert_eq!(data["~channel"], "push");
     assert_eq!(data["$deeplink_path"], "item/9");
