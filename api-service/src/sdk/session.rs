@@ -172,9 +172,11 @@ impl SessionRequest {
                 continue;
             };
             push(query_click_id(&url));
+            let target = applink_target(&url);
             if matches!(url.scheme(), "http" | "https") {
                 link_urls.push(url);
             }
+            link_urls.extend(target);
         }
         Ok(Self {
             branch_key: f.text("branch_key")?,
@@ -199,6 +201,16 @@ impl SessionRequest {
             link_urls,
         })
     }
+}
+
+/// The link a Facebook App Links open came from: Facebook adds
+/// `al_applink_data={"target_url": "<the shared link>", ...}` to the URI it opens the app
+/// with, and the link's own deep link carries no click id.
+fn applink_target(url: &url::Url) -> Option<url::Url> {
+    let (_, data) = url.query_pairs().find(|(k, _)| k == "al_applink_data")?;
+    let data: serde_json::Value = serde_json::from_str(&data).ok()?;
+    let target = url::Url::parse(data.get("target_url")?.as_str()?).ok()?;
+    matches!(target.scheme(), "http" | "https").then_some(target)
 }
 
 /// The `link_click_id` of a URL's query.
@@ -512,6 +524,26 @@ mod tests {
         .unwrap();
         assert_eq!(r.link_urls.len(), 1);
         assert!(r.click_ids.is_empty());
+    }
+
+    #[test]
+    fn a_facebook_app_links_open_names_its_shared_link() {
+        let data = r#"{"target_url":"https://go.acme.test/summer?utm_source=fb","version":"1.0"}"#;
+        let uri =
+            url::Url::parse_with_params("acme://product/42", [("al_applink_data", data)]).unwrap();
+        let r = parse(&json!({"external_intent_uri": uri.as_str()})).unwrap();
+        let urls: Vec<&str> = r.link_urls.iter().map(url::Url::as_str).collect();
+        assert_eq!(urls, ["https://go.acme.test/summer?utm_source=fb"]);
+        // Anything else in that parameter names nothing.
+        for data in [
+            r#"{"target_url":"javascript:x"}"#,
+            "not json",
+            r#"{"target_url":7}"#,
+        ] {
+            let uri = url::Url::parse_with_params("acme://x", [("al_applink_data", data)]).unwrap();
+            let r = parse(&json!({"external_intent_uri": uri.as_str()})).unwrap();
+            assert!(r.link_urls.is_empty(), "{data}");
+        }
     }
 
     #[test]

@@ -542,3 +542,20 @@ async fn a_universal_link_to_a_path_alias_names_its_link() {
         assert_eq!(data["sku"], "42");
     }
 }
+
+#[tokio::test]
+async fn a_facebook_app_links_open_gets_the_shared_links_data() {
+    let t = TestApp::spawn().await;
+    let url = campaign_link(&t, "fb").await;
+    // What Facebook opens the app with, from the link preview's `al:ios:url`.
+    let data = serde_json::to_string(&json!({"target_url": url, "version": "1.0"})).unwrap();
+    let uri = url::Url::parse_with_params("acme://promo/fb", [("al_applink_data", data)]).unwrap();
+    let mut body = ios();
+    body["external_intent_uri"] = json!(uri.as_str());
+    let (status, open) = session(&t, "/v1/open", &t.acme.sdk_key, body).await;
+    assert_eq!(status, 200, "{open}");
+    let data = session_data(&open);
+    assert_eq!(data["+clicked_branch_link"], true, "{data}");
+    assert_eq!(data["~campaign"], "fb");
+    assert_eq!(data["$deeplink_path"], "promo/fb");
+}

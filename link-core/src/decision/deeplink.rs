@@ -171,8 +171,8 @@ pub fn encoded_extra_len(fallback: &str) -> usize {
 }
 
 /// Writes `path?query` of a deep link: the developer's query, then the click's carried
-/// pairs (the developer's keys win), then `link_click_id`.
-fn push_body(out: &mut String, deep: DeepPath<'_>, carry: &Carry<'_>, click_id: ClickId) {
+/// pairs (the developer's keys win), then `link_click_id` when there is a click.
+fn push_body(out: &mut String, deep: DeepPath<'_>, carry: &Carry<'_>, click_id: Option<ClickId>) {
     push_encoded(out, deep.path, false);
     let mut q = QueryWriter::after(out, None);
     if let Some(query) = deep.query {
@@ -185,23 +185,26 @@ fn push_body(out: &mut String, deep: DeepPath<'_>, carry: &Carry<'_>, click_id: 
         }
     }
     carry.append_to(&mut q, deep.query);
-    let mut id = [0u8; uuid::fmt::Simple::LENGTH];
-    q.pair_encoded(
-        LINK_CLICK_ID,
-        click_id.as_uuid().simple().encode_lower(&mut id),
-    );
+    if let Some(click_id) = click_id {
+        let mut id = [0u8; uuid::fmt::Simple::LENGTH];
+        q.pair_encoded(
+            LINK_CLICK_ID,
+            click_id.as_uuid().simple().encode_lower(&mut id),
+        );
+    }
 }
 
 fn capacity(deep: DeepPath<'_>, carry: &Carry<'_>) -> usize {
     deep.path.len() + deep.query.map_or(0, str::len) + carry.size_hint() + 64
 }
 
-/// `scheme://path?query&link_click_id=...`
+/// `scheme://path?query&link_click_id=...`; without the click id when `click_id` is
+/// `None` (a page many people reach from one fetch, such as a Facebook App Links tag).
 pub fn scheme_link(
     scheme: &UriScheme,
     deep: DeepPath<'_>,
     carry: &Carry<'_>,
-    click_id: ClickId,
+    click_id: Option<ClickId>,
 ) -> String {
     let mut out = String::with_capacity(scheme.as_str().len() + capacity(deep, carry));
     out.push_str(scheme.as_str());
@@ -228,7 +231,7 @@ pub fn intent_link(
             + 64,
     );
     out.push_str("intent://");
-    push_body(&mut out, deep, carry, click_id);
+    push_body(&mut out, deep, carry, Some(click_id));
     out.push_str("#Intent;scheme=");
     out.push_str(scheme.as_str());
     out.push_str(";package=");
@@ -257,7 +260,7 @@ mod tests {
             &s,
             DeepPath::or_default(raw, &s),
             &Carry::new(click_query),
-            id(),
+            Some(id()),
         )
     }
 

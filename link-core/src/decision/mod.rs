@@ -164,6 +164,22 @@ pub struct Preview {
     /// `og:video` (`$og_video`).
     pub video_url: Option<WebUrl>,
     pub twitter: TwitterPreview,
+    pub app_links: AppLinks,
+}
+
+/// Facebook App Links tags (`al:ios:url`, `al:android:package`, ...): how Facebook's apps,
+/// which hold Universal Links back, open the app from a shared link when it is installed.
+/// From the app's config and the link's deep-link path; empty for web-only links. The deep
+/// links carry no click id (one fetch serves everyone who sees the post); the SDK's open
+/// names the link through the `target_url` Facebook adds.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AppLinks {
+    /// `{scheme}://{path}`.
+    pub ios_url: Option<String>,
+    /// Digits only.
+    pub ios_app_store_id: Option<String>,
+    pub android_url: Option<String>,
+    pub android_package: Option<String>,
 }
 
 /// What the X (Twitter) card says differently from the Open Graph tags; each absent field

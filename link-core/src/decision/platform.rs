@@ -216,7 +216,7 @@ impl<'c, 'a> Ctx<'c, 'a> {
                     scheme,
                     self.deep_path(keys::IOS_DEEPLINK_PATH, scheme),
                     &self.carry,
-                    self.click.click_id,
+                    Some(self.click.click_id),
                 );
                 return self.interstitial(
                     deep,
@@ -271,7 +271,7 @@ impl<'c, 'a> Ctx<'c, 'a> {
         let deep = self.deep_path(keys::ANDROID_DEEPLINK_PATH, scheme);
         if !in_app && !chrome {
             // Firefox and other browsers: try the scheme itself; the page falls back.
-            let link = deeplink::scheme_link(scheme, deep, &self.carry, self.click.click_id);
+            let link = deeplink::scheme_link(scheme, deep, &self.carry, Some(self.click.click_id));
             return self.interstitial(link, fallback, true, keys::ANDROID_REDIRECT_TIMEOUT);
         }
         let full = fallback.as_ref().map_or("", |f| f.url.as_str());

@@ -1,8 +1,10 @@
 //! The Open Graph data link-preview bots and crawlers get instead of a redirect.
 
 use super::controls::{Controls, keys};
+use super::deeplink::{self, DeepPath};
+use super::query::Carry;
 use super::social;
-use super::{Action, Preview, TwitterPreview};
+use super::{Action, AppLinks, Preview, TwitterPreview};
 use crate::app::PreviewDefaults;
 use crate::url::WebUrl;
 
@@ -73,6 +75,39 @@ pub fn build(click: &Click<'_>) -> Preview {
             player_height: social::image_side_of(data, keys::TWITTER_PLAYER_HEIGHT)
                 .filter(|_| player),
         },
+        app_links: app_links(click, &controls),
+    }
+}
+
+/// App Links tags from the app's schemes, store id and package, unless the link keeps
+/// phones on the web.
+fn app_links(click: &Click<'_>, controls: &Controls<'_>) -> AppLinks {
+    if controls.mobile_web_only() {
+        return AppLinks::default();
+    }
+    let app = click.app;
+    let carry = Carry::new(click.query);
+    let url = |scheme, key| {
+        let path = DeepPath::or_default(controls.deeplink_path(key), scheme);
+        deeplink::scheme_link(scheme, path, &carry, None)
+    };
+    AppLinks {
+        ios_url: app
+            .ios
+            .uri_scheme
+            .as_ref()
+            .map(|s| url(s, keys::IOS_DEEPLINK_PATH)),
+        ios_app_store_id: app
+            .ios
+            .app_store_id
+            .as_ref()
+            .map(|id| id.as_str().to_owned()),
+        android_url: app
+            .android
+            .uri_scheme
+            .as_ref()
+            .map(|s| url(s, keys::ANDROID_DEEPLINK_PATH)),
+        android_package: app.android.package.as_ref().map(|p| p.as_str().to_owned()),
     }
 }
 

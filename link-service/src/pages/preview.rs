@@ -111,14 +111,17 @@ pub fn render_preview(preview: &Preview) -> Page {
         Some(_) => meta(&mut out, "name", "twitter:image", &image_escaped),
         None => {}
     }
-    // The video tags come last and only where they fit: with every other value at its
-    // limit there is no room left for two more URLs under the page budget.
+    // The video and App Links tags come last and only where they fit: with every other
+    // value at its limit there is no room left for them under the page budget.
     let tail =
         BODY_START.len() + BODY_END.len() + if title.is_empty() { 0 } else { title.len() + 9 };
-    let mut video = String::new();
-    video_tags(&mut video, preview);
-    if out.len() + video.len() + tail <= MAX_PAGE_BYTES {
-        out.push_str(&video);
+    let mut extra = String::new();
+    for tags in [app_link_tags, video_tags] {
+        extra.clear();
+        tags(&mut extra, preview);
+        if out.len() + extra.len() + tail <= MAX_PAGE_BYTES {
+            out.push_str(&extra);
+        }
     }
     out.push_str(BODY_START);
     if !title.is_empty() {
@@ -155,6 +158,23 @@ fn video_tags(out: &mut String, preview: &Preview) {
             if let Some(side) = side {
                 meta(out, "name", key, &side.to_string());
             }
+        }
+    }
+}
+
+/// Facebook App Links: `al:ios:*` and `al:android:*` from the app's config.
+fn app_link_tags(out: &mut String, preview: &Preview) {
+    let links = &preview.app_links;
+    for (key, value) in [
+        ("al:ios:url", &links.ios_url),
+        ("al:ios:app_store_id", &links.ios_app_store_id),
+        ("al:android:url", &links.android_url),
+        ("al:android:package", &links.android_package),
+    ] {
+        if let Some(value) = value.as_deref().filter(|v| html_len(v) <= URL_BYTES) {
+            let mut escaped = String::new();
+            html(&mut escaped, value);
+            meta(out, "property", key, &escaped);
         }
     }
 }

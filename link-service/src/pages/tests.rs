@@ -3,7 +3,9 @@
 
 use link_core::WebUrl;
 use link_core::decision::social::TwitterCard;
-use link_core::decision::{DestinationKind, Fallback, Interstitial, Preview, TwitterPreview};
+use link_core::decision::{
+    AppLinks, DestinationKind, Fallback, Interstitial, Preview, TwitterPreview,
+};
 
 use super::csp::hash_source;
 use super::*;
@@ -297,6 +299,29 @@ fn preview_without_image_or_text() {
 }
 
 #[test]
+fn preview_carries_facebook_app_links() {
+    let page = render_preview(&Preview {
+        app_links: AppLinks {
+            ios_url: Some("acme://product/42?a=1&b=\"".to_owned()),
+            ios_app_store_id: Some("123456789".to_owned()),
+            android_url: None,
+            android_package: Some("com.acme.app".to_owned()),
+        },
+        ..preview()
+    });
+    let b = &page.body;
+    for tag in [
+        "<meta property=\"al:ios:url\" content=\"acme://product/42?a=1&amp;b=&#34;\">",
+        "<meta property=\"al:ios:app_store_id\" content=\"123456789\">",
+        "<meta property=\"al:android:package\" content=\"com.acme.app\">",
+    ] {
+        assert!(b.contains(tag), "missing {tag} in {b}");
+    }
+    assert!(!b.contains("al:android:url"), "{b}");
+    assert_small(&page);
+}
+
+#[test]
 fn preview_carries_the_video_and_the_player_card() {
     let page = render_preview(&Preview {
         video_url: web("https://cdn.acme.app/v.mp4?a=1&b=2"),
@@ -472,6 +497,12 @@ fn preview_stays_under_8_kb_with_maximal_data() {
                     image_height: Some(10_000),
                     facebook_app_id: Some("9".repeat(20)),
                     video_url: web(&format!("{url}3")),
+                    app_links: AppLinks {
+                        ios_url: Some(format!("acme://{}", "\"".repeat(500))),
+                        ios_app_store_id: Some("9".repeat(15)),
+                        android_url: Some(format!("acme://{}", "&".repeat(500))),
+                        android_package: Some("a.b".repeat(80)),
+                    },
                     twitter: TwitterPreview {
                         card: Some(TwitterCard::Player),
                         title: Some(title.chars().rev().collect()),

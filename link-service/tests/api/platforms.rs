@@ -284,6 +284,9 @@ async fn branchs_per_os_and_social_video_keys_shape_the_answer() {
         r#"<meta property="og:video" content="https://cdn.acme.test/clip.mp4">"#,
         r#"<meta name="twitter:card" content="player">"#,
         r#"<meta name="twitter:player" content="https://acme.test/embed/clip">"#,
+        // Facebook App Links, from the app's config, with no click id.
+        r#"<meta property="al:ios:url" content="acme://open">"#,
+        r#"<meta property="al:android:package" content="com.acme.app">"#,
     ] {
         assert!(body.contains(tag), "{tag} missing: {body}");
     }

@@ -656,6 +656,35 @@ fn a_countrys_own_fallback_comes_before_the_links_fallback() {
 }
 
 #[test]
+fn previews_carry_facebook_app_links_without_a_click_id() {
+    let l = link(
+        data(r#"{"$deeplink_path": "product/42", "$android_deeplink_path": "p/42"}"#),
+        LinkState::Live,
+    );
+    let Action::Preview(p) = decide_for(&l, &app(A::Full), SLACKBOT, false, "utm_source=fb").action
+    else {
+        panic!("expected a preview");
+    };
+    let a = p.app_links;
+    assert_eq!(
+        a.ios_url.as_deref(),
+        Some("acme://product/42?utm_source=fb")
+    );
+    assert_eq!(a.ios_app_store_id.as_deref(), Some("123456789"));
+    assert_eq!(a.android_url.as_deref(), Some("acme://p/42?utm_source=fb"));
+    assert_eq!(a.android_package.as_deref(), Some("com.acme.app"));
+
+    // Web-only links and apps without app config have none.
+    for (kind, json) in [(A::Full, r#"{"$web_only": true}"#), (A::Empty, "{}")] {
+        let l = link(data(json), LinkState::Live);
+        let Action::Preview(p) = decide_for(&l, &app(kind), SLACKBOT, false, "").action else {
+            panic!("expected a preview");
+        };
+        assert_eq!(p.app_links, crate::decision::AppLinks::default(), "{json}");
+    }
+}
+
+#[test]
 fn preview_video_player_and_redirect() {
     let video = link(
         data(
