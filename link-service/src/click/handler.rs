@@ -128,6 +128,11 @@ async fn answer(req: &HttpRequest, state: &ClickState) -> HttpResponse {
     };
     let link = match state.cache.link(route, shard, code).await {
         Ok(Some(link)) => link,
+        // A long link under a path prefix, as Firebase custom domains had them
+        // (`/links/?link=…`): looked at only once no link has that code.
+        Ok(None) if long_link::defines_link(req.query_string()) => {
+            return answer_long(req, state).await;
+        }
         Ok(None) => {
             state.metrics.count(Outcome::NotFound, Platform::Other);
             return respond::error(ErrorPage::NotFound);

@@ -300,6 +300,13 @@ async fn a_long_link_still_redirects_while_its_shard_is_down() {
 #[tokio::test]
 async fn firebase_dynamic_links_long_links_keep_working() {
     let t = TestApp::spawn().await;
+    t.create_link(
+        t.app_id,
+        "own",
+        json!({"$desktop_url": "https://acme.test/own"}),
+        &[],
+    )
+    .await;
     let path = format!(
         "/?link={}&apn=com.acme.app&ibi=com.acme.app&isi=1234567890&efr=1&st={}&\
          afl={}&utm_source=mail&utm_campaign=spring",
@@ -324,10 +331,23 @@ async fn firebase_dynamic_links_long_links_keep_working() {
     );
     let preview = t.get(HOST, &path, SLACKBOT).await.text().await.unwrap();
     assert!(preview.contains("<title>Item 7</title>"), "{preview}");
+    // Under a path prefix, as on a Firebase custom domain: the same link, the same row.
+    for prefixed in [format!("/links{path}"), path.replacen("/?", "/links?", 1)] {
+        assert_eq!(
+            location(&t.get(HOST, &prefixed, DESKTOP).await),
+            "https://acme.test/item/7?ref=fdl&utm_source=mail&utm_campaign=spring",
+            "{prefixed}"
+        );
+    }
+    let rows = scalar::<i64>(&t, "SELECT count(*) FROM links WHERE code <> 'own'").await;
+    assert_eq!(rows, 1);
+    // A prefix that is a link's own code stays that link.
+    let own = location(&t.get(HOST, &format!("/own{path}"), DESKTOP).await);
+    assert!(own.starts_with("https://acme.test/own?"), "{own}");
 
     // The app reads the deep link from the link's data after an install, as FDL gave it.
     let (data, channel, campaign): (Value, Option<String>, Option<String>) =
-        sqlx::query_as("SELECT data, channel, campaign FROM links")
+        sqlx::query_as("SELECT data, channel, campaign FROM links WHERE code <> 'own'")
             .fetch_one(&t.shard_pool(t.app_id))
             .await
             .unwrap();
