@@ -271,6 +271,14 @@ fn check_social_keys(data: &Map<String, Value>) -> Result<(), FieldError> {
             "a player card needs an https $twitter_player or $og_video",
         ));
     }
+    if let Some(value) = data.get(keys::CUSTOM_META_TAGS)
+        && social::custom_tags(value).is_none()
+    {
+        return Err(FieldError::new(
+            format!("data.{}", keys::CUSTOM_META_TAGS),
+            social::CUSTOM_TAGS_RULE,
+        ));
+    }
     for key in [
         keys::OG_IMAGE_WIDTH,
         keys::OG_IMAGE_HEIGHT,
@@ -407,6 +415,7 @@ mod tests {
             "$mobile_web_only": false, "$ios_uri_redirect_mode": "2",
             "$fallback_url_de": "https://acme.de/", "$fallback_url_long": 5,
             "$og_video": "https://cdn.acme.test/v.mp4", "$og_redirect": "https://acme.test/p/1",
+            "$custom_meta_tags": "{\"twitter:player:stream\": \"https://acme.test/v.m3u8\"}",
             "$twitter_player_width": "480", "$twitter_player_height": 270,
             "$android_uri_redirect_mode": 0, "$ios_redirect_timeout": 750,
             "$android_redirect_timeout": "1500",
@@ -506,6 +515,14 @@ mod tests {
                 "data.$twitter_player_width",
             ),
             (json!({"$og_video": "javascript:x"}), "data.$og_video"),
+            (
+                json!({"$custom_meta_tags": {"robots": "index"}}),
+                "data.$custom_meta_tags",
+            ),
+            (
+                json!({"$custom_meta_tags": "{not json"}),
+                "data.$custom_meta_tags",
+            ),
             (
                 json!({"$fallback_url_de": "javascript:x"}),
                 "data.$fallback_url_de",

@@ -102,6 +102,8 @@ pub mod keys {
     pub const TWITTER_PLAYER: &str = "$twitter_player";
     pub const TWITTER_PLAYER_WIDTH: &str = "$twitter_player_width";
     pub const TWITTER_PLAYER_HEIGHT: &str = "$twitter_player_height";
+    /// More meta tags for the preview: `{"twitter:player:stream": "https://…"}`.
+    pub const CUSTOM_META_TAGS: &str = "$custom_meta_tags";
 }
 
 /// The longest wait for the app a link may ask of the interstitial: beyond this, people

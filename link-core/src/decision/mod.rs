@@ -165,6 +165,8 @@ pub struct Preview {
     pub video_url: Option<WebUrl>,
     pub twitter: TwitterPreview,
     pub app_links: AppLinks,
+    /// `$custom_meta_tags`: namespaced names, values not yet escaped.
+    pub custom_tags: Vec<(String, String)>,
 }
 
 /// Facebook App Links tags (`al:ios:url`, `al:android:package`, ...): how Facebook's apps,

@@ -76,6 +76,7 @@ pub fn build(click: &Click<'_>) -> Preview {
                 .filter(|_| player),
         },
         app_links: app_links(click, &controls),
+        custom_tags: social::custom_tags_of(data, keys::CUSTOM_META_TAGS),
     }
 }
 

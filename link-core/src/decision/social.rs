@@ -93,6 +93,68 @@ pub fn player_url(url: WebUrl) -> Option<WebUrl> {
     (url.as_url().scheme() == "https").then_some(url)
 }
 
+/// `$custom_meta_tags`: at most this many tags...
+pub const MAX_CUSTOM_TAGS: usize = 20;
+/// ...with names of at most this many bytes...
+const MAX_TAG_NAME: usize = 64;
+/// ...and values of at most this many characters.
+pub const MAX_TAG_VALUE: usize = 1000;
+
+/// Why `$custom_meta_tags` cannot be used as given.
+pub const CUSTOM_TAGS_RULE: &str = "must be an object (or a string of JSON holding one) of at \
+    most 20 namespaced tag names such as al:ios:url or twitter:player:stream, each with a \
+    string of at most 1000 characters";
+
+/// A namespaced meta tag name (`twitter:player:stream`, `al:ios:url`): lower-case words
+/// joined by `:`, at least two. Plain names (`robots`, `referrer`) could change how the
+/// page itself is treated, so they are not offered.
+pub fn custom_tag_name(name: &str) -> bool {
+    let mut parts = 0;
+    let words_ok = name.split(':').all(|word| {
+        parts += 1;
+        let mut bytes = word.bytes();
+        bytes
+            .next()
+            .is_some_and(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+            && bytes.all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
+    });
+    words_ok && parts >= 2 && name.len() <= MAX_TAG_NAME
+}
+
+/// `$custom_meta_tags` read: a JSON object, or a string holding one (Branch documents the
+/// string form). `None` when it breaks any rule of [`CUSTOM_TAGS_RULE`].
+pub fn custom_tags(value: &serde_json::Value) -> Option<Vec<(String, String)>> {
+    let parsed;
+    let map = match value {
+        serde_json::Value::Object(map) => map,
+        serde_json::Value::String(text) => {
+            parsed = serde_json::from_str::<serde_json::Value>(text).ok()?;
+            parsed.as_object()?
+        }
+        _ => return None,
+    };
+    if map.len() > MAX_CUSTOM_TAGS {
+        return None;
+    }
+    map.iter()
+        .map(|(name, value)| match value {
+            serde_json::Value::String(text)
+                if custom_tag_name(name) && text.chars().count() <= MAX_TAG_VALUE =>
+            {
+                Some((name.clone(), text.clone()))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// [`custom_tags`] of a link-data key, empty when missing or unusable.
+pub fn custom_tags_of(data: &LinkData, key: &str) -> Vec<(String, String)> {
+    data.get(key)
+        .and_then(|value| custom_tags(&value.to_value()))
+        .unwrap_or_default()
+}
+
 /// [`image_side`] of a link-data key, absent when missing or out of range.
 pub fn image_side_of(data: &LinkData, key: &str) -> Option<u32> {
     match data.get(key)? {
@@ -147,6 +209,37 @@ mod tests {
         assert_eq!(twitter_handle("acme"), Some("acme"));
         for bad in ["", "@", "@acme app", "@\"><b>", &"a".repeat(16), "@@acme"] {
             assert_eq!(twitter_handle(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn custom_tags_take_namespaced_names_and_string_values() {
+        use serde_json::json;
+        let both = [
+            json!({"twitter:player:stream": "https://acme.app/v.m3u8", "al:ios:url": "acme://x"}),
+            json!(
+                r#"{"twitter:player:stream": "https://acme.app/v.m3u8", "al:ios:url": "acme://x"}"#
+            ),
+        ];
+        for value in both {
+            let tags = custom_tags(&value).expect("usable");
+            assert_eq!(tags.len(), 2, "{value}");
+        }
+        let many: serde_json::Map<_, _> =
+            (0..21).map(|n| (format!("x:t{n}"), json!("v"))).collect();
+        for bad in [
+            json!({"robots": "index"}),
+            json!({"og:Title": "x"}),
+            json!({"og:": "x"}),
+            json!({"a\"b:c": "x"}),
+            json!({"og:title": 5}),
+            json!({"og:title": "x".repeat(1001)}),
+            json!("not json"),
+            json!("[1]"),
+            json!(7),
+            serde_json::Value::Object(many),
+        ] {
+            assert_eq!(custom_tags(&bad), None, "{bad}");
         }
     }
 

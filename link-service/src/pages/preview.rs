@@ -123,6 +123,25 @@ pub fn render_preview(preview: &Preview) -> Page {
             out.push_str(&extra);
         }
     }
+    // The link's own tags, one by one while they fit; after ours, so a crawler that takes
+    // the first of two same-named tags reads the page's.
+    for (name, value) in &preview.custom_tags {
+        extra.clear();
+        let mut escaped = String::new();
+        html(&mut escaped, value);
+        let attr = if name.starts_with("twitter:") {
+            "name"
+        } else {
+            "property"
+        };
+        // The name passed link-core's namespaced-word rule; escaped all the same.
+        let mut key = String::new();
+        html(&mut key, name);
+        meta(&mut extra, attr, &key, &escaped);
+        if out.len() + extra.len() + tail <= MAX_PAGE_BYTES {
+            out.push_str(&extra);
+        }
+    }
     out.push_str(BODY_START);
     if !title.is_empty() {
         out.push_str("<h1>");

@@ -299,6 +299,29 @@ fn preview_without_image_or_text() {
 }
 
 #[test]
+fn preview_carries_the_links_own_tags_after_its_own() {
+    let page = render_preview(&Preview {
+        custom_tags: vec![
+            (
+                "twitter:player:stream".to_owned(),
+                "https://acme.app/v.m3u8?a=1&b=2".to_owned(),
+            ),
+            ("og:title".to_owned(), "\"><script>".to_owned()),
+        ],
+        ..preview()
+    });
+    let b = &page.body;
+    let stream =
+        "<meta name=\"twitter:player:stream\" content=\"https://acme.app/v.m3u8?a=1&amp;b=2\">";
+    assert!(b.contains(stream), "{b}");
+    let ours = b.find("<meta property=\"og:title\" content=\"Red shoes\">");
+    let theirs = b.find("<meta property=\"og:title\" content=\"&#34;&gt;&lt;script&gt;\">");
+    assert!(ours.is_some() && theirs.is_some() && ours < theirs, "{b}");
+    assert!(!b.contains("<script>"), "{b}");
+    assert_small(&page);
+}
+
+#[test]
 fn preview_carries_facebook_app_links() {
     let page = render_preview(&Preview {
         app_links: AppLinks {
@@ -503,6 +526,9 @@ fn preview_stays_under_8_kb_with_maximal_data() {
                         android_url: Some(format!("acme://{}", "&".repeat(500))),
                         android_package: Some("a.b".repeat(80)),
                     },
+                    custom_tags: (0..20)
+                        .map(|n| (format!("x:{n}{}", "y".repeat(60)), "<".repeat(1000)))
+                        .collect(),
                     twitter: TwitterPreview {
                         card: Some(TwitterCard::Player),
                         title: Some(title.chars().rev().collect()),

@@ -264,6 +264,7 @@ async fn branchs_per_os_and_social_video_keys_shape_the_answer() {
             "$og_video": "https://cdn.acme.test/clip.mp4",
             "$twitter_card": "player",
             "$twitter_player": "https://acme.test/embed/clip",
+            "$custom_meta_tags": "{\"twitter:player:stream\": \"https://cdn.acme.test/clip.m3u8\"}",
         }),
         &[],
     )
@@ -287,6 +288,7 @@ async fn branchs_per_os_and_social_video_keys_shape_the_answer() {
         // Facebook App Links, from the app's config, with no click id.
         r#"<meta property="al:ios:url" content="acme://open">"#,
         r#"<meta property="al:android:package" content="com.acme.app">"#,
+        r#"<meta name="twitter:player:stream" content="https://cdn.acme.test/clip.m3u8">"#,
     ] {
         assert!(body.contains(tag), "{tag} missing: {body}");
     }
