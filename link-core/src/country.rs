@@ -20,6 +20,11 @@ impl Country {
         (code != *b"xx").then_some(Self(code))
     }
 
+    /// The two lower-case ASCII letters.
+    pub fn bytes(self) -> [u8; 2] {
+        self.0
+    }
+
     pub fn as_str(&self) -> &str {
         // Two ASCII letters by construction.
         std::str::from_utf8(&self.0).unwrap_or("")

@@ -148,9 +148,11 @@ impl<'a> Controls<'a> {
 
     /// `$fallback_url_<country>` for a click from that country.
     pub fn country_fallback(&self, country: Country) -> Option<WebUrl> {
-        let mut key = [0u8; 16];
-        key[..14].copy_from_slice(keys::COUNTRY_FALLBACK_PREFIX.as_bytes());
-        key[14..].copy_from_slice(country.as_str().as_bytes());
+        // Built on the stack: this runs on clicks.
+        const PREFIX: usize = keys::COUNTRY_FALLBACK_PREFIX.len();
+        let mut key = [0u8; PREFIX + 2];
+        key[..PREFIX].copy_from_slice(keys::COUNTRY_FALLBACK_PREFIX.as_bytes());
+        key[PREFIX..].copy_from_slice(&country.bytes());
         std::str::from_utf8(&key).ok().and_then(|key| self.url(key))
     }
 

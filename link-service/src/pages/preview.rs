@@ -119,7 +119,7 @@ pub fn render_preview(preview: &Preview) -> Page {
     for tags in [app_link_tags, video_tags] {
         extra.clear();
         tags(&mut extra, preview);
-        if out.len() + extra.len() + tail <= MAX_PAGE_BYTES {
+        if out.len() + extra.len() + tail < MAX_PAGE_BYTES {
             out.push_str(&extra);
         }
     }
@@ -138,7 +138,7 @@ pub fn render_preview(preview: &Preview) -> Page {
         let mut key = String::new();
         html(&mut key, name);
         meta(&mut extra, attr, &key, &escaped);
-        if out.len() + extra.len() + tail <= MAX_PAGE_BYTES {
+        if out.len() + extra.len() + tail < MAX_PAGE_BYTES {
             out.push_str(&extra);
         }
     }
