@@ -529,14 +529,7 @@ async fn a_path_alias_is_a_link_like_any_other() {
         ("x/../y", "a dot part"),
     ] {
         let body = json!({"alias": alias});
-        let (status, problem, _) = send_raw(
-            &t,
-            Method::POST,
-            "/api/v1/links",
-            key,
-            Some(body.to_string()),
-        )
-        .await;
+        let (status, problem) = t.dev(Method::POST, "/api/v1/links", key, Some(&body)).await;
         assert_eq!(status, 400, "{why}: {problem}");
         assert_eq!(field(&problem), "alias", "{why}: {problem}");
     }
