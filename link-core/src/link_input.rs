@@ -19,24 +19,6 @@ pub const MAX_ATTRIBUTE_CHARS: usize = 128;
 /// Longest attribution window a link may ask for (90 days), in seconds.
 pub const MAX_DURATION_SECS: u32 = 7_776_000;
 
-const URL_KEYS: [&str; 16] = [
-    keys::FALLBACK_URL,
-    keys::DESKTOP_URL,
-    keys::IOS_URL,
-    keys::IPAD_URL,
-    keys::ANDROID_URL,
-    keys::SAMSUNG_URL,
-    keys::HUAWEI_URL,
-    keys::FIRE_URL,
-    keys::IOS_WECHAT_URL,
-    keys::ANDROID_WECHAT_URL,
-    keys::OG_IMAGE_URL,
-    keys::OG_URL,
-    keys::TWITTER_IMAGE_URL,
-    keys::OG_VIDEO,
-    keys::OG_REDIRECT,
-    keys::TWITTER_PLAYER,
-];
 /// The keys whose URL a person (or a preview bot) is sent to.
 const DESTINATION_KEYS: [&str; 12] = [
     keys::FALLBACK_URL,
@@ -52,6 +34,13 @@ const DESTINATION_KEYS: [&str; 12] = [
     // Not a redirect, but crawlers follow it to describe the link.
     keys::OG_URL,
     keys::OG_REDIRECT,
+];
+/// The other keys that hold a URL: media the preview shows.
+const MEDIA_URL_KEYS: [&str; 4] = [
+    keys::OG_IMAGE_URL,
+    keys::TWITTER_IMAGE_URL,
+    keys::OG_VIDEO,
+    keys::TWITTER_PLAYER,
 ];
 const PATH_KEYS: [&str; 3] = [
     keys::DEEPLINK_PATH,
@@ -81,7 +70,8 @@ pub fn validate_data(data: &Map<String, Value>, app: &AppConfig) -> Result<(), F
         .keys()
         .map(String::as_str)
         .filter(|key| is_country_fallback(key));
-    for key in URL_KEYS.into_iter().chain(country_keys) {
+    let url_keys = DESTINATION_KEYS.into_iter().chain(MEDIA_URL_KEYS);
+    for key in url_keys.chain(country_keys) {
         if let Some(value) = data.get(key) {
             let field = format!("data.{key}");
             let Value::String(raw) = value else {
