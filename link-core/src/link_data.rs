@@ -24,6 +24,23 @@ pub struct LinkData {
     text: Box<str>,
     /// One per entry, in key order: where its key and its value end in `text`.
     entries: Box<[Entry]>,
+    /// The union of the entries' [`key_bit`]s: a look-up of a key whose bit is clear
+    /// answers "absent" without a search. The click path asks for many control keys a
+    /// link does not set.
+    key_bits: u64,
+}
+
+/// One of 64 bits for a key, from its length and three of its bytes: a few instructions,
+/// and Branch's `$` keys spread over the bits (they differ in length, second and last
+/// byte).
+fn key_bit(key: &str) -> u64 {
+    let bytes = key.as_bytes();
+    let byte = |at: Option<&u8>| u32::from(at.copied().unwrap_or(0));
+    let mix = (bytes.len() as u32).wrapping_mul(0x9E37)
+        ^ byte(bytes.get(1)).wrapping_mul(0x85EB)
+        ^ byte(bytes.last()).wrapping_mul(0xC2B3)
+        ^ byte(bytes.get(bytes.len() / 2));
+    1 << (mix.wrapping_mul(0x2545_F491) >> 26)
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -71,6 +88,9 @@ impl LinkData {
 
     /// The value under `key` (a binary search: entries are in key order).
     pub fn get(&self, key: &str) -> Option<DataValue<'_>> {
+        if self.key_bits & key_bit(key) == 0 {
+            return None;
+        }
         let (mut low, mut high) = (0, self.entries.len());
         while low < high {
             let mid = low + (high - low) / 2;
@@ -120,7 +140,9 @@ impl LinkData {
         sorted.sort_unstable_by(|a, b| a.0.cmp(b.0));
         let mut text = String::new();
         let mut entries = Vec::with_capacity(sorted.len());
+        let mut key_bits = 0;
         for (key, value) in sorted {
+            key_bits |= key_bit(key);
             text.push_str(key);
             let key_end = offset(text.len())?;
             let json = match value {
@@ -139,6 +161,7 @@ impl LinkData {
         Ok(Self {
             text: text.into_boxed_str(),
             entries: entries.into_boxed_slice(),
+            key_bits,
         })
     }
 
@@ -231,6 +254,56 @@ mod tests {
             Value::Object(map) => LinkData::from_map(&map).unwrap(),
             _ => unreachable!("test data must be an object"),
         }
+    }
+
+    #[test]
+    fn the_key_filter_never_hides_a_key() {
+        use crate::decision::controls::keys;
+        let present = [
+            keys::FALLBACK_URL,
+            keys::IOS_URL,
+            keys::DEEPLINK_PATH,
+            keys::OG_TITLE,
+            "product_id",
+            "",
+            "x",
+            "é",
+        ];
+        let absent = [
+            keys::DESKTOP_URL,
+            keys::ANDROID_URL,
+            keys::WEB_ONLY,
+            keys::MOBILE_WEB_ONLY,
+            keys::ALWAYS_DEEPLINK,
+            keys::URI_REDIRECT_MODE,
+            keys::IOS_URI_REDIRECT_MODE,
+            keys::ANDROID_URI_REDIRECT_MODE,
+            keys::IOS_REDIRECT_TIMEOUT,
+            keys::CUSTOM_META_TAGS,
+            "product_ids",
+            "y",
+        ];
+        let map: Map<String, Value> = present
+            .iter()
+            .enumerate()
+            .map(|(n, key)| ((*key).to_owned(), json!(n)))
+            .collect();
+        let d = LinkData::from_map(&map).unwrap();
+        for (n, key) in present.iter().enumerate() {
+            assert_eq!(d.get(key), Some(DataValue::Json(&n.to_string())), "{key}");
+        }
+        for key in absent {
+            assert_eq!(d.get(key), None, "{key}");
+        }
+        // The control keys the click path asks for spread over the bits: few share one.
+        let bits: std::collections::HashSet<u64> = present
+            .iter()
+            .chain(&absent)
+            .filter(|k| k.starts_with('$'))
+            .map(|k| key_bit(k))
+            .collect();
+        assert!(bits.len() >= 11, "{} distinct bits", bits.len());
+        assert_eq!(LinkData::default().get(keys::IOS_URL), None);
     }
 
     #[test]
