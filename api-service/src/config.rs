@@ -7,6 +7,7 @@
 //! | `HOPLINK_ADMIN_TOKEN` | unset (admin API off) | bearer token for app and shard administration; at least 32 bytes |
 //! | `HOPLINK_FINGERPRINT_KEY` | built-in (warns) | keys click fingerprints; must equal the link service's |
 //! | `HOPLINK_TRUSTED_PROXIES` | none | comma-separated CIDRs whose `X-Forwarded-For` is believed |
+//! | `HOPLINK_COUNTRY_HEADER` | none | a header a trusted proxy sets to the client's ISO country code (`CF-IPCountry`); installs and opens are counted by it |
 //! | `HOPLINK_LINK_SCHEME` | `https` | scheme of the short URLs the API returns |
 //! | `HOPLINK_LINK_PORT` | none | port in returned short URLs (dev: the link service's port) |
 //! | `HOPLINK_SDK_RATE_PER_SEC` / `HOPLINK_SDK_BURST` | `50000` / `100000` | per SDK key token bucket (one key serves an app's whole installed base) |
@@ -18,6 +19,7 @@
 
 use std::net::SocketAddr;
 
+use actix_web::http::header::HeaderName;
 use ipnet::IpNet;
 use link_store::events::EventsConfig;
 use link_store::hot::config::HotTierConfig;
@@ -38,6 +40,11 @@ pub struct ApiServiceConfig {
     pub fingerprint_key: Option<SecretString>,
     #[serde(default, deserialize_with = "service_kit::forwarded::cidr_list")]
     pub trusted_proxies: Vec<IpNet>,
+    #[serde(
+        default,
+        deserialize_with = "service_kit::forwarded::optional_header_name"
+    )]
+    pub country_header: Option<HeaderName>,
     #[serde(default = "default_scheme")]
     pub link_scheme: String,
     #[serde(default)]
@@ -71,6 +78,7 @@ impl ApiServiceConfig {
             admin_token: None,
             fingerprint_key: None,
             trusted_proxies: Vec::new(),
+            country_header: None,
             link_scheme: default_scheme(),
             link_port: None,
             sdk_rate_per_sec: default_sdk_rate(),

@@ -81,6 +81,7 @@ impl Application {
             keys,
             limits,
             forwarded: Forwarded::new(config.trusted_proxies.clone()),
+            country_header: config.country_header.clone(),
             fingerprint_key: config.fingerprint_key(),
             links: LinkUrls {
                 scheme: config.link_scheme.clone(),

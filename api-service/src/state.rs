@@ -1,8 +1,9 @@
 //! What every API handler shares, built once at start-up.
 
 use actix_web::HttpRequest;
-use link_core::AppId;
+use actix_web::http::header::HeaderName;
 use link_core::fingerprint::FingerprintKey;
+use link_core::{AppId, Country};
 use service_kit::forwarded::Forwarded;
 use shard_router::{Resolved, ShardRouter};
 
@@ -15,6 +16,8 @@ pub struct ApiState {
     pub keys: KeyStore,
     pub limits: RateLimits,
     pub forwarded: Forwarded,
+    /// `HOPLINK_COUNTRY_HEADER`: where a trusted proxy names the device's country.
+    pub country_header: Option<HeaderName>,
     pub fingerprint_key: FingerprintKey,
     pub links: LinkUrls,
     pub sdk: crate::sdk::SdkState,
@@ -62,6 +65,13 @@ impl ApiState {
         let caller = self.keys.secret(req).await?;
         self.limits.check(&caller)?;
         Ok(caller)
+    }
+
+    /// The device's country, when a trusted proxy named it in `HOPLINK_COUNTRY_HEADER`.
+    pub fn country(&self, req: &HttpRequest) -> Option<Country> {
+        self.forwarded
+            .trusted_header(req, self.country_header.as_ref())
+            .and_then(Country::parse)
     }
 
     /// The client's address, honouring `X-Forwarded-For` from trusted proxies only.

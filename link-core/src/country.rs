@@ -25,6 +25,11 @@ impl Country {
         self.0
     }
 
+    /// The code as ISO writes it and the shards store it (`DE`).
+    pub fn to_iso(self) -> String {
+        self.as_str().to_ascii_uppercase()
+    }
+
     pub fn as_str(&self) -> &str {
         // Two ASCII letters by construction.
         std::str::from_utf8(&self.0).unwrap_or("")
@@ -45,6 +50,7 @@ mod tests {
             Country::parse(" br ").map(|c| c.as_str().to_owned()),
             Some("br".into())
         );
+        assert_eq!(Country::parse("de").map(Country::to_iso), Some("DE".into()));
         for bad in ["", "d", "deu", "XX", "xx", "T1", "1d", "é", "d-"] {
             assert_eq!(Country::parse(bad), None, "{bad:?}");
         }

@@ -24,7 +24,7 @@ use link_store::cache::CacheConfig;
 use link_store::events::EventsConfig;
 use link_store::hot::config::HotTierConfig;
 use secrecy::{ExposeSecret, SecretString};
-use serde::{Deserialize, Deserializer};
+use serde::Deserialize;
 use shard_router::RouterConfig;
 
 /// Used when `HOPLINK_FINGERPRINT_KEY` is unset: fingerprints still work, but anyone who
@@ -41,7 +41,10 @@ pub struct LinkServiceConfig {
     pub fingerprint_key: Option<SecretString>,
     #[serde(default, deserialize_with = "service_kit::forwarded::cidr_list")]
     pub trusted_proxies: Vec<IpNet>,
-    #[serde(default, deserialize_with = "header_name")]
+    #[serde(
+        default,
+        deserialize_with = "service_kit::forwarded::optional_header_name"
+    )]
     pub country_header: Option<HeaderName>,
     #[serde(default = "default_memo")]
     pub ua_memo_capacity: usize,
@@ -108,16 +111,6 @@ impl LinkServiceConfig {
                 link_core::fingerprint::FingerprintKey::new(DEFAULT_FINGERPRINT_KEY.as_bytes())
             }
         }
-    }
-}
-
-/// A header name (`CF-IPCountry`); empty means none.
-fn header_name<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<HeaderName>, D::Error> {
-    match Option::<String>::deserialize(deserializer)? {
-        Some(name) if !name.trim().is_empty() => HeaderName::try_from(name.trim())
-            .map(Some)
-            .map_err(|_| serde::de::Error::custom(format!("not a header name: {name:?}"))),
-        _ => Ok(None),
     }
 }
 

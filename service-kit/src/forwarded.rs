@@ -4,6 +4,8 @@
 
 use std::net::IpAddr;
 
+use actix_web::HttpRequest;
+use actix_web::http::header::HeaderName;
 use ipnet::IpNet;
 use serde::{Deserialize, Deserializer};
 
@@ -61,6 +63,29 @@ impl Forwarded {
         value: Option<&'a str>,
     ) -> Option<&'a str> {
         value.filter(|_| peer.is_some_and(|peer| self.is_trusted(peer)))
+    }
+
+    /// The value of header `name` (when one is configured) from a trusted proxy, such as
+    /// the client's country in `CF-IPCountry`.
+    pub fn trusted_header<'r>(
+        &self,
+        req: &'r HttpRequest,
+        name: Option<&HeaderName>,
+    ) -> Option<&'r str> {
+        let value = req.headers().get(name?).and_then(|v| v.to_str().ok());
+        self.from_trusted(req.peer_addr().map(|a| a.ip()), value)
+    }
+}
+
+/// A header name (`CF-IPCountry`) from config; empty means none.
+pub fn optional_header_name<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<HeaderName>, D::Error> {
+    match Option::<String>::deserialize(deserializer)? {
+        Some(name) if !name.trim().is_empty() => HeaderName::try_from(name.trim())
+            .map(Some)
+            .map_err(|_| serde::de::Error::custom(format!("not a header name: {name:?}"))),
+        _ => Ok(None),
     }
 }
 

@@ -1,9 +1,9 @@
 //! `GET /api/v1/stats` and `GET /api/v1/links/{code}/stats`: clicks, bot views, installs
-//! and opens from the daily rollups (`link_stats_daily`), per app or per link, by day
-//! and/or platform.
+//! and opens from the daily rollups, per app or per link, by day and/or platform
+//! (`link_stats_daily`) or country (`link_country_daily`).
 //!
-//! Only rollups are read, never raw events: a year of one app is at most 366 × 4 rows
-//! per link. Days are UTC. App-wide numbers include installs and opens that came from no
+//! Only rollups are read, never raw events: a year of one link is at most 366 × 4 rows
+//! by platform, and 366 rows per country it was clicked from. Days are UTC. App-wide numbers include installs and opens that came from no
 //! link (organic).
 
 use actix_web::{HttpRequest, HttpResponse, get, web};
@@ -35,7 +35,7 @@ pub struct StatsParams {
     pub to: Option<String>,
     /// Only this link (its code); the whole app when absent.
     pub link: Option<String>,
-    /// `day` (default), `platform`, or `day,platform`.
+    /// `day` (default), `platform`, `country`, `day,platform` or `day,country`.
     pub group_by: Option<String>,
 }
 
@@ -50,7 +50,7 @@ pub struct LinkStatsParams {
     /// `from`.
     #[param(value_type = Option<String>, format = Date)]
     pub to: Option<String>,
-    /// `day` (default), `platform`, or `day,platform`.
+    /// `day` (default), `platform`, `country`, `day,platform` or `day,country`.
     pub group_by: Option<String>,
 }
 
@@ -89,6 +89,12 @@ pub struct StatsRow {
     /// `ios`, `android`, `desktop` or `other`; present when grouped by platform.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub platform: Option<String>,
+    /// ISO 3166-1 alpha-2 (`DE`), or `null` where no country was known (no
+    /// `HOPLINK_COUNTRY_HEADER`, or activity from before countries were kept); present
+    /// when grouped by country.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>, nullable)]
+    pub country: Option<Option<String>>,
     #[serde(flatten)]
     pub counts: Counts,
 }
@@ -109,69 +115,111 @@ pub struct StatsResponse {
     pub link: Option<String>,
     pub group_by: Vec<String>,
     pub totals: Counts,
-    /// Sorted by day, then platform. Days without activity are left out.
+    /// Sorted by day, then platform or country. Days without activity are left out.
     pub rows: Vec<StatsRow>,
 }
 
+/// What rows are split by besides the day.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Grouping {
-    Day,
+enum Dimension {
     Platform,
-    DayAndPlatform,
+    Country,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Grouping {
+    day: bool,
+    by: Option<Dimension>,
 }
 
 impl Grouping {
     fn parse(raw: Option<&str>) -> Result<Self, FieldError> {
-        let Some(raw) = raw.map(str::trim).filter(|r| !r.is_empty()) else {
-            return Ok(Self::Day);
+        let mut grouping = Self {
+            day: false,
+            by: None,
         };
-        let (mut day, mut platform) = (false, false);
+        let raw = raw
+            .map(str::trim)
+            .filter(|r| !r.is_empty())
+            .unwrap_or("day");
         for part in raw.split(',').map(str::trim) {
-            match part {
-                "day" => day = true,
-                "platform" => platform = true,
+            let by = match part {
+                "day" => {
+                    grouping.day = true;
+                    continue;
+                }
+                "platform" => Dimension::Platform,
+                "country" => Dimension::Country,
                 _ => {
                     return Err(FieldError::new(
                         "group_by",
-                        "must be day, platform or day,platform",
+                        "must be day, platform, country, day,platform or day,country",
                     ));
                 }
+            };
+            if grouping.by.is_some_and(|seen| seen != by) {
+                // The two are rolled up apart (see link_country_daily).
+                return Err(FieldError::new(
+                    "group_by",
+                    "platform and country cannot be combined",
+                ));
             }
+            grouping.by = Some(by);
         }
-        Ok(match (day, platform) {
-            (true, true) => Self::DayAndPlatform,
-            (false, true) => Self::Platform,
-            _ => Self::Day,
-        })
+        if grouping.by.is_none() {
+            grouping.day = true;
+        }
+        Ok(grouping)
     }
 
     fn names(self) -> Vec<String> {
-        let names: &[&str] = match self {
-            Self::Day => &["day"],
-            Self::Platform => &["platform"],
-            Self::DayAndPlatform => &["day", "platform"],
-        };
-        names.iter().map(|n| (*n).to_owned()).collect()
+        let by = self.by.map(|by| match by {
+            Dimension::Platform => "platform",
+            Dimension::Country => "country",
+        });
+        self.day
+            .then_some("day")
+            .into_iter()
+            .chain(by)
+            .map(str::to_owned)
+            .collect()
     }
 
-    /// The select list, GROUP BY and ORDER BY of the query: fixed fragments, the only
-    /// text ever spliced into its SQL.
-    fn sql(self) -> (&'static str, &'static str, &'static str) {
-        match self {
-            Self::Day => (
-                "day, NULL::text AS platform,",
+    /// The table and the select list, GROUP BY and ORDER BY of the query: fixed
+    /// fragments, the only text ever spliced into its SQL.
+    fn sql(self) -> (&'static str, &'static str, &'static str, &'static str) {
+        const DAYS: &str = "link_stats_daily";
+        const COUNTRIES: &str = "link_country_daily";
+        match (self.day, self.by) {
+            (_, None) => (
+                DAYS,
+                "day, NULL::text AS platform, NULL::text AS country,",
                 "GROUP BY day",
                 "ORDER BY day",
             ),
-            Self::Platform => (
-                "NULL::date AS day, platform,",
+            (false, Some(Dimension::Platform)) => (
+                DAYS,
+                "NULL::date AS day, platform, NULL::text AS country,",
                 "GROUP BY platform",
                 "ORDER BY platform",
             ),
-            Self::DayAndPlatform => (
-                "day, platform,",
+            (true, Some(Dimension::Platform)) => (
+                DAYS,
+                "day, platform, NULL::text AS country,",
                 "GROUP BY day, platform",
                 "ORDER BY day, platform",
+            ),
+            (false, Some(Dimension::Country)) => (
+                COUNTRIES,
+                "NULL::date AS day, NULL::text AS platform, country,",
+                "GROUP BY country",
+                "ORDER BY country",
+            ),
+            (true, Some(Dimension::Country)) => (
+                COUNTRIES,
+                "day, NULL::text AS platform, country,",
+                "GROUP BY day, country",
+                "ORDER BY day, country",
             ),
         }
     }
@@ -213,7 +261,7 @@ fn range(from: Option<&str>, to: Option<&str>) -> Result<(NaiveDate, NaiveDate),
 
 #[utoipa::path(
     tag = "stats",
-    summary = "Clicks, installs and opens per day and platform",
+    summary = "Clicks, installs and opens per day, platform or country",
     params(StatsParams),
     responses(
         (status = 200, description = "Totals and rows", body = StatsResponse),
@@ -301,11 +349,11 @@ async fn read(
             Some(found.id)
         }
     };
-    let (select, group, order) = grouping.sql();
+    let (table, select, group, order) = grouping.sql();
     let sql = format!(
         "SELECT {select} sum(clicks)::bigint AS clicks, sum(bot_views)::bigint AS bot_views, \
                 sum(installs)::bigint AS installs, sum(opens)::bigint AS opens \
-         FROM link_stats_daily \
+         FROM {table} \
          WHERE app_id = $1 AND day BETWEEN $2 AND $3 AND ($4::bigint IS NULL OR link_id = $4) \
          {group} {order}"
     );
@@ -329,6 +377,7 @@ async fn read(
         out.push(StatsRow {
             day: row.try_get("day")?,
             platform: row.try_get("platform")?,
+            country: country_cell(grouping, row.try_get("country")?),
             counts,
         });
     }
@@ -340,6 +389,12 @@ async fn read(
         totals,
         rows: out,
     })
+}
+
+/// A row's country as answered: absent unless grouped by country, `null` for the
+/// rollup's unknown country (`''`).
+fn country_cell(grouping: Grouping, stored: Option<String>) -> Option<Option<String>> {
+    (grouping.by == Some(Dimension::Country)).then(|| stored.filter(|c| !c.is_empty()))
 }
 
 #[cfg(test)]
@@ -381,6 +436,41 @@ mod tests {
             Grouping::parse(Some("platform, day")).unwrap().names(),
             ["day", "platform"]
         );
+        assert_eq!(
+            Grouping::parse(Some("platform")).unwrap().names(),
+            ["platform"]
+        );
+        assert_eq!(
+            Grouping::parse(Some("country,day")).unwrap().names(),
+            ["day", "country"]
+        );
+        assert_eq!(
+            Grouping::parse(Some("country")).unwrap().sql().0,
+            "link_country_daily"
+        );
+        assert_eq!(
+            Grouping::parse(Some(" ")).unwrap().sql().0,
+            "link_stats_daily"
+        );
         assert_eq!(Grouping::parse(Some("hour")).unwrap_err().field, "group_by");
+        let mixed = Grouping::parse(Some("day,platform,country")).unwrap_err();
+        assert_eq!(mixed.field, "group_by");
+        assert!(
+            mixed.reason.contains("cannot be combined"),
+            "{}",
+            mixed.reason
+        );
+    }
+
+    #[test]
+    fn unknown_countries_are_null_and_other_groupings_have_none() {
+        let by_country = Grouping::parse(Some("country")).unwrap();
+        assert_eq!(country_cell(by_country, Some(String::new())), Some(None));
+        assert_eq!(
+            country_cell(by_country, Some("DE".into())),
+            Some(Some("DE".into()))
+        );
+        let by_day = Grouping::parse(None).unwrap();
+        assert_eq!(country_cell(by_day, None), None);
     }
 }

@@ -365,6 +365,7 @@ async fn start_session(
             .map(|c| c.id),
         link_id: attribution.as_ref().map(|a| a.link.id),
         browser_id: click.and_then(|c| c.browser_id),
+        country: state.country(req),
     };
     // The batch writes the shard's `browser_apps`; the hot tier, when on, is told now so
     // the very next click from that browser can open the app.

@@ -4,7 +4,11 @@ use chrono::{Days, NaiveDate, Utc};
 use serde_json::{Value, json};
 
 use crate::developer_support::{code, create_link, field, get};
-use crate::helpers::TestApp;
+use crate::helpers::{ANDROID_CHROME, HOST, IPHONE, Options, TestApp};
+use crate::sdk_support::{post_with, wait_for_count};
+
+const COUNTRY_HEADER: &str = "cf-ipcountry";
+const SLACKBOT: &str = "Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)";
 
 async fn link_id(t: &TestApp, code: &str) -> i64 {
     sqlx::query_scalar("SELECT id FROM links WHERE app_id = $1 AND code = $2")
@@ -170,4 +174,117 @@ async fn ranges_default_to_the_last_30_days_and_are_validated() {
         let (status, problem) = get(&t, path, key).await;
         assert_eq!((status, code(&problem)), (404, "not_found"), "{path}");
     }
+}
+
+/// Both services believe the test's loopback peer and read its country header.
+fn countries_from_loopback(config: &mut api_service::ApiServiceConfig) {
+    config.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap()];
+    config.country_header = Some(COUNTRY_HEADER.parse().unwrap());
+}
+
+fn link_countries_from_loopback(config: &mut link_service::LinkServiceConfig) {
+    config.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap()];
+    config.country_header = Some(COUNTRY_HEADER.parse().unwrap());
+}
+
+async fn click_from(t: &TestApp, code: &str, user_agent: &str, country: Option<&str>) {
+    let mut request = t
+        .client
+        .get(format!("{}/{code}", t.link))
+        .header("host", HOST)
+        .header("user-agent", user_agent);
+    if let Some(country) = country {
+        request = request.header(COUNTRY_HEADER, country);
+    }
+    let status = request.send().await.unwrap().status();
+    assert!(status.is_redirection() || status.is_success(), "{status}");
+}
+
+fn by_country(country: Option<&str>, c: Value) -> Value {
+    let mut row = c;
+    row["country"] = json!(country);
+    row
+}
+
+#[tokio::test]
+async fn clicks_installs_and_opens_by_country_from_the_proxys_header() {
+    let t = TestApp::spawn_with(Options {
+        configure: Some(countries_from_loopback),
+        configure_link: Some(link_countries_from_loopback),
+        ..Options::default()
+    })
+    .await;
+    let key = t.acme.secret_key.as_str();
+    create_link(&t, key, json!({"alias": "trip"})).await;
+    click_from(&t, "trip", IPHONE, Some("DE")).await;
+    click_from(&t, "trip", ANDROID_CHROME, Some("de")).await;
+    click_from(&t, "trip", ANDROID_CHROME, Some("BR")).await;
+    click_from(&t, "trip", IPHONE, Some("XX")).await; // Cloudflare's "unknown"
+    click_from(&t, "trip", IPHONE, None).await;
+    click_from(&t, "trip", SLACKBOT, Some("US")).await;
+    let app = t.acme.app_id;
+    let stored = wait_for_count(&t, app, "SELECT count(*) FROM clicks WHERE app_id = $1", 6).await;
+    assert_eq!(stored, 6);
+    let raw: Vec<Option<String>> = sqlx::query_scalar(
+        "SELECT country FROM clicks WHERE app_id = $1 ORDER BY country NULLS FIRST",
+    )
+    .bind(app.get())
+    .fetch_all(&t.shard_pool(app))
+    .await
+    .unwrap();
+    let de = || Some("DE".to_owned());
+    assert_eq!(
+        raw,
+        [None, None, Some("BR".into()), de(), de(), Some("US".into())]
+    );
+
+    // An organic install in Germany, an organic open from nowhere known: from another
+    // address than the clicks', so neither is matched to them.
+    let sdk = json!({"branch_key": t.acme.sdk_key, "os": "iOS", "os_version": "17.4"});
+    let elsewhere = ("x-forwarded-for", "203.0.113.9");
+    let (status, body) = post_with(
+        &t,
+        "/v1/install",
+        &sdk,
+        &[elsewhere, (COUNTRY_HEADER, "DE")],
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = post_with(&t, "/v1/open", &sdk, &[elsewhere]).await;
+    assert_eq!(status, 200, "{body}");
+    let sessions = "SELECT (SELECT count(*) FROM installs WHERE app_id = $1) \
+                    + (SELECT count(*) FROM opens WHERE app_id = $1)";
+    assert_eq!(wait_for_count(&t, app, sessions, 2).await, 2);
+
+    let (status, stats) = get(&t, "/api/v1/stats?group_by=country", key).await;
+    assert_eq!(status, 200, "{stats}");
+    assert_eq!(stats["group_by"], json!(["country"]));
+    assert_eq!(
+        stats["rows"],
+        json!([
+            by_country(None, counts(2, 0, 0, 1)),
+            by_country(Some("BR"), counts(1, 0, 0, 0)),
+            by_country(Some("DE"), counts(2, 0, 1, 0)),
+            by_country(Some("US"), counts(0, 1, 0, 0)),
+        ])
+    );
+    // The same activity, however it is split.
+    let (_, by_day) = get(&t, "/api/v1/stats", key).await;
+    assert_eq!(stats["totals"], counts(5, 1, 1, 1));
+    assert_eq!(by_day["totals"], stats["totals"]);
+    let (_, one_link) = get(&t, "/api/v1/links/trip/stats?group_by=day,country", key).await;
+    assert_eq!(one_link["group_by"], json!(["day", "country"]));
+    assert_eq!(one_link["totals"], counts(5, 1, 0, 0));
+    assert!(
+        one_link["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|row| row["day"].is_string() && row.get("country").is_some()),
+        "{one_link}"
+    );
+    assert_eq!(one_link["rows"].as_array().unwrap().len(), 4, "{one_link}");
+
+    let (status, refused) = get(&t, "/api/v1/stats?group_by=platform,country", key).await;
+    assert_eq!((status, field(&refused)), (400, "group_by"), "{refused}");
 }

@@ -45,6 +45,7 @@ pub struct Options {
     /// Put the first shard (app "acme") behind a chaos proxy (`TestApp::proxy`).
     pub proxy_first_shard: bool,
     pub configure: Option<fn(&mut api_service::ApiServiceConfig)>,
+    pub configure_link: Option<fn(&mut link_service::LinkServiceConfig)>,
     /// Turn the Aerospike hot tier on in both services, with sets of this test's own.
     pub hot_tier: Option<String>,
 }
@@ -121,6 +122,9 @@ impl TestApp {
 
         let mut link_config = link_service::LinkServiceConfig::for_catalog(&dbs.catalog_url);
         link_config.events.events_flush_interval_ms = 50;
+        if let Some(configure) = options.configure_link {
+            configure(&mut link_config);
+        }
         if let Some(hot) = hot {
             link_config.hot = hot;
         }

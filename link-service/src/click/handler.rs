@@ -1,6 +1,5 @@
 //! The click handler.
 
-use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -338,13 +337,14 @@ async fn respond_to(req: &HttpRequest, state: &ClickState, target: &Target<'_>) 
         String::new()
     };
     let click_id = ClickId::generate();
+    let country = country(req, state);
     let decision = decide(&Click {
         link,
         app: config,
         client,
         app_installed,
         query,
-        country: country(req, state, peer),
+        country,
         click_id,
         short_url: &short_url,
         now,
@@ -395,6 +395,7 @@ async fn respond_to(req: &HttpRequest, state: &ClickState, target: &Target<'_>) 
         is_bot: !is_person,
         fingerprint,
         browser_id,
+        country,
         uses_up_link: is_person && link.link_type == LinkType::OneTime,
     };
     let window = link.duration_secs.unwrap_or(config.attribution_window_secs);
@@ -438,12 +439,10 @@ fn issue(
 }
 
 /// The click's country from `HOPLINK_COUNTRY_HEADER`, when a trusted proxy set it.
-fn country(req: &HttpRequest, state: &ClickState, peer: Option<IpAddr>) -> Option<Country> {
-    let name = state.country_header.as_ref()?;
-    let value = req.headers().get(name).and_then(|v| v.to_str().ok());
+fn country(req: &HttpRequest, state: &ClickState) -> Option<Country> {
     state
         .forwarded
-        .from_trusted(peer, value)
+        .trusted_header(req, state.country_header.as_ref())
         .and_then(Country::parse)
 }
 

@@ -1,12 +1,12 @@
 //! [`ClickEvent`]: one click (or bot view) on a link, and how a batch of them is written:
-//! raw `clicks` rows plus the `link_stats_daily` rollup, in one statement.
+//! raw `clicks` rows plus the `link_stats_daily` and `link_country_daily` rollups.
 
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use link_core::client::{Browser, ClientInfo, InAppBrowser, OsFamily, Platform};
 use link_core::fingerprint::Fingerprint;
-use link_core::{AppId, ClickId};
+use link_core::{AppId, ClickId, Country};
 use sqlx::PgConnection;
 
 use super::copy_rows::CopyRows;
@@ -29,6 +29,8 @@ pub struct ClickEvent {
     pub is_bot: bool,
     pub fingerprint: Option<Fingerprint>,
     pub browser_id: Option<uuid::Uuid>,
+    /// Where the click came from, when a trusted proxy said.
+    pub country: Option<Country>,
     /// A person's click on a one-time link (Branch type 1): writing it expires the link,
     /// so the clicks after it get the expired answer once the change has reached the
     /// link services (the batch's flush interval plus a notification, about a second).
@@ -57,6 +59,7 @@ impl ClickEvent {
             is_bot: client.is_bot(),
             fingerprint: None,
             browser_id: None,
+            country: None,
             uses_up_link: false,
         }
     }
@@ -78,6 +81,7 @@ impl std::fmt::Debug for ClickEvent {
             .field("is_bot", &self.is_bot)
             .field("fingerprint", &self.fingerprint.map(|_| "<redacted>"))
             .field("browser_id", &self.browser_id.map(|_| "<redacted>"))
+            .field("country", &self.country)
             .field("uses_up_link", &self.uses_up_link)
             .finish()
     }
@@ -94,50 +98,64 @@ pub fn browser_str(browser: Browser) -> &'static str {
     }
 }
 
-/// Rollup rows that exist already get the batch's counts added.
+/// Rollup rows that exist already get the batch's counts added. `$key` is the rollup's
+/// own key column: `platform` in `link_stats_daily`, `country` in `link_country_daily`.
 macro_rules! add_to_rollup {
-    () => {
-        "
-ON CONFLICT (app_id, day, link_id, platform) DO UPDATE
+    ($key:ident) => {
+        concat!(
+            "
+ON CONFLICT (app_id, day, link_id, ",
+            stringify!($key),
+            ") DO UPDATE
 SET clicks = s.clicks + EXCLUDED.clicks, bot_views = s.bot_views + EXCLUDED.bot_views"
+        )
     };
 }
 
 /// For a batch that may hold stored clicks (a replay after an unknown outcome): raw rows
-/// first, skipping stored ones, and the rollup counts only the rows that insert actually
+/// first, skipping stored ones, and the rollups count only the rows that insert actually
 /// added, so nothing is counted twice. Rollup rows are upserted in key order, so concurrent
 /// writers lock them in the same order.
 const INSERT_CLICKS_REPLAY: &str = concat!(
     "WITH inserted AS (
     INSERT INTO clicks (id, app_id, link_id, occurred_at, platform, os, os_version,
-                        browser, in_app, is_bot, fingerprint, browser_id)
+                        browser, in_app, is_bot, fingerprint, browser_id, country)
     SELECT * FROM UNNEST($1::uuid[], $2::bigint[], $3::bigint[], $4::timestamptz[],
                          $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
-                         $10::boolean[], $11::bytea[], $12::uuid[])
+                         $10::boolean[], $11::bytea[], $12::uuid[], $13::text[])
     ON CONFLICT (id) DO NOTHING
-    RETURNING app_id, link_id, occurred_at, platform, is_bot
-)
+    RETURNING app_id, link_id, occurred_at, platform, is_bot, country
+), by_platform AS (
 INSERT INTO link_stats_daily AS s (app_id, day, link_id, platform, clicks, bot_views)
 SELECT app_id, (occurred_at AT TIME ZONE 'UTC')::date, link_id, platform,
        count(*) FILTER (WHERE NOT is_bot), count(*) FILTER (WHERE is_bot)
 FROM inserted
 GROUP BY 1, 2, 3, 4
 ORDER BY 1, 2, 3, 4",
-    add_to_rollup!()
+    add_to_rollup!(platform),
+    "
+)
+INSERT INTO link_country_daily AS s (app_id, day, link_id, country, clicks, bot_views)
+SELECT app_id, (occurred_at AT TIME ZONE 'UTC')::date, link_id, coalesce(country, ''),
+       count(*) FILTER (WHERE NOT is_bot), count(*) FILTER (WHERE is_bot)
+FROM inserted
+GROUP BY 1, 2, 3, 4
+ORDER BY 1, 2, 3, 4",
+    add_to_rollup!(country)
 );
 
 /// For a batch none of whose clicks can be stored yet (the usual case): the raw rows by
-/// binary `COPY` ([`CopyRows`]), then the rollup counted here. Its clicks have new ids and
+/// binary `COPY` ([`CopyRows`]), then the rollups counted here. Its clicks have new ids and
 /// were never in an attempt; were one stored all the same, the primary key would refuse
 /// the batch rather than count it twice.
 const COPY_CLICKS: &str = "\
 COPY clicks (id, app_id, link_id, occurred_at, platform, os, os_version, browser, in_app,
-             is_bot, fingerprint, browser_id)
+             is_bot, fingerprint, browser_id, country)
 FROM STDIN (FORMAT binary)";
-const COPY_CLICK_FIELDS: i16 = 12;
-/// A click row's bytes in the `COPY` stream, about: 12 lengths, the fixed-size fields, a
+const COPY_CLICK_FIELDS: i16 = 13;
+/// A click row's bytes in the `COPY` stream, about: 13 lengths, the fixed-size fields, a
 /// fingerprint and short words.
-const COPY_CLICK_BYTES: usize = 170;
+const COPY_CLICK_BYTES: usize = 176;
 
 /// Expires the one-time links a batch's clicks used up; the `links` trigger tells every
 /// link service. A link already expired (or used up by an earlier batch) is left alone.
@@ -147,13 +165,22 @@ FROM UNNEST($1::bigint[], $2::bigint[]) AS u(app_id, id)
 WHERE l.app_id = u.app_id AND l.id = u.id AND l.link_type = 1
   AND (l.expires_at IS NULL OR l.expires_at > now())";
 
-const ADD_ROLLUP: &str = concat!(
-    "
+/// Both rollups of a `COPY`ed batch in one round trip: by platform (`$1..$6`), then by
+/// country (`$7..$12`).
+const ADD_ROLLUPS: &str = concat!(
+    "WITH by_platform AS (
 INSERT INTO link_stats_daily AS s (app_id, day, link_id, platform, clicks, bot_views)
 SELECT * FROM UNNEST($1::bigint[], $2::date[], $3::bigint[], $4::text[],
                      $5::bigint[], $6::bigint[])
 ORDER BY 1, 2, 3, 4",
-    add_to_rollup!()
+    add_to_rollup!(platform),
+    "
+)
+INSERT INTO link_country_daily AS s (app_id, day, link_id, country, clicks, bot_views)
+SELECT * FROM UNNEST($7::bigint[], $8::date[], $9::bigint[], $10::text[],
+                     $11::bigint[], $12::bigint[])
+ORDER BY 1, 2, 3, 4",
+    add_to_rollup!(country)
 );
 
 impl ShardEvent for ClickEvent {
@@ -189,6 +216,7 @@ impl ShardEvent for ClickEvent {
                 .bind(columns.is_bot)
                 .bind(columns.fingerprint)
                 .bind(columns.browser_id)
+                .bind(columns.country)
                 .execute(&mut *conn)
                 .await?;
             return use_up_links(conn, events).await;
@@ -197,14 +225,10 @@ impl ShardEvent for ClickEvent {
         let mut copy = conn.copy_in_raw(COPY_CLICKS).await?;
         copy.send(rows).await?;
         copy.finish().await?;
-        let rollup = Rollup::count(events);
-        sqlx::query(ADD_ROLLUP)
-            .bind(rollup.app_id)
-            .bind(rollup.day)
-            .bind(rollup.link_id)
-            .bind(rollup.platform)
-            .bind(rollup.clicks)
-            .bind(rollup.bot_views)
+        let by_platform = Rollup::count(events, |e| e.platform.as_str());
+        let by_country = Rollup::count(events, country_key);
+        by_country
+            .bind(by_platform.bind(sqlx::query(ADD_ROLLUPS)))
             .execute(&mut *conn)
             .await?;
         use_up_links(conn, events).await
@@ -264,6 +288,10 @@ fn copy_rows(events: &[&ClickEvent]) -> Vec<u8> {
             Some(id) => rows.uuid(id),
             None => rows.null(),
         }
+        match e.country {
+            Some(country) => rows.text(&country.to_iso()),
+            None => rows.null(),
+        }
     }
     rows.finish()
 }
@@ -274,45 +302,77 @@ fn write_os_version(out: &mut String, (major, minor): (u16, u16)) {
     let _ = write!(out, "{major}.{minor}");
 }
 
-/// A batch's `link_stats_daily` increments, one entry per (app, UTC day, link, platform),
-/// in key order.
-#[derive(Debug, Default, PartialEq)]
-struct Rollup {
+/// A click's key in `link_country_daily`: its ISO code, `''` when unknown.
+fn country_key(e: &ClickEvent) -> String {
+    e.country.map(Country::to_iso).unwrap_or_default()
+}
+
+/// A batch's increments of one rollup, one entry per (app, UTC day, link, `K`) in key
+/// order: `K` is the platform for `link_stats_daily`, the country for `link_country_daily`.
+#[derive(Debug, PartialEq)]
+struct Rollup<K> {
     app_id: Vec<i64>,
     day: Vec<NaiveDate>,
     link_id: Vec<i64>,
-    platform: Vec<&'static str>,
+    key: Vec<K>,
     clicks: Vec<i64>,
     bot_views: Vec<i64>,
 }
 
-impl Rollup {
-    fn count(events: &[&ClickEvent]) -> Self {
-        let mut counts: BTreeMap<(i64, NaiveDate, i64, &'static str), (i64, i64)> = BTreeMap::new();
+impl<K: Ord> Rollup<K> {
+    fn count(events: &[&ClickEvent], key: impl Fn(&ClickEvent) -> K) -> Self {
+        let mut counts: BTreeMap<(i64, NaiveDate, i64, K), (i64, i64)> = BTreeMap::new();
         for e in events {
-            let key = (
+            let at = (
                 e.app_id.get(),
                 e.occurred_at.date_naive(),
                 e.link_id,
-                e.platform.as_str(),
+                key(e),
             );
-            let (clicks, bot_views) = counts.entry(key).or_default();
+            let (clicks, bot_views) = counts.entry(at).or_default();
             if e.is_bot {
                 *bot_views += 1;
             } else {
                 *clicks += 1;
             }
         }
-        let mut rollup = Self::default();
-        for ((app_id, day, link_id, platform), (clicks, bot_views)) in counts {
+        let mut rollup = Self {
+            app_id: Vec::new(),
+            day: Vec::new(),
+            link_id: Vec::new(),
+            key: Vec::new(),
+            clicks: Vec::new(),
+            bot_views: Vec::new(),
+        };
+        for ((app_id, day, link_id, key), (clicks, bot_views)) in counts {
             rollup.app_id.push(app_id);
             rollup.day.push(day);
             rollup.link_id.push(link_id);
-            rollup.platform.push(platform);
+            rollup.key.push(key);
             rollup.clicks.push(clicks);
             rollup.bot_views.push(bot_views);
         }
         rollup
+    }
+}
+
+impl<K> Rollup<K>
+where
+    K: for<'q> sqlx::Encode<'q, sqlx::Postgres> + sqlx::Type<sqlx::Postgres> + Send + 'static,
+    Vec<K>: for<'q> sqlx::Encode<'q, sqlx::Postgres> + sqlx::Type<sqlx::Postgres>,
+{
+    /// Binds the six columns, in declaration order, after the query's earlier ones.
+    fn bind(
+        self,
+        query: sqlx::query::Query<'_, sqlx::Postgres, sqlx::postgres::PgArguments>,
+    ) -> sqlx::query::Query<'_, sqlx::Postgres, sqlx::postgres::PgArguments> {
+        query
+            .bind(self.app_id)
+            .bind(self.day)
+            .bind(self.link_id)
+            .bind(self.key)
+            .bind(self.clicks)
+            .bind(self.bot_views)
     }
 }
 
@@ -330,6 +390,7 @@ struct Columns {
     is_bot: Vec<bool>,
     fingerprint: Vec<Option<Fingerprint>>,
     browser_id: Vec<Option<uuid::Uuid>>,
+    country: Vec<Option<String>>,
 }
 
 impl Columns {
@@ -348,6 +409,7 @@ impl Columns {
             is_bot: Vec::with_capacity(n),
             fingerprint: Vec::with_capacity(n),
             browser_id: Vec::with_capacity(n),
+            country: Vec::with_capacity(n),
         };
         for e in events {
             c.id.push(e.click_id.as_uuid());
@@ -366,6 +428,7 @@ impl Columns {
             c.is_bot.push(e.is_bot);
             c.fingerprint.push(e.fingerprint);
             c.browser_id.push(e.browser_id);
+            c.country.push(e.country.map(Country::to_iso));
         }
         c
     }
@@ -415,6 +478,43 @@ mod tests {
     }
 
     #[test]
+    fn country_rollup_counts_unknown_countries_under_the_empty_key() {
+        let now = Utc::now();
+        let click = |country: Option<&str>, is_bot| {
+            let mut e = ClickEvent::new(
+                ClickId::generate(),
+                AppId::new(1).unwrap(),
+                4,
+                now,
+                &ClientInfo::UNKNOWN,
+            );
+            e.country = country.and_then(Country::parse);
+            e.is_bot = is_bot;
+            e
+        };
+        let events = [
+            click(Some("de"), false),
+            click(None, false),
+            click(Some("DE"), true),
+            click(Some("br"), false),
+        ];
+        let refs: Vec<&ClickEvent> = events.iter().collect();
+        let rollup = Rollup::count(&refs, country_key);
+        assert_eq!(rollup.key, ["", "BR", "DE"]);
+        assert_eq!(rollup.clicks, [1, 1, 1]);
+        assert_eq!(rollup.bot_views, [0, 0, 1]);
+        assert_eq!(
+            Columns::from_events(&refs).country,
+            [
+                Some("DE".to_owned()),
+                None,
+                Some("DE".to_owned()),
+                Some("BR".to_owned())
+            ]
+        );
+    }
+
+    #[test]
     fn rollup_counts_clicks_and_bot_views_per_key_in_key_order() {
         let day_one = DateTime::parse_from_rfc3339("2026-03-01T23:59:59Z")
             .unwrap()
@@ -442,7 +542,7 @@ mod tests {
             click(1, 9, day_one, Platform::Android, false),
         ];
         let refs: Vec<&ClickEvent> = events.iter().collect();
-        let rollup = Rollup::count(&refs);
+        let rollup = Rollup::count(&refs, |e| e.platform.as_str());
         let (d1, d2) = (day_one.date_naive(), day_two.date_naive());
         assert_eq!(
             rollup,
@@ -450,7 +550,7 @@ mod tests {
                 app_id: vec![1, 1, 2],
                 day: vec![d1, d2, d1],
                 link_id: vec![9, 9, 5],
-                platform: vec!["android", "android", "ios"],
+                key: vec!["android", "android", "ios"],
                 clicks: vec![2, 1, 1],
                 bot_views: vec![1, 0, 0],
             }

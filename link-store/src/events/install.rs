@@ -1,6 +1,7 @@
 //! [`InstallEvent`]: an SDK install (`/v1/install`), and how a batch of them is written:
-//! raw `installs` rows, the `installs` column of `link_stats_daily` (link 0 for organic
-//! installs), and the browsers the attributed clicks came from.
+//! raw `installs` rows, the `installs` column of `link_stats_daily` and of
+//! `link_country_daily` (link 0 for organic installs), and the browsers the attributed
+//! clicks came from.
 
 use sqlx::PgConnection;
 
@@ -12,25 +13,35 @@ use super::session::{SessionColumns, SessionStart, browser_marks};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InstallEvent(pub SessionStart);
 
-/// Raw rows first; the rollup counts only the rows that insert actually added, so writing
+/// Raw rows first; the rollups count only the rows that insert actually added, so writing
 /// a batch again adds nothing twice. `ON CONFLICT DO NOTHING` (no target) also covers the
 /// one-install-per-click index, so a duplicate can never reject the whole batch.
 const INSERT_INSTALLS: &str = "\
 WITH inserted AS (
     INSERT INTO installs (id, app_id, occurred_at, platform, os, os_version, device_model,
-                          device_token, bundle_token, match_type, click_id, link_id)
+                          device_token, bundle_token, match_type, click_id, link_id, country)
     SELECT * FROM UNNEST($1::uuid[], $2::bigint[], $3::timestamptz[], $4::text[], $5::text[],
                          $6::text[], $7::text[], $8::text[], $9::text[], $10::text[],
-                         $11::uuid[], $12::bigint[])
+                         $11::uuid[], $12::bigint[], $13::text[])
     ON CONFLICT DO NOTHING
-    RETURNING app_id, occurred_at, platform, link_id
+    RETURNING app_id, occurred_at, platform, link_id, country
+), by_platform AS (
+    INSERT INTO link_stats_daily AS s (app_id, day, link_id, platform, installs)
+    SELECT app_id, (occurred_at AT TIME ZONE 'UTC')::date, coalesce(link_id, 0), platform,
+           count(*)
+    FROM inserted
+    GROUP BY 1, 2, 3, 4
+    ORDER BY 1, 2, 3, 4
+    ON CONFLICT (app_id, day, link_id, platform) DO UPDATE
+    SET installs = s.installs + EXCLUDED.installs
 )
-INSERT INTO link_stats_daily AS s (app_id, day, link_id, platform, installs)
-SELECT app_id, (occurred_at AT TIME ZONE 'UTC')::date, coalesce(link_id, 0), platform, count(*)
+INSERT INTO link_country_daily AS s (app_id, day, link_id, country, installs)
+SELECT app_id, (occurred_at AT TIME ZONE 'UTC')::date, coalesce(link_id, 0),
+       coalesce(country, ''), count(*)
 FROM inserted
 GROUP BY 1, 2, 3, 4
 ORDER BY 1, 2, 3, 4
-ON CONFLICT (app_id, day, link_id, platform) DO UPDATE
+ON CONFLICT (app_id, day, link_id, country) DO UPDATE
 SET installs = s.installs + EXCLUDED.installs";
 
 impl ShardEvent for InstallEvent {

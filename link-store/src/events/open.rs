@@ -1,5 +1,5 @@
 //! [`OpenEvent`]: an SDK open (`/v1/open`), and how a batch of them is written: raw
-//! `opens` rows, the `opens` column of `link_stats_daily` (link 0 for organic opens), and
+//! `opens` rows, the `opens` column of both rollups (link 0 for organic opens), and
 //! the browsers the attributed clicks came from.
 
 use sqlx::PgConnection;
@@ -24,23 +24,33 @@ impl std::fmt::Debug for OpenEvent {
     }
 }
 
-/// As for installs: the rollup counts only the rows the insert added.
+/// As for installs: the rollups count only the rows the insert added.
 const INSERT_OPENS: &str = "\
 WITH inserted AS (
     INSERT INTO opens (id, app_id, occurred_at, platform, os, os_version, device_model,
-                       device_token, bundle_token, match_type, click_id, link_id, session_id)
+                          device_token, bundle_token, match_type, click_id, link_id, country, session_id)
     SELECT * FROM UNNEST($1::uuid[], $2::bigint[], $3::timestamptz[], $4::text[], $5::text[],
                          $6::text[], $7::text[], $8::text[], $9::text[], $10::text[],
-                         $11::uuid[], $12::bigint[], $13::text[])
+                         $11::uuid[], $12::bigint[], $13::text[], $14::text[])
     ON CONFLICT DO NOTHING
-    RETURNING app_id, occurred_at, platform, link_id
+    RETURNING app_id, occurred_at, platform, link_id, country
+), by_platform AS (
+    INSERT INTO link_stats_daily AS s (app_id, day, link_id, platform, opens)
+    SELECT app_id, (occurred_at AT TIME ZONE 'UTC')::date, coalesce(link_id, 0), platform,
+           count(*)
+    FROM inserted
+    GROUP BY 1, 2, 3, 4
+    ORDER BY 1, 2, 3, 4
+    ON CONFLICT (app_id, day, link_id, platform) DO UPDATE
+    SET opens = s.opens + EXCLUDED.opens
 )
-INSERT INTO link_stats_daily AS s (app_id, day, link_id, platform, opens)
-SELECT app_id, (occurred_at AT TIME ZONE 'UTC')::date, coalesce(link_id, 0), platform, count(*)
+INSERT INTO link_country_daily AS s (app_id, day, link_id, country, opens)
+SELECT app_id, (occurred_at AT TIME ZONE 'UTC')::date, coalesce(link_id, 0),
+       coalesce(country, ''), count(*)
 FROM inserted
 GROUP BY 1, 2, 3, 4
 ORDER BY 1, 2, 3, 4
-ON CONFLICT (app_id, day, link_id, platform) DO UPDATE
+ON CONFLICT (app_id, day, link_id, country) DO UPDATE
 SET opens = s.opens + EXCLUDED.opens";
 
 impl ShardEvent for OpenEvent {

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use link_core::client::{OsFamily, Platform};
-use link_core::{AppId, ClickId};
+use link_core::{AppId, ClickId, Country};
 use uuid::Uuid;
 
 /// How an install or open was attributed to a link.
@@ -51,6 +51,8 @@ pub struct SessionStart {
     pub link_id: Option<i64>,
     /// The browser the attributed click came from: it now counts as having the app.
     pub browser_id: Option<Uuid>,
+    /// Where the device was, when a trusted proxy said.
+    pub country: Option<Country>,
 }
 
 // By hand, so that logging an event with `?` never prints a device identifier.
@@ -70,6 +72,7 @@ impl std::fmt::Debug for SessionStart {
             .field("click_id", &self.click_id)
             .field("link_id", &self.link_id)
             .field("browser_id", &self.browser_id.map(|_| "<redacted>"))
+            .field("country", &self.country)
             .finish()
     }
 }
@@ -88,6 +91,7 @@ pub(crate) struct SessionColumns {
     pub match_type: Vec<&'static str>,
     pub click_id: Vec<Option<Uuid>>,
     pub link_id: Vec<Option<i64>>,
+    pub country: Vec<Option<String>>,
 }
 
 impl SessionColumns {
@@ -106,6 +110,7 @@ impl SessionColumns {
             match_type: Vec::with_capacity(n),
             click_id: Vec::with_capacity(n),
             link_id: Vec::with_capacity(n),
+            country: Vec::with_capacity(n),
         };
         for s in starts {
             c.id.push(s.id);
@@ -123,11 +128,12 @@ impl SessionColumns {
             c.match_type.push(s.match_type.as_str());
             c.click_id.push(s.click_id.map(|id| id.as_uuid()));
             c.link_id.push(s.link_id);
+            c.country.push(s.country.map(Country::to_iso));
         }
         c
     }
 
-    /// Binds the twelve columns, as `$1..$12` in declaration order, to a query whose
+    /// Binds the thirteen columns, as `$1..$13` in declaration order, to a query whose
     /// statement `UNNEST`s them (installs and opens share the layout).
     pub fn bind(
         self,
@@ -146,6 +152,7 @@ impl SessionColumns {
             .bind(self.match_type)
             .bind(self.click_id)
             .bind(self.link_id)
+            .bind(self.country)
     }
 }
 
@@ -184,6 +191,7 @@ pub(crate) mod tests {
             click_id: Some(ClickId::generate()),
             link_id: Some(7),
             browser_id: Some(Uuid::from_u128(0x1234_5678_9abc_def0)),
+            country: Country::parse("de"),
         }
     }
 
@@ -205,6 +213,7 @@ pub(crate) mod tests {
         organic.platform = Platform::Android;
         organic.os = OsFamily::Android;
         organic.os_version = None;
+        organic.country = None;
         let starts = [start(1), organic];
         let c = SessionColumns::from_starts(starts.iter());
         assert_eq!(c.platform, ["ios", "android"]);
@@ -212,6 +221,7 @@ pub(crate) mod tests {
         assert_eq!(c.os_version, [Some("17.4".to_owned()), None]);
         assert_eq!(c.match_type, ["probabilistic", "none"]);
         assert_eq!(c.link_id, [Some(7), None]);
+        assert_eq!(c.country, [Some("DE".to_owned()), None]);
         assert_eq!(browser_marks(starts.iter()).len(), 1);
     }
 }

@@ -2,8 +2,8 @@
 
 use std::time::{Duration, Instant};
 
-use link_core::AppId;
 use link_core::client::{Browser, InAppBrowser, OsFamily, Platform};
+use link_core::{AppId, Country};
 use link_store::events::{ClickEvent, EventsConfig, FlushReport, ShardEvent};
 
 use crate::helpers::{TestStore, at, click, config, day};
@@ -25,6 +25,7 @@ async fn recorded_clicks_become_raw_rows_and_daily_rollups() {
     detailed.in_app = Some(InAppBrowser::Instagram);
     detailed.fingerprint = Some([7; 32]);
     detailed.browser_id = Some(uuid::Uuid::new_v4());
+    detailed.country = Country::parse("de");
     recorder.record(detailed.clone());
     let ios = |occurred_at| click(app, first, occurred_at).on(Platform::Ios);
     recorder.record(ios(late));
@@ -41,7 +42,7 @@ async fn recorded_clicks_become_raw_rows_and_daily_rollups() {
 
     let row: ClickRow = sqlx::query_as(
         "SELECT app_id, link_id, occurred_at, platform, os, os_version, browser, in_app, \
-         is_bot, fingerprint, browser_id FROM clicks WHERE id = $1",
+         is_bot, fingerprint, browser_id, country FROM clicks WHERE id = $1",
     )
     .bind(detailed.click_id.as_uuid())
     .fetch_one(t.shard(1))
@@ -61,6 +62,7 @@ async fn recorded_clicks_become_raw_rows_and_daily_rollups() {
             is_bot: false,
             fingerprint: Some(vec![7; 32]),
             browser_id: detailed.browser_id,
+            country: Some("DE".into()),
         }
     );
 
@@ -306,6 +308,7 @@ struct ClickRow {
     is_bot: bool,
     fingerprint: Option<Vec<u8>>,
     browser_id: Option<uuid::Uuid>,
+    country: Option<String>,
 }
 
 /// The two batch statements: a fresh batch is a plain insert, so a click stored already
@@ -316,13 +319,21 @@ async fn a_replayed_batch_adds_only_the_clicks_not_yet_stored() {
     let app = t.create_app("replay", "s1").await;
     let link = t.create_link(app).await;
     let now = chrono::Utc::now();
-    let stored = [click(app, link, now), click(app, link, now).bot()];
+    let stored = [
+        click(app, link, now).from("br"),
+        click(app, link, now).bot(),
+    ];
     write(&t, stored.iter().collect(), false)
         .await
         .expect("fresh batch");
     assert_eq!(t.rollup_totals(1, app).await, (1, 1));
+    let unknown = || (String::new(), 0, 1);
+    assert_eq!(
+        country_rollups(&t, app).await,
+        [unknown(), ("BR".into(), 1, 0)]
+    );
 
-    let new = click(app, link, now);
+    let new = click(app, link, now).from("br");
     let again: Vec<&ClickEvent> = stored.iter().chain([&new]).collect();
     let error = write(&t, again.clone(), false)
         .await
@@ -342,6 +353,23 @@ async fn a_replayed_batch_adds_only_the_clicks_not_yet_stored() {
         (2, 1),
         "only the new click counted"
     );
+    assert_eq!(
+        country_rollups(&t, app).await,
+        [unknown(), ("BR".into(), 2, 0)],
+        "by country too"
+    );
+}
+
+/// `(country, clicks, bot_views)` of the app's `link_country_daily` rows, by country.
+async fn country_rollups(t: &TestStore, app: AppId) -> Vec<(String, i64, i64)> {
+    sqlx::query_as(
+        "SELECT country, sum(clicks)::bigint, sum(bot_views)::bigint FROM link_country_daily \
+         WHERE app_id = $1 GROUP BY country ORDER BY country",
+    )
+    .bind(app.get())
+    .fetch_all(t.shard(1))
+    .await
+    .expect("country rollups")
 }
 
 /// One batch statement in a transaction of its own, committed when it succeeds.
@@ -355,6 +383,7 @@ async fn write(t: &TestStore, events: Vec<&ClickEvent>, replay: bool) -> Result<
 trait ClickEventExt: Sized {
     fn on(self, platform: Platform) -> Self;
     fn bot(self) -> Self;
+    fn from(self, country: &str) -> Self;
 }
 
 impl ClickEventExt for link_store::events::ClickEvent {
@@ -365,6 +394,11 @@ impl ClickEventExt for link_store::events::ClickEvent {
 
     fn bot(mut self) -> Self {
         self.is_bot = true;
+        self
+    }
+
+    fn from(mut self, country: &str) -> Self {
+        self.country = Country::parse(country);
         self
     }
 }

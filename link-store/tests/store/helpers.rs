@@ -207,6 +207,7 @@ pub fn click(app: AppId, link_id: i64, occurred_at: DateTime<Utc>) -> ClickEvent
         is_bot: false,
         fingerprint: None,
         browser_id: None,
+        country: None,
         uses_up_link: false,
     }
 }

@@ -55,3 +55,42 @@ async fn a_failing_shard_is_reported_without_stopping_the_others() {
         vec![("catalog", true), ("shard gone", false), ("shard s1", true)]
     );
 }
+
+#[tokio::test]
+async fn counts_from_before_countries_were_kept_count_as_an_unknown_country() {
+    let dbs = TestDatabases::create(1).await;
+    let pool = sqlx::PgPool::connect(&dbs.shard_urls[0])
+        .await
+        .expect("connect");
+    migrate::SHARD
+        .run_to(5, &pool)
+        .await
+        .expect("migrations before 0006");
+    sqlx::query(
+        "INSERT INTO link_stats_daily (app_id, day, link_id, platform, clicks, bot_views, installs, opens) \
+         VALUES (1, '2026-05-01', 7, 'ios', 3, 1, 2, 4), (1, '2026-05-01', 7, 'android', 2, 0, 0, 1), \
+                (1, '2026-05-02', 0, 'ios', 0, 0, 1, 0), (2, '2026-05-01', 7, 'ios', 9, 0, 0, 0)",
+    )
+    .execute(&pool)
+    .await
+    .expect("seed rollups");
+    migrate::SHARD.run(&pool).await.expect("0006 and later");
+    // (app, day, link, country, clicks, bot views, installs, opens)
+    type Row = (i64, String, i64, String, i64, i64, i64, i64);
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT app_id, day::text, link_id, country, clicks, bot_views, installs, opens \
+         FROM link_country_daily ORDER BY app_id, day, link_id",
+    )
+    .fetch_all(&pool)
+    .await
+    .expect("country rollups");
+    let unknown = String::new;
+    assert_eq!(
+        rows,
+        [
+            (1, "2026-05-01".into(), 7, unknown(), 5, 1, 2, 5),
+            (1, "2026-05-02".into(), 0, unknown(), 0, 0, 1, 0),
+            (2, "2026-05-01".into(), 7, unknown(), 9, 0, 0, 0),
+        ]
+    );
+}
