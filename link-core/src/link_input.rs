@@ -47,7 +47,12 @@ const PATH_KEYS: [&str; 3] = [
     keys::IOS_DEEPLINK_PATH,
     keys::ANDROID_DEEPLINK_PATH,
 ];
-const FLAG_KEYS: [&str; 3] = [keys::ALWAYS_DEEPLINK, keys::WEB_ONLY, keys::MOBILE_WEB_ONLY];
+const FLAG_KEYS: [&str; 4] = [
+    keys::ALWAYS_DEEPLINK,
+    keys::WEB_ONLY,
+    keys::MOBILE_WEB_ONLY,
+    keys::DEEPLINK_NO_ATTRIBUTION,
+];
 const MODE_KEYS: [&str; 3] = [
     keys::URI_REDIRECT_MODE,
     keys::IOS_URI_REDIRECT_MODE,

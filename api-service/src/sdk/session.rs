@@ -42,6 +42,7 @@ use std::time::Duration;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, post, web};
 use chrono::Utc;
+use link_core::decision::controls::{json_flag, keys};
 use link_core::{AppId, ClickId, FieldError, LinkCode};
 use link_store::events::{InstallEvent, MatchType, OpenEvent, SessionStart};
 use shard_router::Resolved;
@@ -343,11 +344,15 @@ async fn start_session(
         identity: request.identity.clone(),
     };
 
-    let match_type = attribution
+    // A `$deeplink_no_attribution` link gave the SDK its data above, but the session is
+    // recorded as organic, so the link takes no credit from the campaign behind it.
+    let credited = attribution
         .as_ref()
-        .map_or(MatchType::None, |a| a.match_type);
+        .filter(|a| !json_flag(&a.link.data, keys::DEEPLINK_NO_ATTRIBUTION));
+    let match_type = credited.map_or(MatchType::None, |a| a.match_type);
     state.sdk.metrics.session(kind, match_type);
     let click = attribution.as_ref().and_then(|a| a.click.as_ref());
+    let credited_click = credited.and_then(|a| a.click.as_ref());
     let start = SessionStart {
         id: Uuid::now_v7(),
         app_id,
@@ -360,10 +365,11 @@ async fn start_session(
         bundle_token,
         match_type,
         // One install per click: an install names the click only when it claimed it.
-        click_id: click
+        click_id: credited_click
             .filter(|c| kind == SessionKind::Open || c.claimed)
             .map(|c| c.id),
-        link_id: attribution.as_ref().map(|a| a.link.id),
+        link_id: credited.map(|a| a.link.id),
+        // The browser has the app now, credited or not.
         browser_id: click.and_then(|c| c.browser_id),
         country: state.country(req),
     };

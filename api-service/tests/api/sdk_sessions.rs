@@ -8,8 +8,8 @@ use serde_json::{Value, json};
 
 use crate::helpers::{ANDROID_CHROME, HOST, IPHONE, OTHER_HOST, Options, TestApp};
 use crate::sdk_support::{
-    click, code_of, create_url, is_claimed, link_id, post_with, session, session_data,
-    trust_loopback, wait_for_count,
+    click, code_of, create_url, is_claimed, link_id, post_with, problem, scalar, session,
+    session_data, trust_loopback, wait_for_count,
 };
 
 fn ios() -> Value {
@@ -558,4 +558,52 @@ async fn a_facebook_app_links_open_gets_the_shared_links_data() {
     assert_eq!(data["+clicked_branch_link"], true, "{data}");
     assert_eq!(data["~campaign"], "fb");
     assert_eq!(data["$deeplink_path"], "promo/fb");
+}
+
+/// `$deeplink_no_attribution`: the install still gets the link's data, but neither the
+/// click nor the install is counted for the link.
+#[tokio::test]
+async fn a_link_without_attribution_deep_links_but_takes_no_credit() {
+    let t = TestApp::spawn().await;
+    let app = t.acme.app_id;
+    let url = create_url(
+        &t,
+        &t.acme.sdk_key,
+        json!({"channel": "email", "data": {"$deeplink_path": "sign-in",
+               "$deeplink_no_attribution": true}}),
+    )
+    .await;
+    let click_id = click(&t, app, HOST, code_of(&url), IPHONE).await;
+
+    let (status, body) = session(&t, "/v1/install", &t.acme.sdk_key, ios()).await;
+    assert_eq!(status, 200, "{body}");
+    let data = session_data(&body);
+    assert_eq!(data["+clicked_branch_link"], true, "{data}");
+    assert_eq!(data["$deeplink_path"], "sign-in");
+    assert!(
+        is_claimed(&t, app, click_id).await,
+        "no second install takes it"
+    );
+
+    let organic = "SELECT count(*) FROM installs WHERE app_id = $1 \
+                   AND link_id IS NULL AND click_id IS NULL AND match_type = 'none'";
+    assert_eq!(wait_for_count(&t, app, organic, 1).await, 1);
+    let link = link_id(&t, app, code_of(&url)).await;
+    let for_link = format!(
+        "SELECT coalesce(sum(clicks + bot_views + installs + opens), 0)::bigint \
+         FROM link_stats_daily WHERE app_id = $1 AND link_id = {link}"
+    );
+    assert_eq!(scalar(&t, app, &for_link).await, 0);
+    let organic_installs = "SELECT coalesce(sum(installs), 0)::bigint FROM link_stats_daily \
+                            WHERE app_id = $1 AND link_id = 0";
+    assert_eq!(scalar(&t, app, organic_installs).await, 1);
+
+    // Only true or false.
+    let mut params = json!({"branch_key": t.acme.sdk_key,
+                            "data": {"$deeplink_no_attribution": "maybe"}});
+    let (status, body) = t.post("/v1/url", &params).await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(problem(&body).0, "data.$deeplink_no_attribution", "{body}");
+    params["data"]["$deeplink_no_attribution"] = json!("false");
+    assert_eq!(t.post("/v1/url", &params).await.0, 200);
 }

@@ -70,6 +70,11 @@ pub mod keys {
     pub const ANDROID_DEEPLINK_PATH: &str = "$android_deeplink_path";
     pub const ALWAYS_DEEPLINK: &str = "$always_deeplink";
     pub const WEB_ONLY: &str = "$web_only";
+    /// The link opens the app with its data but is never credited: its clicks are not
+    /// counted, and the installs and opens it leads to count as organic (Branch's key for
+    /// links that serve the user, such as a sign-in link, and must not take attribution
+    /// from the campaign that brought the user).
+    pub const DEEPLINK_NO_ATTRIBUTION: &str = "$deeplink_no_attribution";
     /// `$web_only` on phones and tablets only; desktops always get the web here anyway.
     pub const MOBILE_WEB_ONLY: &str = "$mobile_web_only";
     pub const URI_REDIRECT_MODE: &str = "$uri_redirect_mode";
@@ -104,6 +109,21 @@ pub mod keys {
     pub const TWITTER_PLAYER_HEIGHT: &str = "$twitter_player_height";
     /// More meta tags for the preview: `{"twitter:player:stream": "https://…"}`.
     pub const CUSTOM_META_TAGS: &str = "$custom_meta_tags";
+}
+
+/// [`Controls::flag`] over link data still in JSON form (the API's view of a link):
+/// `true`, `1`, `"true"` (any case) or `"1"`.
+pub fn json_flag(data: &serde_json::Map<String, serde_json::Value>, key: &str) -> bool {
+    use serde_json::Value;
+    match data.get(key) {
+        Some(Value::Bool(b)) => *b,
+        Some(Value::Number(n)) => n.as_u64() == Some(1),
+        Some(Value::String(s)) => {
+            let s = s.trim();
+            s.eq_ignore_ascii_case("true") || s == "1"
+        }
+        _ => false,
+    }
 }
 
 /// The longest wait for the app a link may ask of the interstitial: beyond this, people
@@ -202,6 +222,12 @@ impl<'a> Controls<'a> {
             || self.redirect_mode(os_mode_key) == RedirectMode::Forceful
     }
 
+    /// `$deeplink_no_attribution`: the link's clicks, installs and opens are not counted
+    /// for it.
+    pub fn no_attribution(&self) -> bool {
+        self.flag(keys::DEEPLINK_NO_ATTRIBUTION)
+    }
+
     /// `$web_only` or `$mobile_web_only`: phones and tablets go to the web, not the app.
     pub fn mobile_web_only(&self) -> bool {
         self.flag(keys::WEB_ONLY) || self.flag(keys::MOBILE_WEB_ONLY)
@@ -237,16 +263,18 @@ mod tests {
 
     #[test]
     fn flags_accept_bool_string_and_one() {
-        let d = data(
-            json!({"a": true, "b": "true", "c": "TRUE", "d": "1", "e": 1,
-            "f": false, "g": "false", "h": "yes", "i": 2, "j": null}),
-        );
+        let raw = json!({"a": true, "b": "true", "c": "TRUE", "d": "1", "e": 1,
+            "f": false, "g": "false", "h": "yes", "i": 2, "j": null, "k": 1.0, "l": " 1 "});
+        let d = data(raw.clone());
         let c = Controls::new(&d);
-        for k in ["a", "b", "c", "d", "e"] {
+        let map = raw.as_object().unwrap();
+        for k in ["a", "b", "c", "d", "e", "l"] {
             assert!(c.flag(k), "{k}");
+            assert!(json_flag(map, k), "the JSON reading agrees: {k}");
         }
-        for k in ["f", "g", "h", "i", "j", "missing"] {
+        for k in ["f", "g", "h", "i", "j", "k", "missing"] {
             assert!(!c.flag(k), "{k}");
+            assert!(!json_flag(map, k), "the JSON reading agrees: {k}");
         }
     }
 

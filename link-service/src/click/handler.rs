@@ -8,6 +8,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::Utc;
 use link_core::client::Platform;
 use link_core::code::{is_code_byte, is_code_path};
+use link_core::decision::controls::Controls;
 use link_core::decision::{Click, CountAs, decide};
 use link_core::{AppConfig, AppId, ClickId, Country, Link, LinkCode, LinkType};
 use link_store::events::ClickEvent;
@@ -396,6 +397,7 @@ async fn respond_to(req: &HttpRequest, state: &ClickState, target: &Target<'_>) 
         fingerprint,
         browser_id,
         country,
+        counted: !Controls::new(&link.data).no_attribution(),
         uses_up_link: is_person && link.link_type == LinkType::OneTime,
     };
     let window = link.duration_secs.unwrap_or(config.attribution_window_secs);

@@ -31,6 +31,10 @@ pub struct ClickEvent {
     pub browser_id: Option<uuid::Uuid>,
     /// Where the click came from, when a trusted proxy said.
     pub country: Option<Country>,
+    /// Counted in the link's stats. `false` for `$deeplink_no_attribution` links: their
+    /// raw row is still written, since the install the click leads to is matched by it
+    /// to get the link's data.
+    pub counted: bool,
     /// A person's click on a one-time link (Branch type 1): writing it expires the link,
     /// so the clicks after it get the expired answer once the change has reached the
     /// link services (the batch's flush interval plus a notification, about a second).
@@ -60,6 +64,7 @@ impl ClickEvent {
             fingerprint: None,
             browser_id: None,
             country: None,
+            counted: true,
             uses_up_link: false,
         }
     }
@@ -82,6 +87,7 @@ impl std::fmt::Debug for ClickEvent {
             .field("fingerprint", &self.fingerprint.map(|_| "<redacted>"))
             .field("browser_id", &self.browser_id.map(|_| "<redacted>"))
             .field("country", &self.country)
+            .field("counted", &self.counted)
             .field("uses_up_link", &self.uses_up_link)
             .finish()
     }
@@ -114,8 +120,8 @@ SET clicks = s.clicks + EXCLUDED.clicks, bot_views = s.bot_views + EXCLUDED.bot_
 
 /// For a batch that may hold stored clicks (a replay after an unknown outcome): raw rows
 /// first, skipping stored ones, and the rollups count only the rows that insert actually
-/// added, so nothing is counted twice. Rollup rows are upserted in key order, so concurrent
-/// writers lock them in the same order.
+/// added, so nothing is counted twice; `$14` lists the clicks not to count at all. Rollup
+/// rows are upserted in key order, so concurrent writers lock them in the same order.
 const INSERT_CLICKS_REPLAY: &str = concat!(
     "WITH inserted AS (
     INSERT INTO clicks (id, app_id, link_id, occurred_at, platform, os, os_version,
@@ -124,12 +130,14 @@ const INSERT_CLICKS_REPLAY: &str = concat!(
                          $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
                          $10::boolean[], $11::bytea[], $12::uuid[], $13::text[])
     ON CONFLICT (id) DO NOTHING
-    RETURNING app_id, link_id, occurred_at, platform, is_bot, country
+    RETURNING id, app_id, link_id, occurred_at, platform, is_bot, country
+), counted AS (
+    SELECT * FROM inserted WHERE id <> ALL($14::uuid[])
 ), by_platform AS (
 INSERT INTO link_stats_daily AS s (app_id, day, link_id, platform, clicks, bot_views)
 SELECT app_id, (occurred_at AT TIME ZONE 'UTC')::date, link_id, platform,
        count(*) FILTER (WHERE NOT is_bot), count(*) FILTER (WHERE is_bot)
-FROM inserted
+FROM counted
 GROUP BY 1, 2, 3, 4
 ORDER BY 1, 2, 3, 4",
     add_to_rollup!(platform),
@@ -138,7 +146,7 @@ ORDER BY 1, 2, 3, 4",
 INSERT INTO link_country_daily AS s (app_id, day, link_id, country, clicks, bot_views)
 SELECT app_id, (occurred_at AT TIME ZONE 'UTC')::date, link_id, coalesce(country, ''),
        count(*) FILTER (WHERE NOT is_bot), count(*) FILTER (WHERE is_bot)
-FROM inserted
+FROM counted
 GROUP BY 1, 2, 3, 4
 ORDER BY 1, 2, 3, 4",
     add_to_rollup!(country)
@@ -217,6 +225,7 @@ impl ShardEvent for ClickEvent {
                 .bind(columns.fingerprint)
                 .bind(columns.browser_id)
                 .bind(columns.country)
+                .bind(columns.uncounted)
                 .execute(&mut *conn)
                 .await?;
             return use_up_links(conn, events).await;
@@ -322,7 +331,7 @@ struct Rollup<K> {
 impl<K: Ord> Rollup<K> {
     fn count(events: &[&ClickEvent], key: impl Fn(&ClickEvent) -> K) -> Self {
         let mut counts: BTreeMap<(i64, NaiveDate, i64, K), (i64, i64)> = BTreeMap::new();
-        for e in events {
+        for e in events.iter().filter(|e| e.counted) {
             let at = (
                 e.app_id.get(),
                 e.occurred_at.date_naive(),
@@ -391,6 +400,8 @@ struct Columns {
     fingerprint: Vec<Option<Fingerprint>>,
     browser_id: Vec<Option<uuid::Uuid>>,
     country: Vec<Option<String>>,
+    /// Ids of the clicks left out of the rollups (usually none).
+    uncounted: Vec<uuid::Uuid>,
 }
 
 impl Columns {
@@ -410,6 +421,7 @@ impl Columns {
             fingerprint: Vec::with_capacity(n),
             browser_id: Vec::with_capacity(n),
             country: Vec::with_capacity(n),
+            uncounted: Vec::new(),
         };
         for e in events {
             c.id.push(e.click_id.as_uuid());
@@ -429,6 +441,9 @@ impl Columns {
             c.fingerprint.push(e.fingerprint);
             c.browser_id.push(e.browser_id);
             c.country.push(e.country.map(Country::to_iso));
+            if !e.counted {
+                c.uncounted.push(e.click_id.as_uuid());
+            }
         }
         c
     }
@@ -501,6 +516,14 @@ mod tests {
         let refs: Vec<&ClickEvent> = events.iter().collect();
         let rollup = Rollup::count(&refs, country_key);
         assert_eq!(rollup.key, ["", "BR", "DE"]);
+        let mut uncounted = events.clone();
+        uncounted[3].counted = false;
+        let refs_uncounted: Vec<&ClickEvent> = uncounted.iter().collect();
+        assert_eq!(
+            Rollup::count(&refs_uncounted, country_key).key,
+            ["", "DE"],
+            "a click that is not counted adds nothing"
+        );
         assert_eq!(rollup.clicks, [1, 1, 1]);
         assert_eq!(rollup.bot_views, [0, 0, 1]);
         assert_eq!(

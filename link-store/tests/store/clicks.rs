@@ -360,6 +360,37 @@ async fn a_replayed_batch_adds_only_the_clicks_not_yet_stored() {
     );
 }
 
+/// `$deeplink_no_attribution` clicks: raw rows for matching, nothing in the rollups, by
+/// either batch statement.
+#[tokio::test]
+async fn uncounted_clicks_are_stored_but_left_out_of_the_rollups() {
+    let t = TestStore::with_shards(1).await;
+    let app = t.create_app("uncounted", "s1").await;
+    let link = t.create_link(app).await;
+    let now = chrono::Utc::now();
+    let fresh = [
+        click(app, link, now).from("de"),
+        click(app, link, now).from("de").uncounted(),
+        click(app, link, now).bot().uncounted(),
+    ];
+    write(&t, fresh.iter().collect(), false)
+        .await
+        .expect("fresh batch");
+    assert_eq!(t.click_count(1, app).await, 3);
+    assert_eq!(t.rollup_totals(1, app).await, (1, 0));
+    assert_eq!(country_rollups(&t, app).await, [("DE".into(), 1, 0)]);
+
+    let new = [
+        click(app, link, now).from("de").uncounted(),
+        click(app, link, now).from("de"),
+    ];
+    let replay: Vec<&ClickEvent> = fresh.iter().chain(&new).collect();
+    write(&t, replay, true).await.expect("replayed batch");
+    assert_eq!(t.click_count(1, app).await, 5);
+    assert_eq!(t.rollup_totals(1, app).await, (2, 0));
+    assert_eq!(country_rollups(&t, app).await, [("DE".into(), 2, 0)]);
+}
+
 /// `(country, clicks, bot_views)` of the app's `link_country_daily` rows, by country.
 async fn country_rollups(t: &TestStore, app: AppId) -> Vec<(String, i64, i64)> {
     sqlx::query_as(
@@ -384,6 +415,7 @@ trait ClickEventExt: Sized {
     fn on(self, platform: Platform) -> Self;
     fn bot(self) -> Self;
     fn from(self, country: &str) -> Self;
+    fn uncounted(self) -> Self;
 }
 
 impl ClickEventExt for link_store::events::ClickEvent {
@@ -399,6 +431,11 @@ impl ClickEventExt for link_store::events::ClickEvent {
 
     fn from(mut self, country: &str) -> Self {
         self.country = Country::parse(country);
+        self
+    }
+
+    fn uncounted(mut self) -> Self {
+        self.counted = false;
         self
     }
 }

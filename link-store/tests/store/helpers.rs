@@ -208,6 +208,7 @@ pub fn click(app: AppId, link_id: i64, occurred_at: DateTime<Utc>) -> ClickEvent
         fingerprint: None,
         browser_id: None,
         country: None,
+        counted: true,
         uses_up_link: false,
     }
 }
