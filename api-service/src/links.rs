@@ -18,6 +18,17 @@ use shard_router::{app_config, fence};
 use crate::error::ApiError;
 use crate::state::ApiState;
 
+/// Where a new link may send people.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Destinations {
+    /// Anywhere on the web: links made with a secret key.
+    Any,
+    /// The app's own sites ([`AppConfig::allows_long_link_to`]): links made with the SDK
+    /// key, which every copy of the app carries, so that anyone holding it cannot turn
+    /// the app's link domain into a redirector to their own site.
+    OwnSites,
+}
+
 /// Link parameters as Branch clients send them. Parsed leniently: `data` may be an object
 /// or a JSON-encoded string; `type` and `duration` may be numbers or numeric strings.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -59,9 +70,17 @@ impl LinkParams {
         })
     }
 
-    /// Checks the data against the app (registered schemes, sizes) and builds the row.
-    pub fn into_new_link(self, app: &AppConfig) -> Result<NewLink, FieldError> {
+    /// Checks the data against the app (registered schemes, sizes, and for links anyone
+    /// can make, their destinations) and builds the row.
+    pub fn into_new_link(
+        self,
+        app: &AppConfig,
+        destinations: Destinations,
+    ) -> Result<NewLink, FieldError> {
         link_input::validate_data(&self.data, app)?;
+        if destinations == Destinations::OwnSites {
+            link_input::check_open_link_destinations(&self.data, app)?;
+        }
         let duration_secs = match self.duration_secs {
             Some(secs) => Some(secs),
             None => link_input::match_duration(&self.data)?,
@@ -146,13 +165,14 @@ pub async fn create(
     state: &ApiState,
     app_id: AppId,
     params: LinkParams,
+    destinations: Destinations,
 ) -> Result<(Link, bool), ApiError> {
     let resolved = state.app(app_id)?;
     let mut tx = fence::begin_app_write(resolved.shard.pool()?, &resolved.route).await?;
     let config = app_config::load(&mut *tx, app_id)
         .await?
         .ok_or(ApiError::NotFound("app"))?;
-    let new = params.into_new_link(&config.config)?;
+    let new = params.into_new_link(&config.config, destinations)?;
     match links::insert(&mut tx, app_id, &new).await {
         Ok(link) => {
             tx.commit().await?;

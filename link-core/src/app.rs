@@ -25,9 +25,10 @@ pub struct AppConfig {
     /// How long after a click an install or open may still be matched to it, in seconds.
     #[serde(default = "default_attribution_window")]
     pub attribution_window_secs: u32,
-    /// Hosts, besides those of `fallback_url` and `desktop_url`, that long links may send
-    /// people to, each with its subdomains. Anyone can write a long link, so without this
-    /// bound the app's link domain would redirect to any site a phisher names.
+    /// Hosts, besides those of `fallback_url` and `desktop_url`, that long links and links
+    /// made with the SDK key may send people to, each with its subdomains. Anyone can
+    /// write those (the SDK key ships inside the app), so without this bound the app's
+    /// link domain would redirect to any site a phisher names.
     #[serde(default)]
     pub long_link_hosts: Vec<Host>,
 }

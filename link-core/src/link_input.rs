@@ -159,9 +159,10 @@ fn whole_number(value: &Value) -> Option<u64> {
     }
 }
 
-/// For long links, which anyone can write: every destination in the data must be one of
-/// the app's own sites ([`AppConfig::allows_long_link_to`]). Run after [`validate_data`].
-pub fn check_long_link_destinations(
+/// For links anyone can make (long links, and links made with the app's SDK key, which
+/// ships inside the app): every destination in the data must be one of the app's own
+/// sites ([`AppConfig::allows_long_link_to`]). Run after [`validate_data`].
+pub fn check_open_link_destinations(
     data: &Map<String, Value>,
     app: &AppConfig,
 ) -> Result<(), FieldError> {
@@ -175,8 +176,9 @@ pub fn check_long_link_destinations(
             if !allowed {
                 return Err(FieldError::new(
                     format!("data.{key}"),
-                    "a long link may only lead to the app's own sites: the hosts of its \
-                     fallback and desktop URLs, and its long_link_hosts",
+                    "a long link or a link made with the SDK key may only lead to the app's \
+                     own sites: the hosts of its fallback and desktop URLs, and its \
+                     long_link_hosts (each with its subdomains)",
                 ));
             }
         }

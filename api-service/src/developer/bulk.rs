@@ -28,7 +28,7 @@ use utoipa::ToSchema;
 
 use super::schemas::{LinkInput, LinkResource, Problem, problem_json};
 use crate::error::ApiError;
-use crate::links::LinkParams;
+use crate::links::{Destinations, LinkParams};
 use crate::state::ApiState;
 
 pub const MAX_ITEMS: usize = 1000;
@@ -162,9 +162,8 @@ async fn create_all(
     let mut used: HashSet<LinkCode> = HashSet::new();
     for (index, item) in items.iter().enumerate() {
         let parsed = match item {
-            Value::Object(map) => {
-                LinkParams::from_json(map).and_then(|p| p.into_new_link(&config.config))
-            }
+            Value::Object(map) => LinkParams::from_json(map)
+                .and_then(|p| p.into_new_link(&config.config, Destinations::Any)),
             _ => Err(FieldError::new("body", "each item must be a JSON object")),
         };
         let new = match parsed {

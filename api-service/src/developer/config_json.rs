@@ -32,9 +32,10 @@ pub struct AppConfigResource {
     pub preview: PreviewResource,
     /// How long after a click an install or open may be matched to it (60 to 7776000).
     pub attribution_window_secs: u32,
-    /// Hosts, besides those of `fallback_url` and `desktop_url`, that long links
-    /// (`https://<domain>/?$desktop_url=…`, written by anyone) may send people to, each with
-    /// its subdomains; at most 50. A long link to any other site is answered 400.
+    /// Hosts, besides those of `fallback_url` and `desktop_url`, that links anyone can
+    /// make may send people to, each with its subdomains; at most 50. Those are long links
+    /// (`https://<domain>/?$desktop_url=…`) and links made with the SDK key (`/v1/url`);
+    /// one that leads to any other site is answered 400.
     pub long_link_hosts: Vec<String>,
 }
 

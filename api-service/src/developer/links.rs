@@ -16,7 +16,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::cursor;
 use super::schemas::{LinkInput, LinkPatchInput, LinkResource, Problem};
 use crate::error::ApiError;
-use crate::links::{self as link_ops, LinkParams};
+use crate::links::{self as link_ops, Destinations, LinkParams};
 use crate::state::ApiState;
 
 pub const DEFAULT_PAGE: u32 = 50;
@@ -124,7 +124,8 @@ pub async fn create_link(
 ) -> Result<HttpResponse, ApiError> {
     let caller = state.secret_caller(&req).await?;
     let params = LinkParams::from_json(&body)?;
-    let (link, created) = link_ops::create(&state, caller.app_id, params).await?;
+    let (link, created) =
+        link_ops::create(&state, caller.app_id, params, Destinations::Any).await?;
     // A path alias's `/` is one path segment here: `/api/v1/links/product%2Fid1234`.
     let location = format!("/api/v1/links/{}", link.code.as_str().replace('/', "%2F"));
     let resource = LinkResource::new(&state, link);

@@ -18,7 +18,7 @@ use super::schema::{
 use super::session::own_link_code;
 use super::shape::read_link;
 use crate::error::ApiError;
-use crate::links::{self, LinkParams};
+use crate::links::{self, Destinations, LinkParams};
 use crate::state::ApiState;
 
 /// Most links one bulk request may create.
@@ -29,7 +29,7 @@ pub const MAX_BULK_ITEMS: usize = 1000;
     request_body = SdkUrlRequest,
     responses(
         (status = 200, description = "The short URL (also for a repeated alias with the same parameters)", body = SdkUrlResponse),
-        (status = 400, description = "Malformed body or an invalid field (problem+json naming it)"),
+        (status = 400, description = "Malformed body or an invalid field (problem+json naming it), including a destination outside the app's own sites and `long_link_hosts`"),
         (status = 401, description = "Missing, unknown or revoked `branch_key`"),
         (status = 409, description = "The alias is taken by a link with other parameters, or the app has no domain"),
         (status = 413, description = "Body over 1 MB"),
@@ -184,7 +184,7 @@ async fn create_one(
     if state.short_url(app, "").is_none() {
         return Err(no_domain());
     }
-    let (link, _created) = links::create(state, app, params).await?;
+    let (link, _created) = links::create(state, app, params, Destinations::OwnSites).await?;
     state
         .short_url(app, link.code.as_str())
         .ok_or_else(no_domain)

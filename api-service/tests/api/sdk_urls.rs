@@ -304,3 +304,71 @@ async fn invalid_parameters_name_their_field_and_create_nothing() {
     }
     assert_eq!(t.count(t.acme.app_id, "links").await, before);
 }
+
+/// The SDK key ships inside the app, so anyone can make links with it: like long links,
+/// they may only lead to the app's own sites. Secret-key links may lead anywhere.
+#[tokio::test]
+async fn links_made_with_the_sdk_key_lead_only_to_the_apps_own_sites() {
+    let t = TestApp::spawn().await;
+    let with_data = |data: Value| json!({"branch_key": t.acme.sdk_key, "data": data});
+    for (data, field) in [
+        (
+            json!({"$fallback_url": "https://phish.example/login"}),
+            "data.$fallback_url",
+        ),
+        (
+            json!({"$ios_url": "https://acme.test.phish.example/"}),
+            "data.$ios_url",
+        ),
+        (
+            json!({"$fallback_url_de": "https://phish.example/de"}),
+            "data.$fallback_url_de",
+        ),
+    ] {
+        let (status, body) = t.post("/v1/url", &with_data(data)).await;
+        assert_eq!((status, problem(&body).0), (400, field), "{body}");
+        assert!(
+            body["detail"]
+                .as_str()
+                .is_some_and(|d| d.contains("long_link_hosts")),
+            "{body}"
+        );
+    }
+    // The hosts of the app's fallback and desktop URLs, and their subdomains.
+    for own in ["https://acme.test/offer", "https://shop.acme.test/item/1"] {
+        let (status, body) = t
+            .post("/v1/url", &with_data(json!({"$desktop_url": own})))
+            .await;
+        assert_eq!(status, 200, "{own}: {body}");
+    }
+    let bulk = json!([{"data": {"$desktop_url": "https://acme.test/a"}},
+                      {"data": {"$desktop_url": "https://partner.test/a"}}]);
+    let path = format!("/v1/url/bulk/{}", t.acme.sdk_key);
+    let (_, results) = t.post(&path, &bulk).await;
+    assert!(results[0]["url"].is_string(), "{results}");
+    assert_eq!(
+        results[1]["error"]["field"], "data.$desktop_url",
+        "{results}"
+    );
+
+    // A partner site is allowed once the app lists it.
+    let key = t.acme.secret_key.as_str();
+    let hosts = json!({"config": {"long_link_hosts": ["partner.test"]}});
+    let (status, body) = t
+        .dev(reqwest::Method::PATCH, "/api/v1/app", key, Some(&hosts))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let partner = with_data(json!({"$desktop_url": "https://partner.test/a"}));
+    assert_eq!(t.post("/v1/url", &partner).await.0, 200);
+
+    // The developer API's secret key is the app's own: any destination.
+    let (status, body) = t
+        .dev(
+            reqwest::Method::POST,
+            "/api/v1/links",
+            key,
+            Some(&json!({"data": {"$fallback_url": "https://elsewhere.example/"}})),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+}

@@ -153,7 +153,7 @@ pub fn parse(query: &str, app_id: AppId, app: &AppConfig) -> Result<LongLink, Fi
     }
     data.extend(overrides);
     link_input::validate_data(&data, app)?;
-    link_input::check_long_link_destinations(&data, app)?;
+    link_input::check_open_link_destinations(&data, app)?;
     if duration_secs.is_none() {
         duration_secs = link_input::match_duration(&data)?;
     }
