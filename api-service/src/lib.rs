@@ -7,6 +7,7 @@
 //! - [`auth`]: SDK keys, secret keys, the admin token.
 //! - [`ratelimit`]: per-key token buckets.
 //! - [`links`]: link creation, update and deletion shared by both APIs.
+//! - [`qr`]: QR codes of short URLs, drawn as SVG or PNG.
 //! - [`sdk`]: `/v1/*` and `/v2/event/*` for app SDKs.
 //! - [`developer`]: `/api/v1/*` for developers and operators.
 //! - [`openapi`]: the OpenAPI document's frame.
@@ -18,6 +19,7 @@ pub mod developer;
 pub mod error;
 pub mod links;
 pub mod openapi;
+pub mod qr;
 pub mod ratelimit;
 pub mod routes;
 pub mod sdk;

@@ -8,6 +8,7 @@
 //! - [`links`]: `/api/v1/links`: link CRUD and listing with cursors.
 //! - [`bulk`]: `POST /api/v1/links/bulk`: up to 1,000 links, one result each.
 //! - [`purge`]: `POST /api/v1/purge`: drop cached links by tag.
+//! - [`qr`]: `GET /api/v1/links/{code}/qr`: a link's QR code (SVG or PNG).
 //! - [`stats`]: `GET /api/v1/stats`, `GET /api/v1/links/{code}/stats`: daily rollups.
 //! - [`admin`]: `/api/v1/admin/{apps,shards}`: for operators.
 //! - [`schemas`], [`config_json`], [`cursor`]: shapes and parsing shared by the above.
@@ -33,6 +34,7 @@ pub mod domains;
 pub mod keys;
 pub mod links;
 pub mod purge;
+pub mod qr;
 pub mod schemas;
 pub mod stats;
 
@@ -65,6 +67,7 @@ pub fn configure(cfg: &mut ServiceConfig<'_>) {
             .service(links::create_link)
             .service(bulk::bulk_create_links)
             .service(stats::link_stats)
+            .service(qr::link_qr)
             .service(links::get_link)
             .service(links::update_link)
             .service(links::delete_link),

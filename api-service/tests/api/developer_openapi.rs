@@ -22,6 +22,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("patch", "/api/v1/links/{code}"),
     ("delete", "/api/v1/links/{code}"),
     ("get", "/api/v1/links/{code}/stats"),
+    ("get", "/api/v1/links/{code}/qr"),
     ("post", "/api/v1/purge"),
     ("get", "/api/v1/stats"),
     ("post", "/api/v1/admin/apps"),

@@ -15,6 +15,7 @@ mod developer_links;
 mod developer_openapi;
 mod developer_outage;
 mod developer_purge;
+mod developer_qr;
 mod developer_stats;
 mod developer_support;
 mod helpers;
