@@ -48,10 +48,15 @@ pub fn print(b: &Banner<'_>) {
             "  curl -s -X POST {api}/v1/install -H 'content-type: application/json' -d '{install}'"
         ),
         String::new(),
-        "Create a link as the SDK does, and list links through the developer API:".to_owned(),
+        "Create a link as the SDK does; list links and get one's QR code through the developer API:"
+            .to_owned(),
         format!("  curl -s -X POST {api}/v1/url -H 'content-type: application/json' -d '{create}'"),
         format!(
             "  curl -s {api}/api/v1/links -H 'authorization: Bearer {}'",
+            b.demo.secret_key
+        ),
+        format!(
+            "  curl -s {api}/api/v1/links/welcome/qr -H 'authorization: Bearer {}' > welcome.svg",
             b.demo.secret_key
         ),
         format!("  API reference: {api}/api/v1/openapi.json"),
