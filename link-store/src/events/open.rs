@@ -6,7 +6,7 @@ use sqlx::PgConnection;
 
 use super::browser_apps;
 use super::kind::ShardEvent;
-use super::session::{SessionColumns, SessionStart, browser_marks};
+use super::session::{SessionColumns, SessionStart, browser_marks, insert_sessions};
 
 /// An open as the API attributed it, with the session id it answered.
 #[derive(Clone, PartialEq, Eq)]
@@ -24,34 +24,11 @@ impl std::fmt::Debug for OpenEvent {
     }
 }
 
-/// As for installs: the rollups count only the rows the insert added.
-const INSERT_OPENS: &str = "\
-WITH inserted AS (
-    INSERT INTO opens (id, app_id, occurred_at, platform, os, os_version, device_model,
-                          device_token, bundle_token, match_type, click_id, link_id, country, session_id)
-    SELECT * FROM UNNEST($1::uuid[], $2::bigint[], $3::timestamptz[], $4::text[], $5::text[],
-                         $6::text[], $7::text[], $8::text[], $9::text[], $10::text[],
-                         $11::uuid[], $12::bigint[], $13::text[], $14::text[])
-    ON CONFLICT DO NOTHING
-    RETURNING app_id, occurred_at, platform, link_id, country
-), by_platform AS (
-    INSERT INTO link_stats_daily AS s (app_id, day, link_id, platform, opens)
-    SELECT app_id, (occurred_at AT TIME ZONE 'UTC')::date, coalesce(link_id, 0), platform,
-           count(*)
-    FROM inserted
-    GROUP BY 1, 2, 3, 4
-    ORDER BY 1, 2, 3, 4
-    ON CONFLICT (app_id, day, link_id, platform) DO UPDATE
-    SET opens = s.opens + EXCLUDED.opens
-)
-INSERT INTO link_country_daily AS s (app_id, day, link_id, country, opens)
-SELECT app_id, (occurred_at AT TIME ZONE 'UTC')::date, coalesce(link_id, 0),
-       coalesce(country, ''), count(*)
-FROM inserted
-GROUP BY 1, 2, 3, 4
-ORDER BY 1, 2, 3, 4
-ON CONFLICT (app_id, day, link_id, country) DO UPDATE
-SET opens = s.opens + EXCLUDED.opens";
+const INSERT_OPENS: &str = insert_sessions!(
+    "opens",
+    extra_columns = ", session_id",
+    extra_params = ", $14::text[]"
+);
 
 impl ShardEvent for OpenEvent {
     const KIND: &'static str = "open";

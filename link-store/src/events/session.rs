@@ -77,6 +77,67 @@ impl std::fmt::Debug for SessionStart {
     }
 }
 
+/// The statement that writes a batch of session starts to `$table` (`installs` or
+/// `opens`, with `$extra` more columns after the thirteen of [`SessionColumns`], bound
+/// from `$14` on) and adds the rows it actually inserted to the `$table` column of both
+/// rollups (link 0 for organic sessions). Counting only what the insert returned means a
+/// batch written again adds nothing twice. `ON CONFLICT DO NOTHING` (no target) also
+/// covers the one-install-per-click index, so a duplicate never rejects the whole batch.
+macro_rules! insert_sessions {
+    ($table:literal, extra_columns = $columns:literal, extra_params = $params:literal) => {
+        concat!(
+            "WITH inserted AS (
+    INSERT INTO ",
+            $table,
+            " (id, app_id, occurred_at, platform, os, os_version, device_model,
+        device_token, bundle_token, match_type, click_id, link_id, country",
+            $columns,
+            ")
+    SELECT * FROM UNNEST($1::uuid[], $2::bigint[], $3::timestamptz[], $4::text[], $5::text[],
+                         $6::text[], $7::text[], $8::text[], $9::text[], $10::text[],
+                         $11::uuid[], $12::bigint[], $13::text[]",
+            $params,
+            ")
+    ON CONFLICT DO NOTHING
+    RETURNING app_id, occurred_at, platform, link_id, country
+), by_platform AS (
+    INSERT INTO link_stats_daily AS s (app_id, day, link_id, platform, ",
+            $table,
+            ")
+    SELECT app_id, (occurred_at AT TIME ZONE 'UTC')::date, coalesce(link_id, 0), platform,
+           count(*)
+    FROM inserted
+    GROUP BY 1, 2, 3, 4
+    ORDER BY 1, 2, 3, 4
+    ON CONFLICT (app_id, day, link_id, platform) DO UPDATE
+    SET ",
+            $table,
+            " = s.",
+            $table,
+            " + EXCLUDED.",
+            $table,
+            "
+)
+INSERT INTO link_country_daily AS s (app_id, day, link_id, country, ",
+            $table,
+            ")
+SELECT app_id, (occurred_at AT TIME ZONE 'UTC')::date, coalesce(link_id, 0),
+       coalesce(country, ''), count(*)
+FROM inserted
+GROUP BY 1, 2, 3, 4
+ORDER BY 1, 2, 3, 4
+ON CONFLICT (app_id, day, link_id, country) DO UPDATE
+SET ",
+            $table,
+            " = s.",
+            $table,
+            " + EXCLUDED.",
+            $table
+        )
+    };
+}
+pub(crate) use insert_sessions;
+
 /// A batch of session starts turned inside out: one array per column, for `UNNEST`.
 pub(crate) struct SessionColumns {
     pub id: Vec<Uuid>,
