@@ -294,11 +294,24 @@ pub struct ListFilter {
     pub limit: u32,
 }
 
+/// One page of [`list`].
+#[derive(Debug)]
+pub struct ListPage {
+    pub links: Vec<Link>,
+    /// Rows the page read, readable or not: a full page has `limit` of them.
+    pub scanned: usize,
+    /// Id of the last row read, for the next page's cursor.
+    pub last_id: Option<i64>,
+}
+
+/// A page of the app's links, newest first. A row that cannot be read (data stored before
+/// a check existed, a hand edit) is logged and left out, so it cannot take the whole
+/// listing down with it; the cursor still moves past it.
 pub async fn list<'e>(
     db: impl PgExecutor<'e>,
     app_id: AppId,
     filter: &ListFilter,
-) -> Result<Vec<Link>, StoreError> {
+) -> Result<ListPage, StoreError> {
     let sql = format!(
         "SELECT {LINK_COLUMNS} FROM links WHERE app_id = $1 \
          AND ($2::text IS NULL OR tags @> ARRAY[$2::text]) \
@@ -320,7 +333,24 @@ pub async fn list<'e>(
         .bind(i64::from(filter.limit.clamp(1, 1000)))
         .fetch_all(db)
         .await?;
-    rows.iter().map(decode).collect()
+    let mut page = ListPage {
+        links: Vec::with_capacity(rows.len()),
+        scanned: rows.len(),
+        last_id: None,
+    };
+    for row in &rows {
+        page.last_id = row.try_get("id").ok();
+        match decode(row) {
+            Ok(link) => page.links.push(link),
+            Err(error) => tracing::error!(
+                app_id = app_id.get(),
+                link_id = ?page.last_id,
+                %error,
+                "left an unreadable link row out of a listing"
+            ),
+        }
+    }
+    Ok(page)
 }
 
 /// Codes of the app's live links carrying `tag` (for purges), at most `limit`.

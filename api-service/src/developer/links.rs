@@ -164,12 +164,13 @@ pub async fn list_links(
     let filter = query.filter()?;
     let resolved = state.app(caller.app_id)?;
     let page = links::list(resolved.shard.pool()?, caller.app_id, &filter).await?;
-    let next_cursor = match page.last() {
-        Some(last) if page.len() == filter.limit as usize => Some(cursor::encode(last.id)),
+    let next_cursor = match page.last_id {
+        Some(last) if page.scanned == filter.limit as usize => Some(cursor::encode(last)),
         _ => None,
     };
     Ok(HttpResponse::Ok().json(LinkList {
         data: page
+            .links
             .into_iter()
             .map(|link| LinkResource::new(&state, link))
             .collect(),

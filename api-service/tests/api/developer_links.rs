@@ -432,6 +432,50 @@ async fn listing_pages_through_every_link_once_with_filters() {
     }
 }
 
+/// A row the service cannot read (here a number too large for a float, stored by hand)
+/// is left out of listings instead of failing them, and paging moves past it.
+#[tokio::test]
+async fn an_unreadable_row_is_left_out_of_listings() {
+    let t = TestApp::spawn().await;
+    let key = t.acme.secret_key.as_str();
+    for alias in ["first", "broken", "last"] {
+        create_link(&t, key, json!({"alias": alias})).await;
+    }
+    sqlx::query(
+        "UPDATE links SET data = '{\"n\": 1e400}'::jsonb WHERE app_id = $1 AND code = 'broken'",
+    )
+    .bind(t.acme.app_id.get())
+    .execute(&t.shard_pool(t.acme.app_id))
+    .await
+    .unwrap();
+
+    let codes = |page: &Value| -> Vec<String> {
+        page["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| l["code"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let (status, page) = get(&t, "/api/v1/links", key).await;
+    assert_eq!(status, 200, "{page}");
+    assert_eq!(codes(&page), ["last", "first"]);
+
+    // One link a page: the broken row's page is empty but still has a next page.
+    let mut seen = Vec::new();
+    let mut path = "/api/v1/links?limit=1".to_owned();
+    for _ in 0..4 {
+        let (status, page) = get(&t, &path, key).await;
+        assert_eq!(status, 200, "{page}");
+        seen.extend(codes(&page));
+        match page["next_cursor"].as_str() {
+            Some(next) => path = format!("/api/v1/links?limit=1&cursor={next}"),
+            None => break,
+        }
+    }
+    assert_eq!(seen, ["last", "first"]);
+}
+
 #[tokio::test]
 async fn another_apps_links_answer_404() {
     let t = TestApp::spawn().await;
