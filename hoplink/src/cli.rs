@@ -31,6 +31,9 @@ pub enum Command {
     /// Manage API keys.
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// Raw click data.
+    #[command(subcommand)]
+    Clicks(ClicksCommand),
     /// Run the whole stack locally with demo data (a private Postgres unless
     /// HOPLINK_CATALOG_URL is set).
     Dev(DevArgs),
@@ -97,6 +100,23 @@ pub struct CreateApp {
     pub long_link_hosts: Vec<String>,
     #[command(flatten)]
     pub catalog: CatalogArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ClicksCommand {
+    /// Delete raw clicks older than the retention from every shard (stats are kept in
+    /// the daily rollups); prints one JSON line per shard. Run it on a schedule.
+    Prune {
+        /// Keep this many days of raw clicks; at least 91, one day beyond the longest
+        /// attribution window.
+        #[arg(long, value_name = "DAYS")]
+        older_than_days: u32,
+        /// Rows deleted per statement.
+        #[arg(long, default_value_t = link_store::retention::DEFAULT_BATCH)]
+        batch_size: u32,
+        #[command(flatten)]
+        catalog: CatalogArgs,
+    },
 }
 
 #[derive(Debug, Subcommand)]

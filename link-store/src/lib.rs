@@ -9,6 +9,7 @@
 //!   batched, fenced writes to each app's shard.
 //! - [`hot`]: the Aerospike hot tier (links, configs, click fingerprints, installed
 //!   browsers) and the Postgres implementations of the same interfaces.
+//! - [`retention`]: pruning raw clicks past the longest attribution window.
 //! - [`error`]: [`StoreError`], the store's error enum.
 //!
 //! Every function takes the shard pool (or a fenced transaction) of the app it works on;
@@ -20,5 +21,6 @@ pub mod events;
 pub mod hot;
 pub mod links;
 pub mod origin;
+pub mod retention;
 
 pub use error::StoreError;

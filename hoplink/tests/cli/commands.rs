@@ -206,3 +206,80 @@ async fn an_unreachable_catalog_is_a_clear_error() {
         stderr(&out)
     );
 }
+
+/// `clicks prune`: raw clicks past the retention go from every shard, younger ones and
+/// the rollups stay, and a retention inside the attribution window is refused.
+#[tokio::test]
+async fn pruning_deletes_only_clicks_past_the_retention() {
+    let dbs = catalog_with_two_shards().await;
+    let shard = sqlx::PgPool::connect(&dbs.shard_urls[0])
+        .await
+        .expect("connect shard");
+    for age_days in [400, 120, 92, 89, 0] {
+        sqlx::query(
+            "INSERT INTO clicks (id, app_id, link_id, occurred_at, platform, os) \
+             VALUES (gen_random_uuid(), 1, 1, now() - make_interval(days => $1), 'ios', 'ios')",
+        )
+        .bind(age_days)
+        .execute(&shard)
+        .await
+        .expect("seed click");
+    }
+    sqlx::query(
+        "INSERT INTO link_stats_daily (app_id, day, link_id, platform, clicks) \
+         VALUES (1, current_date - 400, 1, 'ios', 1)",
+    )
+    .execute(&shard)
+    .await
+    .expect("seed rollup");
+    let ages = || async {
+        sqlx::query_scalar::<_, i32>(
+            "SELECT extract(day FROM now() - occurred_at)::int FROM clicks ORDER BY 1 DESC",
+        )
+        .fetch_all(&shard)
+        .await
+        .expect("click ages")
+    };
+
+    let refused = hoplink(
+        &dbs.catalog_url,
+        &["clicks", "prune", "--older-than-days", "90"],
+    )
+    .await;
+    assert!(!refused.status.success());
+    assert!(
+        stderr(&refused).contains("at least 91"),
+        "{}",
+        stderr(&refused)
+    );
+    assert_eq!(ages().await.len(), 5, "nothing deleted");
+
+    let out = hoplink(
+        &dbs.catalog_url,
+        &[
+            "clicks",
+            "prune",
+            "--older-than-days",
+            "91",
+            "--batch-size",
+            "1",
+        ],
+    )
+    .await;
+    assert!(out.status.success(), "prune: {}", stderr(&out));
+    let report = json_lines(&out);
+    assert_eq!(
+        report,
+        [
+            serde_json::json!({"shard": "s1", "ok": true, "deleted": 3}),
+            serde_json::json!({"shard": "s2", "ok": true, "deleted": 0}),
+        ]
+    );
+    assert_eq!(ages().await, [89, 0]);
+    let rollup: i64 = sqlx::query_scalar("SELECT sum(clicks)::bigint FROM link_stats_daily")
+        .fetch_one(&shard)
+        .await
+        .expect("rollup");
+    assert_eq!(rollup, 1, "stats are kept");
+    shard.close().await;
+}
