@@ -8,6 +8,7 @@
 //! - [`ratelimit`]: per-key token buckets.
 //! - [`links`]: link creation, update and deletion shared by both APIs.
 //! - [`qr`]: QR codes of short URLs, drawn as SVG or PNG.
+//! - [`query`]: reading optional query-string values.
 //! - [`sdk`]: `/v1/*` and `/v2/event/*` for app SDKs.
 //! - [`developer`]: `/api/v1/*` for developers and operators.
 //! - [`openapi`]: the OpenAPI document's frame.
@@ -20,6 +21,7 @@ pub mod error;
 pub mod links;
 pub mod openapi;
 pub mod qr;
+pub mod query;
 pub mod ratelimit;
 pub mod routes;
 pub mod sdk;

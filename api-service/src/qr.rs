@@ -4,6 +4,8 @@
 use link_core::FieldError;
 use qrcode::{Color, EcLevel, QrCode};
 
+use crate::query::given;
+
 /// Bounds of the image's side in pixels, and its default.
 pub const MIN_SIZE: u32 = 64;
 pub const MAX_SIZE: u32 = 2048;
@@ -36,11 +38,6 @@ pub struct QrOptions {
     /// Quiet zone in modules.
     pub margin: u32,
     pub level: EcLevel,
-}
-
-/// A query value that was given and is not blank.
-fn given(raw: Option<&str>) -> Option<&str> {
-    raw.map(str::trim).filter(|r| !r.is_empty())
 }
 
 impl QrOptions {

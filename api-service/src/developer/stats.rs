@@ -8,13 +8,14 @@
 
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use chrono::{Days, NaiveDate, Utc};
-use link_core::{AppId, FieldError, LinkCode};
+use link_core::{AppId, Country, FieldError, LinkCode};
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
 use utoipa::{IntoParams, ToSchema};
 
 use super::schemas::Problem;
 use crate::error::ApiError;
+use crate::query::given;
 use crate::state::ApiState;
 
 /// Longest range one request may cover, in days (both ends included).
@@ -37,6 +38,10 @@ pub struct StatsParams {
     pub link: Option<String>,
     /// `day` (default), `platform`, `country`, `day,platform` or `day,country`.
     pub group_by: Option<String>,
+    /// Only this platform: `ios`, `android`, `desktop` or `other`.
+    pub platform: Option<String>,
+    /// Only this country (ISO 3166-1 alpha-2, `DE`).
+    pub country: Option<String>,
 }
 
 /// Query of `GET /api/v1/links/{code}/stats`.
@@ -52,6 +57,10 @@ pub struct LinkStatsParams {
     pub to: Option<String>,
     /// `day` (default), `platform`, `country`, `day,platform` or `day,country`.
     pub group_by: Option<String>,
+    /// Only this platform: `ios`, `android`, `desktop` or `other`.
+    pub platform: Option<String>,
+    /// Only this country (ISO 3166-1 alpha-2, `DE`).
+    pub country: Option<String>,
 }
 
 /// What a stats request asks for, from either query.
@@ -59,6 +68,8 @@ struct Request<'a> {
     from: Option<&'a str>,
     to: Option<&'a str>,
     group_by: Option<&'a str>,
+    platform: Option<&'a str>,
+    country: Option<&'a str>,
     link: Option<String>,
 }
 
@@ -114,6 +125,12 @@ pub struct StatsResponse {
     /// The link's code, or `null` for the whole app.
     pub link: Option<String>,
     pub group_by: Vec<String>,
+    /// The `platform` filter, when given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub platform: Option<String>,
+    /// The `country` filter, when given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub country: Option<String>,
     pub totals: Counts,
     /// Sorted by day, then platform or country. Days without activity are left out.
     pub rows: Vec<StatsRow>,
@@ -138,10 +155,7 @@ impl Grouping {
             day: false,
             by: None,
         };
-        let raw = raw
-            .map(str::trim)
-            .filter(|r| !r.is_empty())
-            .unwrap_or("day");
+        let raw = given(raw).unwrap_or("day");
         for part in raw.split(',').map(str::trim) {
             let by = match part {
                 "day" => {
@@ -185,38 +199,31 @@ impl Grouping {
             .collect()
     }
 
-    /// The table and the select list, GROUP BY and ORDER BY of the query: fixed
-    /// fragments, the only text ever spliced into its SQL.
-    fn sql(self) -> (&'static str, &'static str, &'static str, &'static str) {
-        const DAYS: &str = "link_stats_daily";
-        const COUNTRIES: &str = "link_country_daily";
+    /// The select list, GROUP BY and ORDER BY of the query: fixed fragments, like
+    /// everything spliced into its SQL.
+    fn sql(self) -> (&'static str, &'static str, &'static str) {
         match (self.day, self.by) {
             (_, None) => (
-                DAYS,
                 "day, NULL::text AS platform, NULL::text AS country,",
                 "GROUP BY day",
                 "ORDER BY day",
             ),
             (false, Some(Dimension::Platform)) => (
-                DAYS,
                 "NULL::date AS day, platform, NULL::text AS country,",
                 "GROUP BY platform",
                 "ORDER BY platform",
             ),
             (true, Some(Dimension::Platform)) => (
-                DAYS,
                 "day, platform, NULL::text AS country,",
                 "GROUP BY day, platform",
                 "ORDER BY day, platform",
             ),
             (false, Some(Dimension::Country)) => (
-                COUNTRIES,
                 "NULL::date AS day, NULL::text AS platform, country,",
                 "GROUP BY country",
                 "ORDER BY country",
             ),
             (true, Some(Dimension::Country)) => (
-                COUNTRIES,
                 "day, NULL::text AS platform, country,",
                 "GROUP BY day, country",
                 "ORDER BY day, country",
@@ -225,9 +232,61 @@ impl Grouping {
     }
 }
 
+/// The rollup that splits by `dimension`, and its column for that dimension.
+fn source(dimension: Option<Dimension>) -> (&'static str, &'static str) {
+    match dimension {
+        Some(Dimension::Country) => ("link_country_daily", "country"),
+        Some(Dimension::Platform) | None => ("link_stats_daily", "platform"),
+    }
+}
+
+/// Rows of one platform or one country only (`platform=ios`, `country=DE`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Filter {
+    by: Dimension,
+    /// As stored: `ios`, `DE`.
+    value: String,
+}
+
+impl Filter {
+    fn parse(platform: Option<&str>, country: Option<&str>) -> Result<Option<Self>, FieldError> {
+        let platform = match given(platform).map(str::to_ascii_lowercase) {
+            None => None,
+            Some(p) if matches!(p.as_str(), "ios" | "android" | "desktop" | "other") => Some(p),
+            Some(_) => {
+                return Err(FieldError::new(
+                    "platform",
+                    "must be ios, android, desktop or other",
+                ));
+            }
+        };
+        let country = match given(country) {
+            None => None,
+            Some(raw) => Some(Country::parse(raw).map(Country::to_iso).ok_or_else(|| {
+                FieldError::new("country", "must be a two-letter ISO 3166 country code")
+            })?),
+        };
+        match (platform, country) {
+            // The two are rolled up apart (see link_country_daily).
+            (Some(_), Some(_)) => Err(FieldError::new(
+                "country",
+                "cannot be combined with a platform filter",
+            )),
+            (Some(value), None) => Ok(Some(Self {
+                by: Dimension::Platform,
+                value,
+            })),
+            (None, Some(value)) => Ok(Some(Self {
+                by: Dimension::Country,
+                value,
+            })),
+            (None, None) => Ok(None),
+        }
+    }
+}
+
 fn date(raw: Option<&str>, field: &'static str) -> Result<Option<NaiveDate>, FieldError> {
-    raw.map(str::trim)
-        .filter(|r| !r.is_empty())
+    given(raw)
         .map(|r| {
             NaiveDate::parse_from_str(r, "%Y-%m-%d")
                 .map_err(|_| FieldError::new(field, "must be a date as YYYY-MM-DD"))
@@ -265,7 +324,7 @@ fn range(from: Option<&str>, to: Option<&str>) -> Result<(NaiveDate, NaiveDate),
     params(StatsParams),
     responses(
         (status = 200, description = "Totals and rows", body = StatsResponse),
-        (status = 400, description = "An invalid parameter (named in `field`: `from`, `to`, `group_by`)", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "An invalid parameter (named in `field`: `from`, `to`, `group_by`, `platform`, `country`)", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Missing, unknown or revoked key", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not a secret key", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`link` names no link of the app", body = Problem, content_type = "application/problem+json"),
@@ -287,6 +346,8 @@ pub async fn app_stats(
         from: query.from.as_deref(),
         to: query.to.as_deref(),
         group_by: query.group_by.as_deref(),
+        platform: query.platform.as_deref(),
+        country: query.country.as_deref(),
         link: query.link.clone().filter(|l| !l.trim().is_empty()),
     };
     let stats = read(&state, caller.app_id, request).await?;
@@ -300,7 +361,7 @@ pub async fn app_stats(
     params(("code" = String, Path, description = "The link's code; a path alias with its `/` escaped (`product%2Fid1234`)"), LinkStatsParams),
     responses(
         (status = 200, description = "Totals and rows", body = StatsResponse),
-        (status = 400, description = "An invalid parameter (named in `field`: `from`, `to`, `group_by`)", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "An invalid parameter (named in `field`: `from`, `to`, `group_by`, `platform`, `country`)", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Missing, unknown or revoked key", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not a secret key", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "The app has no such link", body = Problem, content_type = "application/problem+json"),
@@ -323,6 +384,8 @@ pub async fn link_stats(
         from: query.from.as_deref(),
         to: query.to.as_deref(),
         group_by: query.group_by.as_deref(),
+        platform: query.platform.as_deref(),
+        country: query.country.as_deref(),
         link: Some(path.into_inner()),
     };
     let stats = read(&state, caller.app_id, request).await?;
@@ -336,6 +399,17 @@ async fn read(
 ) -> Result<StatsResponse, ApiError> {
     let (from, to) = range(request.from, request.to)?;
     let grouping = Grouping::parse(request.group_by)?;
+    let filter = Filter::parse(request.platform, request.country)?;
+    if let (Some(filter), Some(by)) = (&filter, grouping.by)
+        && filter.by != by
+    {
+        return Err(FieldError::new(
+            "group_by",
+            "cannot split by platform with a country filter, or by country with a platform filter",
+        )
+        .into());
+    }
+    let (table, column) = source(grouping.by.or(filter.as_ref().map(|f| f.by)));
     let link = request.link;
     let resolved = state.app(app_id)?;
     let pool = resolved.shard.pool()?;
@@ -349,12 +423,13 @@ async fn read(
             Some(found.id)
         }
     };
-    let (table, select, group, order) = grouping.sql();
+    let (select, group, order) = grouping.sql();
     let sql = format!(
         "SELECT {select} sum(clicks)::bigint AS clicks, sum(bot_views)::bigint AS bot_views, \
                 sum(installs)::bigint AS installs, sum(opens)::bigint AS opens \
          FROM {table} \
          WHERE app_id = $1 AND day BETWEEN $2 AND $3 AND ($4::bigint IS NULL OR link_id = $4) \
+           AND ($5::text IS NULL OR {column} = $5) \
          {group} {order}"
     );
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
@@ -362,6 +437,7 @@ async fn read(
         .bind(from)
         .bind(to)
         .bind(link_id)
+        .bind(filter.as_ref().map(|f| f.value.as_str()))
         .fetch_all(pool)
         .await?;
     let mut totals = Counts::default();
@@ -386,6 +462,14 @@ async fn read(
         to,
         link,
         group_by: grouping.names(),
+        platform: filter
+            .as_ref()
+            .filter(|f| f.by == Dimension::Platform)
+            .map(|f| f.value.clone()),
+        country: filter
+            .as_ref()
+            .filter(|f| f.by == Dimension::Country)
+            .map(|f| f.value.clone()),
         totals,
         rows: out,
     })
@@ -445,11 +529,11 @@ mod tests {
             ["day", "country"]
         );
         assert_eq!(
-            Grouping::parse(Some("country")).unwrap().sql().0,
+            source(Grouping::parse(Some("country")).unwrap().by).0,
             "link_country_daily"
         );
         assert_eq!(
-            Grouping::parse(Some(" ")).unwrap().sql().0,
+            source(Grouping::parse(Some(" ")).unwrap().by).0,
             "link_stats_daily"
         );
         assert_eq!(Grouping::parse(Some("hour")).unwrap_err().field, "group_by");
@@ -459,6 +543,37 @@ mod tests {
             mixed.reason.contains("cannot be combined"),
             "{}",
             mixed.reason
+        );
+    }
+
+    #[test]
+    fn filters_name_one_platform_or_one_country() {
+        let filter = |p, c| Filter::parse(p, c);
+        assert_eq!(filter(None, Some(" ")).unwrap(), None);
+        assert_eq!(
+            filter(Some("iOS"), None).unwrap(),
+            Some(Filter {
+                by: Dimension::Platform,
+                value: "ios".into()
+            })
+        );
+        assert_eq!(
+            filter(None, Some("de")).unwrap(),
+            Some(Filter {
+                by: Dimension::Country,
+                value: "DE".into()
+            })
+        );
+        assert_eq!(filter(Some("tv"), None).unwrap_err().field, "platform");
+        assert_eq!(filter(None, Some("Germany")).unwrap_err().field, "country");
+        assert_eq!(filter(None, Some("XX")).unwrap_err().field, "country");
+        assert_eq!(
+            filter(Some("ios"), Some("DE")).unwrap_err().field,
+            "country"
+        );
+        assert_eq!(
+            source(Some(Dimension::Country)),
+            ("link_country_daily", "country")
         );
     }
 

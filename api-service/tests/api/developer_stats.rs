@@ -99,6 +99,16 @@ async fn stats_by_day_platform_and_link() {
         ])
     );
     assert_eq!(stats["totals"], counts(26, 3, 6, 11));
+    let (_, ios) = get(&t, &format!("/api/v1/stats?{range}&platform=ios"), key).await;
+    assert_eq!(ios["platform"], "ios");
+    assert_eq!(ios["totals"], counts(17, 1, 5, 10));
+    assert_eq!(
+        ios["rows"],
+        json!([
+            row(Some("2026-05-01"), None, counts(10, 1, 2, 3)),
+            row(Some("2026-05-02"), None, counts(7, 0, 3, 7)),
+        ])
+    );
     let (_, stats) = get(
         &t,
         &format!("/api/v1/stats?{range}&group_by=day,platform"),
@@ -287,4 +297,22 @@ async fn clicks_installs_and_opens_by_country_from_the_proxys_header() {
 
     let (status, refused) = get(&t, "/api/v1/stats?group_by=platform,country", key).await;
     assert_eq!((status, field(&refused)), (400, "group_by"), "{refused}");
+
+    // One country only, by day.
+    let (status, germany) = get(&t, "/api/v1/stats?country=de", key).await;
+    assert_eq!(status, 200, "{germany}");
+    assert_eq!(germany["country"], "DE");
+    assert_eq!(germany["totals"], counts(2, 0, 1, 0));
+    let (_, germany_link) = get(&t, "/api/v1/links/trip/stats?country=DE", key).await;
+    assert_eq!(germany_link["totals"], counts(2, 0, 0, 0));
+    for (query, bad) in [
+        ("country=DE&group_by=platform", "group_by"),
+        ("platform=ios&group_by=country", "group_by"),
+        ("platform=ios&country=DE", "country"),
+        ("country=Germany", "country"),
+        ("platform=tv", "platform"),
+    ] {
+        let (status, refused) = get(&t, &format!("/api/v1/stats?{query}"), key).await;
+        assert_eq!((status, field(&refused)), (400, bad), "{query}: {refused}");
+    }
 }
