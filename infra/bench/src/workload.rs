@@ -26,6 +26,25 @@ pub fn zipf_ranks(links: u64, s: f64, count: usize, seed: u64) -> anyhow::Result
         .collect())
 }
 
+/// Countries a global campaign's clicks come from, in rough order of mobile traffic; a
+/// crowd draws them by Zipf(1), so a batch of clicks spans dozens of countries as a
+/// worldwide push would. `XX` is Cloudflare's "unknown", which Hoplink counts as such.
+const COUNTRIES: [&str; 61] = [
+    "US", "IN", "BR", "ID", "GB", "DE", "MX", "JP", "FR", "TR", "PH", "VN", "IT", "ES", "CA", "NG",
+    "PK", "EG", "TH", "KR", "RU", "PL", "AR", "CO", "SA", "AU", "NL", "MY", "BD", "ZA", "UA", "AE",
+    "CL", "PE", "KE", "RO", "SE", "BE", "MA", "DZ", "CZ", "PT", "GR", "IL", "CH", "AT", "HU", "IE",
+    "DK", "NO", "FI", "NZ", "SG", "HK", "TW", "EC", "GT", "DO", "KZ", "LK", "XX",
+];
+
+/// `count` country codes drawn by Zipf(1) over [`COUNTRIES`].
+pub fn zipf_countries(count: usize, seed: u64) -> anyhow::Result<Vec<&'static str>> {
+    let ranks = zipf_ranks(COUNTRIES.len() as u64, 1.0, count, seed)?;
+    Ok(ranks
+        .into_iter()
+        .map(|r| COUNTRIES[r as usize % COUNTRIES.len()])
+        .collect())
+}
+
 /// Shares of the traffic by kind of client, roughly what a consumer app's links see.
 const SHARES: [(Class, f64); 5] = [
     (Class::Ios, 0.46),
@@ -138,5 +157,28 @@ impl UaMix {
 
     pub fn get(&self, i: usize) -> &str {
         &self.pool[i % self.pool.len()]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_worldwide_crowd_spans_dozens_of_countries_led_by_the_first() {
+        let drawn = zipf_countries(2_000, 42).unwrap();
+        assert_eq!(drawn, zipf_countries(2_000, 42).unwrap(), "seeded");
+        let mut counts = std::collections::HashMap::new();
+        for c in &drawn {
+            *counts.entry(*c).or_insert(0usize) += 1;
+        }
+        assert!(counts.len() >= 40, "{} countries", counts.len());
+        let top = counts.iter().max_by_key(|(_, n)| **n).map(|(c, _)| *c);
+        assert_eq!(top, Some("US"));
+        assert!(
+            COUNTRIES
+                .iter()
+                .all(|c| c.len() == 2 && c.bytes().all(|b| b.is_ascii_uppercase()))
+        );
     }
 }

@@ -1,7 +1,9 @@
 //! The issue's own yardstick: one cached link and the User-Agent mix, driven by `wrk`
 //! against Hoplink and against nginx's static `return 302`, the same command, interleaved
-//! A F B A F B, where F is a bare actix-web server giving the same 302: the framework's
+//! A F B C A F B C, where F is a bare actix-web server giving the same 302: the framework's
 //! floor, so the gap to nginx splits into what the HTTP stack costs and what a click does.
+//! C repeats B with a worldwide crowd's country header (a second link service configured
+//! to read it); it is reported beside B, not counted in the goal.
 //!
 //! `wrk` is a much lighter generator than ours (about 6 µs of CPU per request here against
 //! 14), so on two shared cores it leaves more of the machine to the server and the ratio
@@ -26,6 +28,9 @@ use crate::workload;
 
 use super::{ClickTally, Ctx, RECORDER_DRAIN};
 
+/// The header a CDN adds with the client's country, as Cloudflare names it.
+const COUNTRY_HEADER: &str = "CF-IPCountry";
+
 /// Prints one machine-readable line when `wrk` is done; latencies are in microseconds.
 const DONE: &str = r#"
 done = function(summary, latency, requests)
@@ -47,9 +52,20 @@ pub async fn run(ctx: &mut Ctx) -> anyhow::Result<()> {
     ctx.db.ensure_links(1, 1).await?;
     let dir = std::env::temp_dir().join(format!("hoplink-bench-wrk-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
-    let script = write_script(ctx, &dir, &format!("/{}", workload::code(0)))?;
+    let path = format!("/{}", workload::code(0));
+    let script = write_script(ctx, &dir, "clicks.lua", &path, None)?;
+    // The same clicks from a worldwide crowd, each with the country a CDN would add: every
+    // click batch then upserts dozens of per-country rollup rows instead of one.
+    let countries = workload::zipf_countries(ctx.uas.len(), ctx.seed)?;
+    let world_script = write_script(ctx, &dir, "world.lua", &path, Some(&countries))?;
 
     let link = ctx.start_link_service("link-wrk", &[]).await?;
+    let world = ctx
+        .start_link_service(
+            "link-wrk-world",
+            &[("HOPLINK_COUNTRY_HEADER", COUNTRY_HEADER)],
+        )
+        .await?;
     let nginx = Nginx::start(2).await?;
     let floor = floor::start(2).await?;
     let label = format!("1 link, wrk -t2 -c{}", ctx.connections);
@@ -59,6 +75,7 @@ pub async fn run(ctx: &mut Ctx) -> anyhow::Result<()> {
     // Warm-up: the link into the cache, the User-Agents into the memo; then the recorder
     // writes what it holds, so each measured run starts with an empty queue.
     run_wrk(link.addr, ctx.warmup).await?;
+    wrk_once(&wrk, &world_script, world.addr, connections, ctx.warmup).await?;
     tokio::time::sleep(RECORDER_DRAIN).await;
 
     let (mut nginx_tps, mut floor_tps, mut hop_tps) = (Vec::new(), Vec::new(), Vec::new());
@@ -107,10 +124,25 @@ pub async fn run(ctx: &mut Ctx) -> anyhow::Result<()> {
         r.notes = notes;
         hop_tps.push(r.summary.throughput);
         ctx.push_row(r);
+
+        let before = world.sample();
+        let tally = ClickTally::start(world.addr).await;
+        let summary = wrk_once(&wrk, &world_script, world.addr, connections, ctx.measure).await?;
+        let notes = tally.finish().await;
+        let mut r = wrk_row(
+            "hoplink",
+            &format!("{label}, {COUNTRY_HEADER} (C{round})"),
+            summary,
+            before,
+            world.sample(),
+        );
+        r.notes = format!("{notes}; {}", rollup_countries(ctx).await);
+        ctx.push_row(r);
     }
     nginx.stop().await;
     floor.stop().await?;
     link.stop().await?;
+    world.stop().await?;
     let _ = std::fs::remove_dir_all(&dir);
 
     let nginx_mean = mean(&nginx_tps);
@@ -146,20 +178,40 @@ fn find_wrk() -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
-/// The User-Agent pool, one per line, and a script that formats one request per agent at
-/// start-up and sends them in random order.
-fn write_script(ctx: &Ctx, dir: &Path, path: &str) -> anyhow::Result<PathBuf> {
-    let agents = dir.join("agents.txt");
-    let pool: Vec<&str> = (0..ctx.uas.len()).map(|i| ctx.uas.get(i)).collect();
+/// The User-Agent pool, one per line (each followed by its country when `countries` is
+/// given), and a script that formats one request per line at start-up and sends them in
+/// random order, so both variants cost wrk the same per request.
+fn write_script(
+    ctx: &Ctx,
+    dir: &Path,
+    name: &str,
+    path: &str,
+    countries: Option<&[&str]>,
+) -> anyhow::Result<PathBuf> {
+    let agents = dir.join(format!("{name}.agents"));
+    let pool: Vec<String> = (0..ctx.uas.len())
+        .map(|i| match countries {
+            Some(c) => format!("{}\t{}", ctx.uas.get(i), c[i % c.len()]),
+            None => ctx.uas.get(i).to_owned(),
+        })
+        .collect();
     std::fs::write(&agents, pool.join("\n"))?;
-    let script = dir.join("clicks.lua");
+    let headers = match countries {
+        Some(_) => format!(
+            "local ua, country = line:match(\"^(.*)\\t(%u%u)$\")\n\
+             \x20   local headers = {{ [\"Host\"] = {HOST:?}, [\"User-Agent\"] = ua, [{COUNTRY_HEADER:?}] = country }}"
+        ),
+        None => format!("local headers = {{ [\"Host\"] = {HOST:?}, [\"User-Agent\"] = line }}"),
+    };
+    let script = dir.join(name);
     std::fs::write(
         &script,
         format!(
             "local reqs = {{}}\n\
              init = function(args)\n\
-             \x20 for ua in io.lines({agents:?}) do\n\
-             \x20   reqs[#reqs + 1] = wrk.format(\"GET\", {path:?}, {{ [\"Host\"] = {HOST:?}, [\"User-Agent\"] = ua }})\n\
+             \x20 for line in io.lines({agents:?}) do\n\
+             \x20   {headers}\n\
+             \x20   reqs[#reqs + 1] = wrk.format(\"GET\", {path:?}, headers)\n\
              \x20 end\n\
              \x20 math.randomseed({seed})\n\
              end\n\
@@ -170,6 +222,24 @@ fn write_script(ctx: &Ctx, dir: &Path, path: &str) -> anyhow::Result<PathBuf> {
         ),
     )?;
     Ok(script)
+}
+
+/// How many countries the per-country rollup holds, as the world runs' evidence that their
+/// clicks were counted by country.
+async fn rollup_countries(ctx: &Ctx) -> String {
+    let counted = async {
+        let pool = ctx.db.shard_pool()?;
+        let n: i64 = sqlx::query_scalar(
+            "SELECT count(DISTINCT country) FROM link_country_daily WHERE country <> ''",
+        )
+        .fetch_one(&pool)
+        .await?;
+        anyhow::Ok(n)
+    };
+    match counted.await {
+        Ok(n) => format!("{n} countries in the rollup"),
+        Err(e) => format!("rollup not read: {e}"),
+    }
 }
 
 async fn wrk_once(
