@@ -215,6 +215,25 @@ impl From<StoreError> for ApiError {
                 format!("the alias {code} is already taken by another link"),
             ),
             StoreError::Router(e) => e.into(),
+            // The shard answered; a retry would read the same row again, so this is no
+            // outage and carries no Retry-After.
+            StoreError::Shard(sqlx::Error::ColumnDecode { index, source }) => {
+                tracing::warn!(column = %index, error = %source, "a stored row could not be read");
+                Self::conflict(
+                    "unreadable_row",
+                    format!(
+                        "the stored value of {index} cannot be read ({source}); it was written \
+                         past the API's checks and has to be repaired in the shard's database"
+                    ),
+                )
+            }
+            StoreError::Shard(e @ sqlx::Error::Decode(_)) => {
+                tracing::warn!(error = %shard_router::error::chain(&e), "a stored row could not be read");
+                Self::conflict(
+                    "unreadable_row",
+                    "a stored row cannot be read; it has to be repaired in the shard's database",
+                )
+            }
             StoreError::Shard(e) => {
                 tracing::warn!(error = %shard_router::error::chain(&e), "shard query failed");
                 Self::Unavailable

@@ -433,7 +433,8 @@ async fn listing_pages_through_every_link_once_with_filters() {
 }
 
 /// A row the service cannot read (here a number too large for a float, stored by hand)
-/// is left out of listings instead of failing them, and paging moves past it.
+/// is left out of listings instead of failing them, and paging moves past it; the link
+/// itself answers 409 naming the column, not a 503 to retry.
 #[tokio::test]
 async fn an_unreadable_row_is_left_out_of_listings() {
     let t = TestApp::spawn().await;
@@ -474,6 +475,24 @@ async fn an_unreadable_row_is_left_out_of_listings() {
         }
     }
     assert_eq!(seen, ["last", "first"]);
+
+    // The link itself names what cannot be read and is no outage to retry.
+    let patch = json!({"channel": "x"});
+    for method in [Method::GET, Method::PATCH, Method::DELETE] {
+        let body = (method == Method::PATCH).then_some(&patch);
+        let (status, problem) = t
+            .dev(method.clone(), "/api/v1/links/broken", key, body)
+            .await;
+        assert_eq!(status, 409, "{method} {problem}");
+        assert_eq!(problem["code"], "unreadable_row", "{method} {problem}");
+        let detail = problem["detail"].as_str().unwrap();
+        assert!(
+            detail.contains("data") && detail.contains("repaired"),
+            "{detail}"
+        );
+    }
+    let (status, _) = get(&t, "/api/v1/links/first", key).await;
+    assert_eq!(status, 200);
 }
 
 #[tokio::test]
