@@ -217,4 +217,26 @@ impl ClientInfo {
     pub fn is_tablet(&self) -> bool {
         self.device == DeviceClass::Tablet
     }
+
+    /// Safari claiming to run on a Mac: a Mac, or an iPad (since iPadOS 13 Safari sends
+    /// the Mac's User-Agent by default). Only the page, by its touch points, can tell.
+    pub fn maybe_ipad(&self) -> bool {
+        self.os == OsFamily::Macos
+            && self.browser == Browser::Safari
+            && self.in_app.is_none()
+            && self.bot.is_none()
+    }
+
+    /// The same client known to be an iPad: iPadOS at the version of its Safari (Safari's
+    /// `Version/` follows iPadOS's since iPadOS 13; the Mac OS version in the string is
+    /// frozen at 10.15.7).
+    pub fn as_ipad(self, user_agent: &str) -> Self {
+        Self {
+            platform: Platform::Ios,
+            os: OsFamily::Ios,
+            os_version: tokens::version_after(user_agent, "Version/"),
+            device: DeviceClass::Tablet,
+            ..self
+        }
+    }
 }

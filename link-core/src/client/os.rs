@@ -9,7 +9,8 @@
 //! # iPadOS presenting as a Mac
 //! Since iPadOS 13, Safari on an iPad sends the desktop Mac User-Agent by default. From the
 //! User-Agent alone such an iPad cannot be told apart from a Mac, and we classify it as
-//! macOS; only client hints or JavaScript (touch points) could tell. What we can catch:
+//! macOS; only client hints or JavaScript (touch points) could tell, which the link
+//! service's device check asks (`ClientInfo::maybe_ipad`). What we can catch here:
 //! WebViews and in-app browsers on iPad that keep the `Mobile/` token while claiming
 //! `Macintosh`; no Mac browser sends `Mobile/`, so that combination is taken as an iPad.
 

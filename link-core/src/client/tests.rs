@@ -89,6 +89,27 @@ fn ipados_presenting_as_a_mac() {
         Browser::Safari,
     );
     assert_eq!(classify(safari), expected);
+    // So it is a maybe: the device-check page asks the touch screen, and the answer
+    // "iPad" makes it iPadOS at its Safari's version.
+    assert!(expected.maybe_ipad());
+    assert_eq!(
+        expected.as_ipad(safari),
+        info(
+            Platform::Ios,
+            OsFamily::Ios,
+            Some((17, 4)),
+            DeviceClass::Tablet,
+            Browser::Safari,
+        )
+    );
+    let mac_chrome = "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 \
+                      (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36";
+    for not_an_ipad in [mac_chrome, IPAD_SAFARI, IPHONE_SAFARI, webview, &facebook] {
+        assert!(!classify(not_an_ipad).maybe_ipad(), "{not_an_ipad}");
+    }
+    let bot = "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 \
+               (KHTML, like Gecko) Version/17.4 Safari/605.1.15 (Applebot/0.1)";
+    assert!(!classify(bot).maybe_ipad());
 }
 
 #[test]

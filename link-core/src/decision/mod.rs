@@ -45,7 +45,9 @@ use crate::url::WebUrl;
 pub use deeplink::{DEFAULT_PATH, MAX_DEEPLINK_PATH_LEN};
 pub use dest::DestinationKind;
 pub use in_app::blocks_app_open;
-pub use query::{LINK_CLICK_ID, MAX_CARRIED_LEN, MAX_CARRIED_PAIRS};
+pub use query::{
+    DEVICE_HINT, LINK_CLICK_ID, MAX_CARRIED_LEN, MAX_CARRIED_PAIRS, value_of as query_value,
+};
 
 /// Everything the decision looks at for one click.
 #[derive(Debug, Clone)]

@@ -7,7 +7,7 @@
 //! Conflicts: **the destination's own parameters win**. A pair whose key already appears in
 //! the destination's query is dropped, so a clicker cannot override a developer's `id=` on a
 //! store URL or the `referrer=` that carries the click id. Keys we set ourselves
-//! (`link_click_id`) and Branch control keys (`$...`) are never carried.
+//! (`link_click_id`, `hl_device`) and Branch control keys (`$...`) are never carried.
 
 use std::borrow::Cow;
 
@@ -22,9 +22,20 @@ pub const MAX_CARRIED_PAIRS: usize = 24;
 /// The key Branch SDKs read the click id from.
 pub const LINK_CLICK_ID: &str = "link_click_id";
 
+/// The key our device-check page adds when it sends Safari back to the link, saying
+/// whether the page found a Mac or an iPad (`mac`, `ipad`).
+pub const DEVICE_HINT: &str = "hl_device";
+
 /// Whether a click may not carry this key to a destination.
 fn is_reserved(key: &str) -> bool {
-    key == LINK_CLICK_ID || key.starts_with('$')
+    key == LINK_CLICK_ID || key == DEVICE_HINT || key.starts_with('$')
+}
+
+/// The value of `key` in `query` (raw, as in a URL), decoded; the first when repeated.
+pub fn value_of<'q>(query: &'q str, key: &str) -> Option<Cow<'q, str>> {
+    form_urlencoded::parse(query.as_bytes())
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v)
 }
 
 /// One `key=value` segment of a query, decoded. Segments longer than the carried budget are
@@ -190,6 +201,21 @@ mod tests {
             carried(None, "link_click_id=forged&$web_only=true&%24ios_url=x&k=v"),
             "?k=v"
         );
+        assert_eq!(carried(None, "utm=1&hl_device=ipad"), "?utm=1");
+    }
+
+    #[test]
+    fn reads_one_value() {
+        assert_eq!(
+            value_of("a=1&hl_device=ipad", DEVICE_HINT).as_deref(),
+            Some("ipad")
+        );
+        assert_eq!(
+            value_of("hl_device=a%20b&hl_device=x", DEVICE_HINT).as_deref(),
+            Some("a b")
+        );
+        assert_eq!(value_of("hl_devices=ipad", DEVICE_HINT), None);
+        assert_eq!(value_of("", DEVICE_HINT), None);
     }
 
     #[test]

@@ -9,7 +9,7 @@ use chrono::Utc;
 use link_core::client::Platform;
 use link_core::code::{is_code_byte, is_code_path};
 use link_core::decision::controls::Controls;
-use link_core::decision::{Click, CountAs, decide};
+use link_core::decision::{Click, CountAs, DEVICE_HINT, Decision, decide, query_value};
 use link_core::{AppConfig, AppId, ClickId, Country, Link, LinkCode, LinkType};
 use link_store::events::ClickEvent;
 use shard_router::app_config::StoredConfig;
@@ -21,7 +21,7 @@ use super::browser_id::today;
 use super::metrics::Outcome;
 use super::respond;
 use crate::long_link;
-use crate::pages::ErrorPage;
+use crate::pages::{self, ErrorPage};
 use crate::state::ClickState;
 
 pub async fn click(req: HttpRequest, state: web::Data<ClickState>) -> HttpResponse {
@@ -166,6 +166,7 @@ async fn answer(req: &HttpRequest, state: &ClickState) -> HttpResponse {
             link: &link,
             query: req.query_string(),
             stored: true,
+            device_check: true,
         },
     )
     .await
@@ -236,6 +237,7 @@ async fn answer_long(req: &HttpRequest, state: &ClickState) -> HttpResponse {
             link: &link,
             query: &long.carried,
             stored,
+            device_check: false,
         },
     )
     .await
@@ -289,6 +291,9 @@ struct Target<'a> {
     query: &'a str,
     /// Whether the link has a row to record the click against.
     stored: bool,
+    /// Whether Safari claiming a Mac may be sent through the device check first (short
+    /// links; a long link's query defines the link, so it takes no hint).
+    device_check: bool,
 }
 
 fn user_agent(req: &HttpRequest) -> &str {
@@ -308,9 +313,20 @@ async fn respond_to(req: &HttpRequest, state: &ClickState, target: &Target<'_>) 
         link,
         query,
         stored,
+        device_check,
     } = *target;
     let headers = req.headers();
-    let client = state.memo.classify(user_agent(req));
+    let agent = user_agent(req);
+    let mut client = state.memo.classify(agent);
+    // Safari claiming a Mac may be an iPad: the device check's answer, when it gave one.
+    let hint = if device_check && client.maybe_ipad() {
+        DeviceHint::of(query)
+    } else {
+        None
+    };
+    if hint == Some(DeviceHint::Ipad) {
+        client = client.as_ipad(agent);
+    }
     let peer = req.peer_addr().map(|addr| addr.ip());
     let secure = state.forwarded.is_https(
         peer,
@@ -339,7 +355,7 @@ async fn respond_to(req: &HttpRequest, state: &ClickState, target: &Target<'_>) 
     };
     let click_id = ClickId::generate();
     let country = country(req, state);
-    let decision = decide(&Click {
+    let click = Click {
         link,
         app: config,
         client,
@@ -349,7 +365,16 @@ async fn respond_to(req: &HttpRequest, state: &ClickState, target: &Target<'_>) 
         click_id,
         short_url: &short_url,
         now,
-    });
+    };
+    let decision = decide(&click);
+    // Nothing is recorded yet: the answer comes back with the hint and is recorded then,
+    // as the device it is.
+    if hint.is_none()
+        && client.maybe_ipad()
+        && let Some(response) = check_device(req, state, &click, &decision, own_path)
+    {
+        return response;
+    }
     let mut response = respond::action(&decision.action);
     state
         .metrics
@@ -419,6 +444,58 @@ fn short_url(secure: bool, host: &str, path: &str) -> String {
 
 /// Whether the decision for this platform can depend on the app being installed: only
 /// where the app has a URI scheme to open it with.
+/// What the device check found, as it says in `hl_device`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum DeviceHint {
+    Mac,
+    Ipad,
+}
+
+impl DeviceHint {
+    fn of(query: &str) -> Option<Self> {
+        if !query.contains(DEVICE_HINT) {
+            return None;
+        }
+        match query_value(query, DEVICE_HINT).as_deref() {
+            Some("ipad") => Some(Self::Ipad),
+            Some("mac") => Some(Self::Mac),
+            _ => None,
+        }
+    }
+}
+
+/// The device check for Safari claiming a Mac, when an iPad would be answered otherwise
+/// (the App Store or the app instead of the website); `None` to answer as a Mac now.
+fn check_device(
+    req: &HttpRequest,
+    state: &ClickState,
+    click: &Click<'_>,
+    as_mac: &Decision,
+    own_path: &str,
+) -> Option<HttpResponse> {
+    let agent = user_agent(req);
+    let as_ipad = decide(&Click {
+        client: click.client.as_ipad(agent),
+        app_installed: false,
+        ..*click
+    });
+    if as_ipad.route == as_mac.route && as_ipad.action.location() == as_mac.action.location() {
+        return None;
+    }
+    let with_hint = |value: &str| {
+        let query = req.query_string();
+        let sep = if query.is_empty() || query.ends_with('&') {
+            ""
+        } else {
+            "&"
+        };
+        format!("{own_path}?{query}{sep}{DEVICE_HINT}={value}")
+    };
+    let page = pages::render_device_check(&with_hint("mac"), &with_hint("ipad"))?;
+    state.metrics.count(Outcome::DeviceCheck, Platform::Desktop);
+    Some(respond::page_response(page))
+}
+
 fn install_state_matters(platform: Platform, app: &link_core::AppConfig) -> bool {
     match platform {
         Platform::Ios => app.ios.uri_scheme.is_some(),

@@ -18,6 +18,9 @@ pub enum Outcome {
     Unavailable,
     /// A long link whose query is not a valid link: 400.
     BadRequest,
+    /// Safari claiming a Mac got the page that asks whether it is an iPad; its click is
+    /// counted when the page sends it back.
+    DeviceCheck,
 }
 
 const ROUTES: [Route; 9] = [
@@ -37,12 +40,13 @@ const PLATFORMS: [Platform; 4] = [
     Platform::Desktop,
     Platform::Other,
 ];
-const OTHER_OUTCOMES: [&str; 5] = [
+const OTHER_OUTCOMES: [&str; 6] = [
     "unknown_host",
     "not_found",
     "fallback_unavailable",
     "unavailable",
     "bad_request",
+    "device_check",
 ];
 
 pub struct ClickMetrics {
@@ -96,6 +100,7 @@ impl ClickMetrics {
             Outcome::FallbackWhileUnavailable => ROUTES.len() + 2,
             Outcome::Unavailable => ROUTES.len() + 3,
             Outcome::BadRequest => ROUTES.len() + 4,
+            Outcome::DeviceCheck => ROUTES.len() + 5,
         };
         let column = PLATFORMS.iter().position(|p| *p == platform).unwrap_or(3);
         if let Some(counter) = self.by_outcome.get(row * PLATFORMS.len() + column) {

@@ -49,7 +49,7 @@ pub fn error(kind: ErrorPage) -> HttpResponse {
     response
 }
 
-fn page_response(page: Page) -> HttpResponse {
+pub fn page_response(page: Page) -> HttpResponse {
     let status = StatusCode::from_u16(page.status).unwrap_or(StatusCode::OK);
     HttpResponse::build(status)
         .insert_header((

@@ -37,3 +37,11 @@ if(fallback){timer=setTimeout(function(){\
 if(!document.hidden){location.replace(fallback.href);}},d.delay);}\
 location.href=open.href;\
 })();";
+
+/// The device check's behaviour: an iPad reports touch points, a Mac none, so it goes on
+/// to the `#ipad` or the `#mac` link; `replace` keeps the check out of the history.
+pub const DEVICE_SCRIPT: &str = "\
+(function(){\
+var a=document.getElementById(navigator.maxTouchPoints>1?'ipad':'mac');\
+if(a){location.replace(a.href);}\
+})();";

@@ -11,7 +11,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use sha2::{Digest, Sha256};
 
-use super::assets::{SCRIPT, STYLE};
+use super::assets::{DEVICE_SCRIPT, SCRIPT, STYLE};
 
 /// `'sha256-<base64>'`: a CSP source matching exactly `text` as an inline block.
 pub fn hash_source(text: &str) -> String {
@@ -32,6 +32,14 @@ static WITH_SCRIPT: LazyLock<String> = LazyLock::new(|| {
     )
 });
 
+static DEVICE_CHECK: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "default-src 'none'; script-src {}; style-src {}; {TAIL}",
+        hash_source(DEVICE_SCRIPT),
+        hash_source(STYLE)
+    )
+});
+
 static STYLE_ONLY: LazyLock<String> = LazyLock::new(|| {
     format!(
         "default-src 'none'; style-src {}; {TAIL}",
@@ -42,6 +50,11 @@ static STYLE_ONLY: LazyLock<String> = LazyLock::new(|| {
 /// For the interstitial: its script and the shared style.
 pub fn with_script() -> &'static str {
     &WITH_SCRIPT
+}
+
+/// For the device check: its script and the shared style.
+pub fn device_check() -> &'static str {
+    &DEVICE_CHECK
 }
 
 /// For error pages: the shared style, no script.
@@ -68,7 +81,7 @@ mod tests {
 
     #[test]
     fn policies_are_strict() {
-        for csp in [with_script(), style_only(), NOTHING_INLINE] {
+        for csp in [with_script(), device_check(), style_only(), NOTHING_INLINE] {
             assert!(csp.starts_with("default-src 'none';"), "{csp}");
             for directive in [
                 "img-src https: data:",

@@ -1,5 +1,6 @@
 //! Server-rendered pages of the click path: the interstitial that opens the app, the Open
-//! Graph preview for link-preview bots, and the error pages.
+//! Graph preview for link-preview bots, the check that tells an iPad from a Mac, and the
+//! error pages.
 //!
 //! Rendering is pure: each function takes what the decision produced (or an error kind)
 //! and returns a [`Page`] (status, body, and the Content-Security-Policy to send with it).
@@ -14,15 +15,17 @@
 //! - `escape`: HTML text/attribute escaping and URL checks; budgeted truncation.
 //! - `assets`: the inline CSS and the interstitial's script.
 //! - `csp`: policies built from the hashes of those blocks.
-//! - `interstitial`, `preview`, `error`: one renderer each.
+//! - `interstitial`, `preview`, `device_check`, `error`: one renderer each.
 
 mod assets;
 mod csp;
+mod device_check;
 mod error;
 mod escape;
 mod interstitial;
 mod preview;
 
+pub use device_check::render_device_check;
 pub use error::{ErrorPage, render_error};
 pub use interstitial::render_interstitial;
 pub use preview::render_preview;

@@ -10,6 +10,7 @@ mod bad_input;
 mod cache;
 mod clicks;
 mod cookies;
+mod device_check;
 mod helpers;
 mod long_links;
 mod outages;
