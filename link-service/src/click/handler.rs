@@ -154,19 +154,20 @@ async fn answer(req: &HttpRequest, state: &ClickState) -> HttpResponse {
         }
     };
 
+    // `/Ab3xK9q` without a trailing slash.
+    let own_path = req.path().get(..=code.len()).unwrap_or_default();
     respond_to(
         req,
         state,
         &Target {
             app_id: route.app_id,
             host,
-            // `/Ab3xK9q` without a trailing slash.
-            own_path: req.path().get(..=code.len()).unwrap_or_default(),
+            own_path,
             config: &config.config,
             link: &link,
             query: req.query_string(),
             stored: true,
-            device_check: true,
+            check_path: Some(own_path),
         },
     )
     .await
@@ -237,7 +238,8 @@ async fn answer_long(req: &HttpRequest, state: &ClickState) -> HttpResponse {
             link: &link,
             query: &long.carried,
             stored,
-            device_check: false,
+            // `/a/key_…`, `/` or a Firebase-style prefix: always one of ours, never `//host`.
+            check_path: Some(req.path()).filter(|p| !p.starts_with("//")),
         },
     )
     .await
@@ -291,9 +293,9 @@ struct Target<'a> {
     query: &'a str,
     /// Whether the link has a row to record the click against.
     stored: bool,
-    /// Whether Safari claiming a Mac may be sent through the device check first (short
-    /// links; a long link's query defines the link, so it takes no hint).
-    device_check: bool,
+    /// The path the device check sends Safari claiming a Mac back to, with the request's
+    /// query and the hint; `None` where no check is made.
+    check_path: Option<&'a str>,
 }
 
 fn user_agent(req: &HttpRequest) -> &str {
@@ -313,14 +315,14 @@ async fn respond_to(req: &HttpRequest, state: &ClickState, target: &Target<'_>) 
         link,
         query,
         stored,
-        device_check,
+        check_path,
     } = *target;
     let headers = req.headers();
     let agent = user_agent(req);
     let mut client = state.memo.classify(agent);
     // Safari claiming a Mac may be an iPad: the device check's answer, when it gave one.
-    let hint = if device_check && client.maybe_ipad() {
-        DeviceHint::of(query)
+    let hint = if check_path.is_some() && client.maybe_ipad() {
+        DeviceHint::of(req.query_string())
     } else {
         None
     };
@@ -371,7 +373,8 @@ async fn respond_to(req: &HttpRequest, state: &ClickState, target: &Target<'_>) 
     // as the device it is.
     if hint.is_none()
         && client.maybe_ipad()
-        && let Some(response) = check_device(req, state, &click, &decision, own_path)
+        && let Some(path) = check_path
+        && let Some(response) = check_device(req, state, &click, &decision, path)
     {
         return response;
     }
@@ -471,7 +474,7 @@ fn check_device(
     state: &ClickState,
     click: &Click<'_>,
     as_mac: &Decision,
-    own_path: &str,
+    path: &str,
 ) -> Option<HttpResponse> {
     let agent = user_agent(req);
     let as_ipad = decide(&Click {
@@ -489,7 +492,7 @@ fn check_device(
         } else {
             "&"
         };
-        format!("{own_path}?{query}{sep}{DEVICE_HINT}={value}")
+        format!("{path}?{query}{sep}{DEVICE_HINT}={value}")
     };
     let page = pages::render_device_check(&with_hint("mac"), &with_hint("ipad"))?;
     state.metrics.count(Outcome::DeviceCheck, Platform::Desktop);

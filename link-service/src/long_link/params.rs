@@ -25,6 +25,7 @@ use std::borrow::Cow;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD_NO_PAD;
+use link_core::decision::DEVICE_HINT;
 use link_core::{AppConfig, AppId, FieldError, LinkCode, LinkData, LinkType, link_input};
 use link_store::links::NewLink;
 use serde_json::{Map, Value};
@@ -76,14 +77,14 @@ enum Key<'a> {
     Tags,
     Type,
     Duration,
-    /// An SDK's own key, a reserved Branch key or `link_click_id`.
+    /// An SDK's own key, a reserved Branch key, `link_click_id` or the device check's hint.
     Ignored,
     Tracking,
     Custom(&'a str),
 }
 
 fn classify(key: &str) -> Key<'_> {
-    if key.is_empty() || key == "link_click_id" || key.starts_with('+') {
+    if key.is_empty() || key == "link_click_id" || key == DEVICE_HINT || key.starts_with('+') {
         return Key::Ignored;
     }
     if key.starts_with("utm_") || CLICK_IDS.contains(&key) {

@@ -127,3 +127,55 @@ async fn no_check_when_an_ipad_would_get_the_same_answer() {
     assert_eq!(answer.status(), 302);
     assert!(location(&answer).starts_with("https://acme.test/desktop"));
 }
+
+#[tokio::test]
+async fn a_long_link_is_checked_too_and_stays_one_link() {
+    let t = TestApp::spawn().await;
+    let path =
+        "/?$deeplink_path=item%2F7&$desktop_url=https%3A%2F%2Facme.test%2Fitem%2F7&utm_source=push";
+
+    let check = t.get(HOST, path, MAC_SAFARI).await;
+    assert_eq!(check.status(), 200);
+    let body = check.text().await.unwrap();
+    let back = "/?$deeplink_path=item%2F7&amp;$desktop_url=https%3A%2F%2Facme.test%2Fitem%2F7&amp;utm_source=push&amp;hl_device=";
+    assert!(
+        body.contains(&format!("id=\"ipad\" hidden href=\"{back}ipad\"")),
+        "{body}"
+    );
+
+    let ipad = t
+        .get(HOST, &format!("{path}&hl_device=ipad"), MAC_SAFARI)
+        .await;
+    assert_eq!(ipad.status(), 302);
+    let loc = location(&ipad);
+    assert!(
+        loc.starts_with("https://apps.apple.com/") && !loc.contains("hl_device"),
+        "{loc}"
+    );
+    let mac = t
+        .get(HOST, &format!("{path}&hl_device=mac"), MAC_SAFARI)
+        .await;
+    assert_eq!(location(&mac), "https://acme.test/item/7?utm_source=push");
+
+    // The hint is no part of the link: both answers are clicks on one row.
+    let pool = t.shard_pool(t.app_id);
+    let recorded = wait_until(Duration::from_secs(5), || async {
+        sqlx::query_scalar::<_, i64>("SELECT count(*) FROM clicks")
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+            == 2
+    })
+    .await;
+    assert!(recorded, "two clicks expected");
+    let links: i64 = sqlx::query_scalar("SELECT count(*) FROM links")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(links, 1);
+    let data: serde_json::Value = sqlx::query_scalar("SELECT data FROM links")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert!(data.get("hl_device").is_none(), "{data}");
+}
