@@ -14,6 +14,8 @@ const IPHONE: &str = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) App
 const ANDROID: &str = "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Mobile Safari/537.36";
 const DESKTOP: &str = "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36";
 const BOT: &str = "Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)";
+/// What Safari sends from a Mac and, by default, from an iPad.
+const MAC_SAFARI: &str = "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Safari/605.1.15";
 
 pub fn print(b: &Banner<'_>) {
     let link = format!("http://localhost:{}", b.link_port);
@@ -40,6 +42,10 @@ pub fn print(b: &Banner<'_>) {
         format!("  Android  curl -si -A '{ANDROID}' {link}/welcome"),
         format!("  desktop  curl -si -A '{DESKTOP}' {link}/welcome"),
         format!("  bot      curl -si -A '{BOT}' {link}/welcome"),
+        "Safari sends the same User-Agent from a Mac and an iPad, so it first gets a page that"
+            .to_owned(),
+        "asks the touch screen and comes back with the answer, here given by hand:".to_owned(),
+        format!("  iPad     curl -si -A '{MAC_SAFARI}' '{link}/welcome?hl_device=ipad'"),
         String::new(),
         "Then ask, as the app's SDK would after an install, which link led there (clicks are"
             .to_owned(),
