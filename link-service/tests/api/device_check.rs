@@ -10,6 +10,18 @@ use crate::helpers::*;
 const MAC_SAFARI: &str = "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 \
                           (KHTML, like Gecko) Version/17.4 Safari/605.1.15";
 
+/// Whether the shard holds `n` click rows within 5 s (they are written in batches).
+async fn clicks_reach(pool: &sqlx::PgPool, n: i64) -> bool {
+    wait_until(Duration::from_secs(5), || async {
+        sqlx::query_scalar::<_, i64>("SELECT count(*) FROM clicks")
+            .fetch_one(pool)
+            .await
+            .unwrap()
+            == n
+    })
+    .await
+}
+
 #[tokio::test]
 async fn safari_claiming_a_mac_is_asked_and_answered_as_what_it_is() {
     let t = TestApp::spawn().await;
@@ -72,15 +84,10 @@ async fn safari_claiming_a_mac_is_asked_and_answered_as_what_it_is() {
     assert_eq!(location(&chrome), "https://acme.test/desktop");
 
     let pool = t.shard_pool(t.app_id);
-    let written = wait_until(Duration::from_secs(5), || async {
-        sqlx::query_scalar::<_, i64>("SELECT count(*) FROM clicks")
-            .fetch_one(&pool)
-            .await
-            .unwrap()
-            == 4
-    })
-    .await;
-    assert!(written, "four clicks: the check itself records none");
+    assert!(
+        clicks_reach(&pool, 4).await,
+        "four clicks: the check itself records none"
+    );
     let rows: Vec<(String, String, Option<String>, Vec<u8>)> = sqlx::query_as(
         "SELECT platform, os, os_version, fingerprint FROM clicks \
          WHERE browser IS NOT NULL ORDER BY occurred_at",
@@ -159,15 +166,7 @@ async fn a_long_link_is_checked_too_and_stays_one_link() {
 
     // The hint is no part of the link: both answers are clicks on one row.
     let pool = t.shard_pool(t.app_id);
-    let recorded = wait_until(Duration::from_secs(5), || async {
-        sqlx::query_scalar::<_, i64>("SELECT count(*) FROM clicks")
-            .fetch_one(&pool)
-            .await
-            .unwrap()
-            == 2
-    })
-    .await;
-    assert!(recorded, "two clicks expected");
+    assert!(clicks_reach(&pool, 2).await, "two clicks expected");
     let links: i64 = sqlx::query_scalar("SELECT count(*) FROM links")
         .fetch_one(&pool)
         .await

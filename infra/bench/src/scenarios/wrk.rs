@@ -23,7 +23,7 @@ use crate::report::{Goal, Row};
 use crate::stack::db::HOST;
 use crate::stack::floor;
 use crate::stack::nginx::Nginx;
-use crate::stack::process::ProcSample;
+use crate::stack::process::{ProcSample, ServerProcess};
 use crate::workload;
 
 use super::{ClickTally, Ctx, RECORDER_DRAIN};
@@ -109,34 +109,23 @@ pub async fn run(ctx: &mut Ctx) -> anyhow::Result<()> {
         floor_tps.push(r.summary.throughput);
         ctx.push_row(r);
 
-        let before = link.sample();
-        let tally = ClickTally::start(link.addr).await;
-        let summary = run_wrk(link.addr, ctx.measure).await?;
-        // Sampled once the backlog is written, so Postgres' share covers the run's clicks.
-        let notes = tally.finish().await;
-        let mut r = wrk_row(
-            "hoplink",
+        let r = clicks_row(
+            &link,
+            run_wrk(link.addr, ctx.measure),
             &format!("{label} (B{round})"),
-            summary,
-            before,
-            link.sample(),
-        );
-        r.notes = notes;
+        )
+        .await?;
         hop_tps.push(r.summary.throughput);
         ctx.push_row(r);
 
-        let before = world.sample();
-        let tally = ClickTally::start(world.addr).await;
-        let summary = wrk_once(&wrk, &world_script, world.addr, connections, ctx.measure).await?;
-        let notes = tally.finish().await;
-        let mut r = wrk_row(
-            "hoplink",
+        let world_run = wrk_once(&wrk, &world_script, world.addr, connections, ctx.measure);
+        let mut r = clicks_row(
+            &world,
+            world_run,
             &format!("{label}, {COUNTRY_HEADER} (C{round})"),
-            summary,
-            before,
-            world.sample(),
-        );
-        r.notes = format!("{notes}; {}", rollup_countries(ctx).await);
+        )
+        .await?;
+        r.notes = format!("{}; {}", r.notes, rollup_countries(ctx).await);
         ctx.push_row(r);
     }
     nginx.stop().await;
@@ -168,6 +157,22 @@ pub async fn run(ctx: &mut Ctx) -> anyhow::Result<()> {
         met: ratio >= 0.85,
     });
     Ok(())
+}
+
+/// A wrk run against a link service, with the clicks it wrote in the notes.
+async fn clicks_row(
+    server: &ServerProcess,
+    run: impl Future<Output = anyhow::Result<WrkSummary>>,
+    label: &str,
+) -> anyhow::Result<Row> {
+    let before = server.sample();
+    let tally = ClickTally::start(server.addr).await;
+    let summary = run.await?;
+    // Sampled once the backlog is written, so Postgres' share covers the run's clicks.
+    let notes = tally.finish().await;
+    let mut r = wrk_row("hoplink", label, summary, before, server.sample());
+    r.notes = notes;
+    Ok(r)
 }
 
 fn find_wrk() -> Option<PathBuf> {
