@@ -12,7 +12,8 @@
 //! macOS; only client hints or JavaScript (touch points) could tell, which the link
 //! service's device check asks (`ClientInfo::maybe_ipad`). What we can catch here:
 //! WebViews and in-app browsers on iPad that keep the `Mobile/` token while claiming
-//! `Macintosh`; no Mac browser sends `Mobile/`, so that combination is taken as an iPad.
+//! `Macintosh`, and iPadOS's Firefox, Chrome and Edge, which keep `FxiOS/`, `CriOS/` or
+//! `EdgiOS/`; no Mac browser sends those, so either combination is taken as an iPad.
 
 use super::OsFamily;
 use super::tokens::{Token, TokenSet, find_ci, version_after};
@@ -68,6 +69,9 @@ enum Mark {
     MacModel,
     /// Apps that exist only on iPhone and iPad and name no platform.
     IosOnlyApp,
+    /// Browsers that exist only on iOS and iPadOS (Chrome's "CriOS", Firefox's "FxiOS"),
+    /// which keep their token when an iPad asks for desktop sites.
+    IosBrowser,
     /// "Darwin" without a version slash.
     BareDarwin,
     /// "Watch" + digit at the start.
@@ -204,6 +208,10 @@ static MARKERS: &[Token<Mark>] = &[
     Token::word("Overcast", Mark::IosOnlyApp),
     Token::word("Downcast", Mark::IosOnlyApp),
     Token::word("Instacast", Mark::IosOnlyApp),
+    Token::word_start("CriOS/", Mark::IosBrowser),
+    Token::word_start("FxiOS/", Mark::IosBrowser),
+    Token::word_start("EdgiOS/", Mark::IosBrowser),
+    Token::word_start("OPiOS/", Mark::IosBrowser),
     Token::exact_word_start("Mobile/", Mark::MobileBuild),
     Token::word_start("MIDP", Mark::FeaturePhone),
     Token::word_start("CLDC", Mark::FeaturePhone),
@@ -335,8 +343,12 @@ pub(super) fn detect(ua: &str) -> Option<Os> {
     if m.has(Mark::BlackBerry) {
         return os(OsFamily::Other, None, Form::Phone);
     }
-    if m.has(Mark::MacDevice) && m.has(Mark::MobileBuild) && !m.has(Mark::Iphone) {
-        // iPadOS in-app browsers and WebViews: desktop "Macintosh" plus "Mobile/15E148".
+    if m.has(Mark::MacDevice)
+        && (m.has(Mark::MobileBuild) || m.has(Mark::IosBrowser))
+        && !m.has(Mark::Iphone)
+    {
+        // iPadOS in-app browsers and WebViews: desktop "Macintosh" plus "Mobile/15E148";
+        // iPadOS's other browsers: "Macintosh" plus their iOS token.
         return os(OsFamily::Ios, ios_version(ua), Form::Tablet);
     }
     if let Some(found) = apple_mobile(ua, m) {

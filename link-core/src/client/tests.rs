@@ -78,6 +78,15 @@ fn ipados_presenting_as_a_mac() {
             Some(InAppBrowser::Facebook)
         )
     );
+    // iPadOS's Firefox asks for desktop sites as a Mac but keeps its iOS token.
+    let firefox = "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 \
+                   (KHTML, like Gecko) FxiOS/124.0 Safari/605.1.15";
+    let c = classify(firefox);
+    assert_eq!(
+        (c.platform, c.os, c.device),
+        (Platform::Ios, OsFamily::Ios, DeviceClass::Tablet)
+    );
+    assert!(!c.maybe_ipad());
     // Safari's own desktop-class string cannot be told from a Mac's.
     let safari = "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 \
                   (KHTML, like Gecko) Version/17.4 Safari/605.1.15";
