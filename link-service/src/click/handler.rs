@@ -445,8 +445,6 @@ fn short_url(secure: bool, host: &str, path: &str) -> String {
     url
 }
 
-/// Whether the decision for this platform can depend on the app being installed: only
-/// where the app has a URI scheme to open it with.
 /// What the device check found, as it says in `hl_device`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum DeviceHint {
@@ -499,6 +497,8 @@ fn check_device(
     Some(respond::page_response(page))
 }
 
+/// Whether the decision for this platform can depend on the app being installed: only
+/// where the app has a URI scheme to open it with.
 fn install_state_matters(platform: Platform, app: &link_core::AppConfig) -> bool {
     match platform {
         Platform::Ios => app.ios.uri_scheme.is_some(),
