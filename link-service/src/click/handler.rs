@@ -9,7 +9,7 @@ use chrono::Utc;
 use link_core::client::Platform;
 use link_core::code::{is_code_byte, is_code_path};
 use link_core::decision::controls::Controls;
-use link_core::decision::{Click, CountAs, DEVICE_HINT, Decision, decide, query_value};
+use link_core::decision::{Click, CountAs, decide};
 use link_core::{AppConfig, AppId, ClickId, Country, Link, LinkCode, LinkType};
 use link_store::events::ClickEvent;
 use shard_router::app_config::StoredConfig;
@@ -18,10 +18,11 @@ use shard_router::{AppRoute, AppState, ShardHandle};
 use uuid::Uuid;
 
 use super::browser_id::today;
+use super::device::{self, DeviceHint};
 use super::metrics::Outcome;
 use super::respond;
 use crate::long_link;
-use crate::pages::{self, ErrorPage};
+use crate::pages::ErrorPage;
 use crate::state::ClickState;
 
 pub async fn click(req: HttpRequest, state: web::Data<ClickState>) -> HttpResponse {
@@ -320,12 +321,17 @@ async fn respond_to(req: &HttpRequest, state: &ClickState, target: &Target<'_>) 
     let headers = req.headers();
     let agent = user_agent(req);
     let mut client = state.memo.classify(agent);
-    // Safari claiming a Mac may be an iPad: the device check's answer, when it gave one.
-    let hint = if check_path.is_some() && client.maybe_ipad() {
-        DeviceHint::of(req.query_string())
+    // Safari claiming a Mac may be an iPad: the device check's answer, fresh from the page
+    // or kept from an earlier click.
+    let (fresh, kept) = if check_path.is_some() && client.maybe_ipad() {
+        (
+            DeviceHint::of_query(req.query_string()),
+            DeviceHint::of_cookie(req.headers()),
+        )
     } else {
-        None
+        (None, None)
     };
+    let hint = fresh.or(kept);
     if hint == Some(DeviceHint::Ipad) {
         client = client.as_ipad(agent);
     }
@@ -374,11 +380,16 @@ async fn respond_to(req: &HttpRequest, state: &ClickState, target: &Target<'_>) 
     if hint.is_none()
         && client.maybe_ipad()
         && let Some(path) = check_path
-        && let Some(response) = check_device(req, state, &click, &decision, path)
+        && let Some(response) = device::check(req, state, &click, &decision, path, agent)
     {
         return response;
     }
     let mut response = respond::action(&decision.action);
+    if let Some(answer) = fresh.filter(|answer| kept != Some(*answer)) {
+        response
+            .headers_mut()
+            .append(header::SET_COOKIE, answer.cookie(secure));
+    }
     state
         .metrics
         .count(Outcome::Decided(decision.route), decision.platform);
@@ -443,58 +454,6 @@ fn short_url(secure: bool, host: &str, path: &str) -> String {
     url.push_str(host);
     url.push_str(path);
     url
-}
-
-/// What the device check found, as it says in `hl_device`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum DeviceHint {
-    Mac,
-    Ipad,
-}
-
-impl DeviceHint {
-    fn of(query: &str) -> Option<Self> {
-        if !query.contains(DEVICE_HINT) {
-            return None;
-        }
-        match query_value(query, DEVICE_HINT).as_deref() {
-            Some("ipad") => Some(Self::Ipad),
-            Some("mac") => Some(Self::Mac),
-            _ => None,
-        }
-    }
-}
-
-/// The device check for Safari claiming a Mac, when an iPad would be answered otherwise
-/// (the App Store or the app instead of the website); `None` to answer as a Mac now.
-fn check_device(
-    req: &HttpRequest,
-    state: &ClickState,
-    click: &Click<'_>,
-    as_mac: &Decision,
-    path: &str,
-) -> Option<HttpResponse> {
-    let agent = user_agent(req);
-    let as_ipad = decide(&Click {
-        client: click.client.as_ipad(agent),
-        app_installed: false,
-        ..*click
-    });
-    if as_ipad.route == as_mac.route && as_ipad.action.location() == as_mac.action.location() {
-        return None;
-    }
-    let with_hint = |value: &str| {
-        let query = req.query_string();
-        let sep = if query.is_empty() || query.ends_with('&') {
-            ""
-        } else {
-            "&"
-        };
-        format!("{path}?{query}{sep}{DEVICE_HINT}={value}")
-    };
-    let page = pages::render_device_check(&with_hint("mac"), &with_hint("ipad"))?;
-    state.metrics.count(Outcome::DeviceCheck, Platform::Desktop);
-    Some(respond::page_response(page))
 }
 
 /// Whether the decision for this platform can depend on the app being installed: only

@@ -5,6 +5,7 @@
 //! - `handler.rs`: host -> app -> link + config -> client -> decision -> response.
 //! - `respond.rs`: decisions and errors as HTTP responses.
 //! - `browser_id.rs`: the signed browser-id cookie.
+//! - `device.rs`: telling an iPad from a Mac when Safari claims a Mac.
 //! - `installed.rs`: whether the app is known installed for a browser.
 //! - `metrics.rs`: click-path counters and latency.
 //!
@@ -12,6 +13,7 @@
 //! enqueue, and a shard that cannot answer yields the app's fallback or a 503 at once.
 
 pub mod browser_id;
+mod device;
 mod handler;
 pub mod installed;
 pub mod metrics;

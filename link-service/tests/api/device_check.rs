@@ -58,7 +58,20 @@ async fn safari_claiming_a_mac_is_asked_and_answered_as_what_it_is() {
         .get(HOST, "/promo?utm_source=push&hl_device=ipad", MAC_SAFARI)
         .await;
     assert_eq!(ipad.status(), 302);
-    assert!(ipad.headers().get("set-cookie").is_some());
+    let cookies: Vec<&str> = ipad
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap())
+        .collect();
+    assert!(
+        cookies.iter().any(|c| c.starts_with("hl_bid=")),
+        "{cookies:?}"
+    );
+    assert!(
+        cookies.contains(&"hl_dev=ipad; Path=/; Max-Age=31536000; HttpOnly; SameSite=Lax"),
+        "{cookies:?}"
+    );
     let loc = location(&ipad);
     assert!(
         loc.starts_with("https://apps.apple.com/app/id1234567890")
@@ -177,4 +190,55 @@ async fn a_long_link_is_checked_too_and_stays_one_link() {
         .await
         .unwrap();
     assert!(data.get("hl_device").is_none(), "{data}");
+}
+
+/// A GET as Safari claiming a Mac, sending `cookie`.
+async fn with_cookie(t: &TestApp, path: &str, cookie: &str) -> reqwest::Response {
+    t.client
+        .get(format!("{}{path}", t.base))
+        .header("host", HOST)
+        .header("user-agent", MAC_SAFARI)
+        .header("cookie", cookie)
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_answer_is_kept_so_the_browser_is_asked_once() {
+    let t = TestApp::spawn().await;
+    t.create_link(t.app_id, "promo", json!({}), &[]).await;
+
+    let ipad = with_cookie(&t, "/promo?x=1", "hl_dev=ipad").await;
+    assert_eq!(ipad.status(), 302);
+    assert!(
+        location(&ipad).starts_with("https://apps.apple.com/"),
+        "{}",
+        location(&ipad)
+    );
+    assert!(
+        ipad.headers()
+            .get_all("set-cookie")
+            .iter()
+            .all(|c| !c.to_str().unwrap().starts_with("hl_dev=")),
+        "a kept answer is not set again"
+    );
+    let mac = with_cookie(&t, "/promo", "a=b; hl_dev=mac").await;
+    assert_eq!(location(&mac), "https://acme.test/desktop");
+
+    // A fresh answer wins over the kept one and replaces it.
+    let changed = with_cookie(&t, "/promo?hl_device=ipad", "hl_dev=mac").await;
+    assert!(location(&changed).starts_with("https://apps.apple.com/"));
+    assert!(
+        changed
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .any(|c| c.to_str().unwrap().starts_with("hl_dev=ipad;"))
+    );
+
+    // Anything else is no answer: the check again.
+    let unknown = with_cookie(&t, "/promo", "hl_dev=tv").await;
+    assert_eq!(unknown.status(), 200);
+    assert!(unknown.text().await.unwrap().contains("hl_device=ipad"));
 }
