@@ -49,7 +49,7 @@ fn decode_pair(segment: &str) -> Option<(Cow<'_, str>, Cow<'_, str>)> {
 
 /// Whether `key` (decoded) is one of the keys of `query` (raw, as in a URL).
 pub fn has_key(query: Option<&str>, key: &str) -> bool {
-    query.is_some_and(|q| form_urlencoded::parse(q.as_bytes()).any(|(k, _)| k == key))
+    query.is_some_and(|q| value_of(q, key).is_some())
 }
 
 /// Writes query pairs after a URL's path, choosing `?` or `&` as needed.
