@@ -34,6 +34,9 @@ pub enum Command {
     /// Raw click data.
     #[command(subcommand)]
     Clicks(ClicksCommand),
+    /// Raw installs, opens and SDK events.
+    #[command(subcommand)]
+    Sessions(SessionsCommand),
     /// Run the whole stack locally with demo data (a private Postgres unless
     /// HOPLINK_CATALOG_URL is set).
     Dev(DevArgs),
@@ -109,6 +112,24 @@ pub enum ClicksCommand {
     Prune {
         /// Keep this many days of raw clicks; at least 91, one day beyond the longest
         /// attribution window.
+        #[arg(long, value_name = "DAYS")]
+        older_than_days: u32,
+        /// Rows deleted per statement.
+        #[arg(long, default_value_t = link_store::retention::DEFAULT_BATCH)]
+        batch_size: u32,
+        #[command(flatten)]
+        catalog: CatalogArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SessionsCommand {
+    /// Delete raw installs, opens and SDK events older than the retention from every shard
+    /// (their counts are kept in the daily rollups); prints one JSON line per shard and
+    /// table. Run it on a schedule.
+    Prune {
+        /// Keep this many days of them; at least 91, so no click still inside an
+        /// attribution window loses the install that claimed it.
         #[arg(long, value_name = "DAYS")]
         older_than_days: u32,
         /// Rows deleted per statement.

@@ -26,7 +26,8 @@ async fn main() -> ExitCode {
         Command::Shards(cmd) => commands::shards::run(cmd).await,
         Command::Apps(cmd) => commands::apps::run(cmd).await,
         Command::Keys(cmd) => commands::keys::run(cmd).await,
-        Command::Clicks(cmd) => commands::clicks::run(cmd).await,
+        Command::Clicks(cmd) => commands::prune::clicks(cmd).await,
+        Command::Sessions(cmd) => commands::prune::sessions(cmd).await,
         Command::Dev(args) => dev::run(args).await,
     };
     match result {

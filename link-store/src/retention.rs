@@ -1,8 +1,11 @@
-//! Deleting raw clicks no attribution can use any more. Stats live in the daily rollups,
-//! so raw click rows are only needed while an install or open may still be matched to
-//! them: the longest attribution window (90 days) and no longer. At a busy deployment's
-//! click rate `clicks` is the table that grows without bound; an operator prunes it on a
-//! schedule (`hoplink clicks prune`).
+//! Deleting raw rows no attribution can use any more. Stats live in the daily rollups, so
+//! raw click rows are only needed while an install or open may still be matched to them:
+//! the longest attribution window (90 days) and no longer. At a busy deployment's click
+//! rate `clicks` is the table that grows without bound; an operator prunes it on a
+//! schedule (`hoplink clicks prune`). Installs, opens and SDK events carry the apps'
+//! pseudonymous device tokens and user ids, which a retention policy may want gone
+//! (`hoplink sessions prune`); nothing reads them back, and their counts are in the
+//! rollups too.
 
 use chrono::{DateTime, Duration, Utc};
 use link_core::link_input::MAX_DURATION_SECS;
@@ -12,37 +15,82 @@ use crate::StoreError;
 
 /// The shortest retention allowed: one day beyond the longest attribution window (an
 /// app's or a link's, both at most [`MAX_DURATION_SECS`]), so pruning never takes a
-/// click an install could still be matched to.
+/// click an install could still be matched to, nor the install that claimed a click
+/// still inside its window.
 pub const MIN_RETENTION_DAYS: u32 = MAX_DURATION_SECS / 86_400 + 1;
 
 /// Rows deleted per statement: small enough that each statement's locks and WAL stay
 /// short while the click batcher keeps writing.
 pub const DEFAULT_BATCH: u32 = 10_000;
 
-/// Clicks that occurred before this are no longer needed, for a retention of `days`;
+/// Rows that occurred before this are no longer needed, for a retention of `days`;
 /// `None` when `days` is below [`MIN_RETENTION_DAYS`].
 pub fn cutoff(now: DateTime<Utc>, days: u32) -> Option<DateTime<Utc>> {
     (days >= MIN_RETENTION_DAYS).then(|| now - Duration::days(i64::from(days)))
 }
 
-/// Deletes the shard's clicks older than `before`, `batch` rows per statement, and
-/// returns how many it deleted. The rollups keep counting them.
-pub async fn prune_clicks(
+/// A raw table pruned by age.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RawTable {
+    Clicks,
+    Installs,
+    Opens,
+    SdkEvents,
+}
+
+impl RawTable {
+    /// What the SDKs' sessions and events write.
+    pub const SESSIONS: [Self; 3] = [Self::Installs, Self::Opens, Self::SdkEvents];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Clicks => "clicks",
+            Self::Installs => "installs",
+            Self::Opens => "opens",
+            Self::SdkEvents => "sdk_events",
+        }
+    }
+
+    /// One batch: rows older than `$1`, at most `$2` of them (each table has a BRIN index
+    /// on `occurred_at`, so a batch reads the old end only).
+    fn delete_batch(self) -> &'static str {
+        match self {
+            Self::Clicks => {
+                "DELETE FROM clicks WHERE id IN \
+                 (SELECT id FROM clicks WHERE occurred_at < $1 LIMIT $2)"
+            }
+            Self::Installs => {
+                "DELETE FROM installs WHERE id IN \
+                 (SELECT id FROM installs WHERE occurred_at < $1 LIMIT $2)"
+            }
+            Self::Opens => {
+                "DELETE FROM opens WHERE id IN \
+                 (SELECT id FROM opens WHERE occurred_at < $1 LIMIT $2)"
+            }
+            Self::SdkEvents => {
+                "DELETE FROM sdk_events WHERE id IN \
+                 (SELECT id FROM sdk_events WHERE occurred_at < $1 LIMIT $2)"
+            }
+        }
+    }
+}
+
+/// Deletes the shard's rows of `table` older than `before`, `batch` rows per statement,
+/// and returns how many it deleted. The rollups keep counting them.
+pub async fn prune(
     pool: &PgPool,
+    table: RawTable,
     before: DateTime<Utc>,
     batch: u32,
 ) -> Result<u64, StoreError> {
     let mut deleted = 0;
     loop {
-        let done = sqlx::query(
-            "DELETE FROM clicks WHERE id IN \
-             (SELECT id FROM clicks WHERE occurred_at < $1 LIMIT $2)",
-        )
-        .bind(before)
-        .bind(i64::from(batch.max(1)))
-        .execute(pool)
-        .await?
-        .rows_affected();
+        let done = sqlx::query(table.delete_batch())
+            .bind(before)
+            .bind(i64::from(batch.max(1)))
+            .execute(pool)
+            .await?
+            .rows_affected();
         deleted += done;
         if done < u64::from(batch.max(1)) {
             return Ok(deleted);

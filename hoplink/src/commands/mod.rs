@@ -2,9 +2,9 @@
 //! bad input is refused before anything touches a database.
 
 pub mod apps;
-pub mod clicks;
 pub mod keys;
 pub mod migrate;
+pub mod prune;
 pub mod shards;
 
 use shard_router::{RouterConfig, ShardRouter};
