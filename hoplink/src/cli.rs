@@ -109,17 +109,7 @@ pub struct CreateApp {
 pub enum ClicksCommand {
     /// Delete raw clicks older than the retention from every shard (stats are kept in
     /// the daily rollups); prints one JSON line per shard. Run it on a schedule.
-    Prune {
-        /// Keep this many days of raw clicks; at least 91, one day beyond the longest
-        /// attribution window.
-        #[arg(long, value_name = "DAYS")]
-        older_than_days: u32,
-        /// Rows deleted per statement.
-        #[arg(long, default_value_t = link_store::retention::DEFAULT_BATCH)]
-        batch_size: u32,
-        #[command(flatten)]
-        catalog: CatalogArgs,
-    },
+    Prune(PruneArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -127,17 +117,20 @@ pub enum SessionsCommand {
     /// Delete raw installs, opens and SDK events older than the retention from every shard
     /// (their counts are kept in the daily rollups); prints one JSON line per shard and
     /// table. Run it on a schedule.
-    Prune {
-        /// Keep this many days of them; at least 91, so no click still inside an
-        /// attribution window loses the install that claimed it.
-        #[arg(long, value_name = "DAYS")]
-        older_than_days: u32,
-        /// Rows deleted per statement.
-        #[arg(long, default_value_t = link_store::retention::DEFAULT_BATCH)]
-        batch_size: u32,
-        #[command(flatten)]
-        catalog: CatalogArgs,
-    },
+    Prune(PruneArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PruneArgs {
+    /// Keep this many days of rows; at least 91, one day beyond the longest attribution
+    /// window, so no attribution changes.
+    #[arg(long, value_name = "DAYS")]
+    pub older_than_days: u32,
+    /// Rows deleted per statement.
+    #[arg(long, default_value_t = link_store::retention::DEFAULT_BATCH)]
+    pub batch_size: u32,
+    #[command(flatten)]
+    pub catalog: CatalogArgs,
 }
 
 #[derive(Debug, Subcommand)]

@@ -54,23 +54,22 @@ impl RawTable {
     /// One batch: rows older than `$1`, at most `$2` of them (each table has a BRIN index
     /// on `occurred_at`, so a batch reads the old end only).
     fn delete_batch(self) -> &'static str {
+        macro_rules! delete_batch {
+            ($table:literal) => {
+                concat!(
+                    "DELETE FROM ",
+                    $table,
+                    " WHERE id IN (SELECT id FROM ",
+                    $table,
+                    " WHERE occurred_at < $1 LIMIT $2)"
+                )
+            };
+        }
         match self {
-            Self::Clicks => {
-                "DELETE FROM clicks WHERE id IN \
-                 (SELECT id FROM clicks WHERE occurred_at < $1 LIMIT $2)"
-            }
-            Self::Installs => {
-                "DELETE FROM installs WHERE id IN \
-                 (SELECT id FROM installs WHERE occurred_at < $1 LIMIT $2)"
-            }
-            Self::Opens => {
-                "DELETE FROM opens WHERE id IN \
-                 (SELECT id FROM opens WHERE occurred_at < $1 LIMIT $2)"
-            }
-            Self::SdkEvents => {
-                "DELETE FROM sdk_events WHERE id IN \
-                 (SELECT id FROM sdk_events WHERE occurred_at < $1 LIMIT $2)"
-            }
+            Self::Clicks => delete_batch!("clicks"),
+            Self::Installs => delete_batch!("installs"),
+            Self::Opens => delete_batch!("opens"),
+            Self::SdkEvents => delete_batch!("sdk_events"),
         }
     }
 }
@@ -101,6 +100,25 @@ pub async fn prune(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_table_deletes_its_own_rows() {
+        for table in [
+            RawTable::Clicks,
+            RawTable::Installs,
+            RawTable::Opens,
+            RawTable::SdkEvents,
+        ] {
+            let name = table.name();
+            assert_eq!(
+                table.delete_batch(),
+                format!(
+                    "DELETE FROM {name} WHERE id IN (SELECT id FROM {name} \
+                     WHERE occurred_at < $1 LIMIT $2)"
+                )
+            );
+        }
+    }
 
     #[test]
     fn retention_never_reaches_into_an_attribution_window() {

@@ -5,7 +5,7 @@ use chrono::Utc;
 use link_store::retention::{self, RawTable};
 use serde::Serialize;
 
-use crate::cli::{CatalogArgs, ClicksCommand, SessionsCommand};
+use crate::cli::{ClicksCommand, PruneArgs, SessionsCommand};
 use crate::output;
 
 /// One shard's outcome for one table; a shard that fails does not stop the others.
@@ -22,29 +22,21 @@ struct PruneReport {
 }
 
 pub async fn clicks(cmd: ClicksCommand) -> anyhow::Result<()> {
-    let ClicksCommand::Prune {
-        older_than_days,
-        batch_size,
-        catalog,
-    } = cmd;
-    prune(&catalog, &[RawTable::Clicks], older_than_days, batch_size).await
+    let ClicksCommand::Prune(args) = cmd;
+    prune(&args, &[RawTable::Clicks]).await
 }
 
 pub async fn sessions(cmd: SessionsCommand) -> anyhow::Result<()> {
-    let SessionsCommand::Prune {
-        older_than_days,
-        batch_size,
-        catalog,
-    } = cmd;
-    prune(&catalog, &RawTable::SESSIONS, older_than_days, batch_size).await
+    let SessionsCommand::Prune(args) = cmd;
+    prune(&args, &RawTable::SESSIONS).await
 }
 
-async fn prune(
-    catalog: &CatalogArgs,
-    tables: &[RawTable],
-    older_than_days: u32,
-    batch_size: u32,
-) -> anyhow::Result<()> {
+async fn prune(args: &PruneArgs, tables: &[RawTable]) -> anyhow::Result<()> {
+    let PruneArgs {
+        older_than_days,
+        batch_size,
+        ref catalog,
+    } = *args;
     let Some(before) = retention::cutoff(Utc::now(), older_than_days) else {
         bail!(
             "--older-than-days must be at least {}, a day beyond the longest attribution \
