@@ -207,6 +207,27 @@ async fn an_unreachable_catalog_is_a_clear_error() {
     );
 }
 
+/// The ages in days of a table's rows, oldest first.
+async fn ages_in(shard: &sqlx::PgPool, table: &str) -> Vec<i32> {
+    sqlx::query_scalar::<_, i32>(sqlx::AssertSqlSafe(format!(
+        "SELECT extract(day FROM now() - occurred_at)::int FROM {table} ORDER BY 1 DESC"
+    )))
+    .fetch_all(shard)
+    .await
+    .expect("ages")
+}
+
+/// `<group> prune` with a retention inside the attribution window fails and says why.
+async fn refused_retention(catalog_url: &str, group: &str, days: &str) {
+    let refused = hoplink(catalog_url, &[group, "prune", "--older-than-days", days]).await;
+    assert!(!refused.status.success());
+    assert!(
+        stderr(&refused).contains("at least 91"),
+        "{}",
+        stderr(&refused)
+    );
+}
+
 /// `clicks prune`: raw clicks past the retention go from every shard, younger ones and
 /// the rollups stay, and a retention inside the attribution window is refused.
 #[tokio::test]
@@ -232,26 +253,9 @@ async fn pruning_deletes_only_clicks_past_the_retention() {
     .execute(&shard)
     .await
     .expect("seed rollup");
-    let ages = || async {
-        sqlx::query_scalar::<_, i32>(
-            "SELECT extract(day FROM now() - occurred_at)::int FROM clicks ORDER BY 1 DESC",
-        )
-        .fetch_all(&shard)
-        .await
-        .expect("click ages")
-    };
+    let ages = || ages_in(&shard, "clicks");
 
-    let refused = hoplink(
-        &dbs.catalog_url,
-        &["clicks", "prune", "--older-than-days", "90"],
-    )
-    .await;
-    assert!(!refused.status.success());
-    assert!(
-        stderr(&refused).contains("at least 91"),
-        "{}",
-        stderr(&refused)
-    );
+    refused_retention(&dbs.catalog_url, "clicks", "90").await;
     assert_eq!(ages().await.len(), 5, "nothing deleted");
 
     let out = hoplink(
@@ -315,29 +319,9 @@ async fn pruning_sessions_deletes_only_rows_past_the_retention() {
     .execute(&shard)
     .await
     .expect("seed rollup");
-    let ages = |table: &'static str| {
-        let shard = shard.clone();
-        async move {
-            sqlx::query_scalar::<_, i32>(sqlx::AssertSqlSafe(format!(
-                "SELECT extract(day FROM now() - occurred_at)::int FROM {table} ORDER BY 1 DESC"
-            )))
-            .fetch_all(&shard)
-            .await
-            .expect("ages")
-        }
-    };
+    let ages = |table| ages_in(&shard, table);
 
-    let refused = hoplink(
-        &dbs.catalog_url,
-        &["sessions", "prune", "--older-than-days", "30"],
-    )
-    .await;
-    assert!(!refused.status.success());
-    assert!(
-        stderr(&refused).contains("at least 91"),
-        "{}",
-        stderr(&refused)
-    );
+    refused_retention(&dbs.catalog_url, "sessions", "30").await;
     assert_eq!(ages("installs").await.len(), 4, "nothing deleted");
 
     let out = hoplink(
