@@ -20,8 +20,9 @@ pub const MAX_ATTRIBUTE_CHARS: usize = 128;
 pub const MAX_DURATION_SECS: u32 = 7_776_000;
 
 /// The keys whose URL a person (or a preview bot) is sent to.
-const DESTINATION_KEYS: [&str; 12] = [
+const DESTINATION_KEYS: [&str; 13] = [
     keys::FALLBACK_URL,
+    keys::AFTER_CLICK_URL,
     keys::DESKTOP_URL,
     keys::IOS_URL,
     keys::IPAD_URL,
@@ -74,7 +75,7 @@ pub fn validate_data(data: &Map<String, Value>, app: &AppConfig) -> Result<(), F
     let country_keys = data
         .keys()
         .map(String::as_str)
-        .filter(|key| is_country_fallback(key));
+        .filter(|key| is_country_url(key));
     let url_keys = DESTINATION_KEYS.into_iter().chain(MEDIA_URL_KEYS);
     for key in url_keys.chain(country_keys) {
         if let Some(value) = data.get(key) {
@@ -144,10 +145,13 @@ pub fn validate_data(data: &Map<String, Value>, app: &AppConfig) -> Result<(), F
     check_social_keys(data)
 }
 
-/// `$fallback_url_de`: the prefix and a lower-case two-letter country code.
-fn is_country_fallback(key: &str) -> bool {
-    key.strip_prefix(keys::COUNTRY_FALLBACK_PREFIX)
-        .is_some_and(|code| code.len() == 2 && code.bytes().all(|b| b.is_ascii_lowercase()))
+/// `$fallback_url_de`, `$ios_url_de`, `$android_url_de`: a per-country prefix and a
+/// lower-case two-letter country code.
+fn is_country_url(key: &str) -> bool {
+    keys::COUNTRY_PREFIXES.iter().any(|prefix| {
+        key.strip_prefix(prefix)
+            .is_some_and(|code| code.len() == 2 && code.bytes().all(|b| b.is_ascii_lowercase()))
+    })
 }
 
 /// A non-negative integer given as a JSON number or as a string (query-built links).
@@ -169,7 +173,7 @@ pub fn check_open_link_destinations(
     let country_keys = data
         .keys()
         .map(String::as_str)
-        .filter(|key| is_country_fallback(key));
+        .filter(|key| is_country_url(key));
     for key in DESTINATION_KEYS.into_iter().chain(country_keys) {
         if let Some(Value::String(raw)) = data.get(key) {
             let allowed = WebUrl::parse(raw.trim()).is_ok_and(|url| app.allows_long_link_to(&url));
@@ -411,6 +415,7 @@ mod tests {
             "$twitter_card": "summary", "$twitter_site": "@acme_app",
             "$mobile_web_only": false, "$ios_uri_redirect_mode": "2",
             "$fallback_url_de": "https://acme.de/", "$fallback_url_long": 5,
+            "$ios_url_de": "https://acme.de/ios", "$android_url_jp": "https://acme.jp/a",
             "$og_video": "https://cdn.acme.test/v.mp4", "$og_redirect": "https://acme.test/p/1",
             "$custom_meta_tags": "{\"twitter:player:stream\": \"https://acme.test/v.m3u8\"}",
             "$twitter_player_width": "480", "$twitter_player_height": 270,
@@ -525,6 +530,11 @@ mod tests {
                 "data.$fallback_url_de",
             ),
             (json!({"$fallback_url_br": 5}), "data.$fallback_url_br"),
+            (json!({"$ios_url_de": "data:,x"}), "data.$ios_url_de"),
+            (
+                json!({"$android_url_br": ["https://acme.br/"]}),
+                "data.$android_url_br",
+            ),
             (
                 json!({"$og_redirect": "ftp://acme.test/"}),
                 "data.$og_redirect",

@@ -7,7 +7,7 @@
 //! | `HOPLINK_COOKIE_SECRET` | (required) | at least 32 bytes; signs the browser-id cookie. `hoplink dev` sets a dev value |
 //! | `HOPLINK_FINGERPRINT_KEY` | built-in (warns) | keys click fingerprints; must equal the API service's |
 //! | `HOPLINK_TRUSTED_PROXIES` | none | comma-separated CIDRs whose `X-Forwarded-For`/`-Proto` are believed |
-//! | `HOPLINK_COUNTRY_HEADER` | none | a header a trusted proxy sets to the client's ISO country code (`CF-IPCountry`, `CloudFront-Viewer-Country`); lets `$fallback_url_xx` apply and clicks be counted by country |
+//! | `HOPLINK_COUNTRY_HEADER` | none | a header a trusted proxy sets to the client's ISO country code (`CF-IPCountry`, `CloudFront-Viewer-Country`); lets `$fallback_url_xx`, `$ios_url_xx` and `$android_url_xx` apply and clicks be counted by country |
 //! | `HOPLINK_UA_MEMO_CAPACITY` | `20000` | User-Agents whose classification is memoised |
 //! | `HOPLINK_LONG_LINK_ROWS_PER_SEC` | `20` | long links an app may have stored per second by this process (burst 10x); past that, clicks on new ones are answered without being recorded |
 //!

@@ -324,6 +324,10 @@ async fn links_made_with_the_sdk_key_lead_only_to_the_apps_own_sites() {
             json!({"$fallback_url_de": "https://phish.example/de"}),
             "data.$fallback_url_de",
         ),
+        (
+            json!({"$android_url_de": "https://phish.example/de"}),
+            "data.$android_url_de",
+        ),
     ] {
         let (status, body) = t.post("/v1/url", &with_data(data)).await;
         assert_eq!((status, problem(&body).0), (400, field), "{body}");

@@ -56,6 +56,16 @@ pub mod keys {
     pub const FALLBACK_URL: &str = "$fallback_url";
     /// `$fallback_url_de`: the fallback for clicks from one country (lower-case ISO code).
     pub const COUNTRY_FALLBACK_PREFIX: &str = "$fallback_url_";
+    /// `$ios_url_de`: `$ios_url` for clicks from one country.
+    pub const COUNTRY_IOS_PREFIX: &str = "$ios_url_";
+    /// `$android_url_de`: `$android_url` for clicks from one country.
+    pub const COUNTRY_ANDROID_PREFIX: &str = "$android_url_";
+    /// Every per-country destination key is one of these and a lower-case country code.
+    pub const COUNTRY_PREFIXES: [&str; 3] = [
+        COUNTRY_FALLBACK_PREFIX,
+        COUNTRY_IOS_PREFIX,
+        COUNTRY_ANDROID_PREFIX,
+    ];
     pub const DESKTOP_URL: &str = "$desktop_url";
     pub const IOS_URL: &str = "$ios_url";
     pub const IPAD_URL: &str = "$ipad_url";
@@ -81,6 +91,9 @@ pub mod keys {
     /// Per-OS `$uri_redirect_mode`, which wins over the general one on that OS.
     pub const IOS_URI_REDIRECT_MODE: &str = "$ios_uri_redirect_mode";
     pub const ANDROID_URI_REDIRECT_MODE: &str = "$android_uri_redirect_mode";
+    /// Where the open-in-app page sends the person who comes back to the browser after the
+    /// app opened (a "thanks" or next-step page); the page is left as it is without one.
+    pub const AFTER_CLICK_URL: &str = "$after_click_url";
     /// How long the interstitial waits for the app before its fallback, in milliseconds.
     pub const IOS_REDIRECT_TIMEOUT: &str = "$ios_redirect_timeout";
     pub const ANDROID_REDIRECT_TIMEOUT: &str = "$android_redirect_timeout";
@@ -166,14 +179,18 @@ impl<'a> Controls<'a> {
         self.text(key).and_then(|raw| parsed_url(raw.trim()))
     }
 
-    /// `$fallback_url_<country>` for a click from that country.
-    pub fn country_fallback(&self, country: Country) -> Option<WebUrl> {
+    /// `<prefix><country>` (`$fallback_url_de`, `$ios_url_de`) for a click from that
+    /// country; `prefix` is one of [`keys::COUNTRY_PREFIXES`].
+    pub fn country_url(&self, prefix: &str, country: Country) -> Option<WebUrl> {
         // Built on the stack: this runs on clicks.
-        const PREFIX: usize = keys::COUNTRY_FALLBACK_PREFIX.len();
-        let mut key = [0u8; PREFIX + 2];
-        key[..PREFIX].copy_from_slice(keys::COUNTRY_FALLBACK_PREFIX.as_bytes());
-        key[PREFIX..].copy_from_slice(&country.bytes());
-        std::str::from_utf8(&key).ok().and_then(|key| self.url(key))
+        const MAX_PREFIX: usize = 16;
+        let mut key = [0u8; MAX_PREFIX + 2];
+        let len = prefix.len();
+        key.get_mut(..len)?.copy_from_slice(prefix.as_bytes());
+        key.get_mut(len..len + 2)?.copy_from_slice(&country.bytes());
+        std::str::from_utf8(&key[..len + 2])
+            .ok()
+            .and_then(|key| self.url(key))
     }
 
     /// Branch flags arrive as JSON booleans or as strings from query-built links.

@@ -129,6 +129,9 @@ pub struct Interstitial {
     /// navigation: the page then only shows the button and the fallback link.
     pub auto_open: bool,
     pub fallback_after_ms: u32,
+    /// `$after_click_url` with the click's query: where the page goes when the person
+    /// returns to it after the app opened.
+    pub after_click: Option<String>,
     /// A heading for the page (`$og_title` or the app's preview title), at most
     /// [`PreviewDefaults::MAX_TITLE`](crate::app::PreviewDefaults::MAX_TITLE) characters.
     pub title: Option<String>,

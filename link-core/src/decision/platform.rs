@@ -64,6 +64,14 @@ impl<'c, 'a> Ctx<'c, 'a> {
             .map(|url| Target::Web(Web::Link(url)))
     }
 
+    /// `<prefix><click's country>`, when a trusted proxy gave the country.
+    fn country_url(&self, prefix: &str) -> Option<Target<'a>> {
+        self.click
+            .country
+            .and_then(|country| self.controls.country_url(prefix, country))
+            .map(|url| Target::Web(Web::Link(url)))
+    }
+
     fn app_url(url: &'a Option<WebUrl>) -> Option<Target<'a>> {
         url.as_ref().map(|url| Target::Web(Web::App(url)))
     }
@@ -71,10 +79,7 @@ impl<'c, 'a> Ctx<'c, 'a> {
     /// `$fallback_url_<click's country>`, `$fallback_url`, then the app's fallback: the
     /// end of every chain.
     fn fallbacks(&self) -> Option<Target<'a>> {
-        let country = self.click.country;
-        country
-            .and_then(|country| self.controls.country_fallback(country))
-            .map(|url| Target::Web(Web::Link(url)))
+        self.country_url(keys::COUNTRY_FALLBACK_PREFIX)
             .or_else(|| self.link_url(keys::FALLBACK_URL))
             .or_else(|| Self::app_url(&self.click.app.fallback_url))
     }
@@ -130,6 +135,10 @@ impl<'c, 'a> Ctx<'c, 'a> {
                 .controls
                 .redirect_timeout_ms(timeout_key)
                 .unwrap_or(FALLBACK_AFTER_MS),
+            after_click: self
+                .controls
+                .url(keys::AFTER_CLICK_URL)
+                .map(|url| Web::Link(url).into_location(&self.carry)),
             title: preview::title(self.click),
         };
         (route, Action::Interstitial(page))
@@ -169,14 +178,16 @@ impl<'c, 'a> Ctx<'c, 'a> {
         self.redirect(target)
     }
 
-    /// `$ipad_url` (tablets) -> `$ios_url`.
+    /// `$ipad_url` (tablets) -> `$ios_url_<country>` -> `$ios_url`. The iPad's own
+    /// page comes first: it is for another app or layout, wherever the click comes from.
     fn ios_url(&self) -> Option<Target<'a>> {
         let ipad = if self.click.client.is_tablet() {
             self.link_url(keys::IPAD_URL)
         } else {
             None
         };
-        ipad.or_else(|| self.link_url(keys::IOS_URL))
+        ipad.or_else(|| self.country_url(keys::COUNTRY_IOS_PREFIX))
+            .or_else(|| self.link_url(keys::IOS_URL))
     }
 
     /// `$ios_wechat_url` / `$android_wechat_url` inside WeChat, which blocks the stores,
@@ -230,7 +241,8 @@ impl<'c, 'a> Ctx<'c, 'a> {
     }
 
     /// The maker's own store page (`$samsung_url`, `$huawei_url`, `$fire_url`) on that
-    /// maker's devices, then `$android_url`: where Android goes without the app.
+    /// maker's devices, then `$android_url_<country>`, then `$android_url`: where Android
+    /// goes without the app.
     fn android_url(&self) -> Option<Target<'a>> {
         let maker = match self.click.client.vendor {
             Some(DeviceVendor::Samsung) => self.link_url(keys::SAMSUNG_URL),
@@ -238,7 +250,9 @@ impl<'c, 'a> Ctx<'c, 'a> {
             Some(DeviceVendor::Amazon) => self.link_url(keys::FIRE_URL),
             None => None,
         };
-        maker.or_else(|| self.link_url(keys::ANDROID_URL))
+        maker
+            .or_else(|| self.country_url(keys::COUNTRY_ANDROID_PREFIX))
+            .or_else(|| self.link_url(keys::ANDROID_URL))
     }
 
     /// [`Self::android_url`] -> `$fallback_url` -> app fallback: Android without the app's

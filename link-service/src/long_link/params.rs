@@ -393,6 +393,11 @@ mod tests {
                 "$fallback_url_de=https%3A%2F%2Fevil.test%2F",
                 "data.$fallback_url_de",
             ),
+            ("$ios_url_de=https%3A%2F%2Fevil.test%2F", "data.$ios_url_de"),
+            (
+                "$android_url_fr=https%3A%2F%2Fevil.test%2F",
+                "data.$android_url_fr",
+            ),
             ("link=https%3A%2F%2Fevil.test%2Fx", "data.$desktop_url"),
             (
                 "link=https%3A%2F%2Facme.app%2F&afl=https%3A%2F%2Fevil.test%2F",

@@ -17,24 +17,35 @@ font-weight:600;text-decoration:none}\
 .hint{font-size:.85rem}";
 
 /// The interstitial's behaviour, reading its settings from `#d` and its targets from the
-/// `#open` and `#fallback` links.
+/// `#open`, `#fallback` and `#after` links.
 ///
 /// With `auto`, it navigates to the deep link at once and, unless the page becomes hidden
 /// (the app opened), replaces itself with the fallback after `delay` ms; `replace` keeps
 /// the back button from re-entering the interstitial. Without `auto` (in-app browsers that
-/// block scheme navigation) it does nothing: the person taps the button.
+/// block scheme navigation) the person taps the button.
+///
+/// Once the app was tried (the automatic attempt or the button), the page being hidden
+/// means the app came up; when it shows again, the person is back and goes on to
+/// `#after`. Leaving the page (`pagehide`: the fallback, a link) is not coming back from
+/// the app, so a return through the back button stays here.
 pub const SCRIPT: &str = "\
 (function(){\
 var d=JSON.parse(document.getElementById('d').textContent);\
 var open=document.getElementById('open');\
 var fallback=document.getElementById('fallback');\
-if(!d.auto||!open){return;}\
-var timer=0;\
+var after=document.getElementById('after');\
+var timer=0,tried=false,away=false;\
 function stop(){clearTimeout(timer);}\
-document.addEventListener('visibilitychange',function(){if(document.hidden){stop();}});\
-window.addEventListener('pagehide',stop);\
+document.addEventListener('visibilitychange',function(){\
+if(document.hidden){stop();away=tried;}\
+else if(away&&after){away=false;location.replace(after.href);}});\
+window.addEventListener('pagehide',function(){stop();away=false;});\
+if(!open){return;}\
+open.addEventListener('click',function(){tried=true;});\
+if(!d.auto){return;}\
 if(fallback){timer=setTimeout(function(){\
 if(!document.hidden){location.replace(fallback.href);}},d.delay);}\
+tried=true;\
 location.href=open.href;\
 })();";
 

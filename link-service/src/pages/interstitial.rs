@@ -31,7 +31,7 @@ fn fallback_label(kind: DestinationKind) -> &'static str {
 /// Renders the interstitial for `page` (status 200).
 ///
 /// A link too long for the size budget is left out rather than cut (a cut URL would go
-/// somewhere else): the fallback first, then the deep link. Only pathological link data
+/// somewhere else): the after-click page first, then the fallback, then the deep link. Only pathological link data
 /// (kilobytes of `&` in a URL) gets there; the decision already bounds URL lengths.
 pub fn render_interstitial(page: &Interstitial) -> Page {
     let mut title = String::new();
@@ -45,12 +45,17 @@ pub fn render_interstitial(page: &Interstitial) -> Page {
         .as_ref()
         .and_then(|f| safe_href(&f.url).map(|url| (url, f.kind)));
 
-    let mut body = assemble(page, &title, deep, fallback);
+    let after = page.after_click.as_deref().and_then(safe_href);
+
+    let mut body = assemble(page, &title, deep, fallback, after);
     if body.len() > MAX_PAGE_BYTES {
-        body = assemble(page, &title, deep, None);
+        body = assemble(page, &title, deep, fallback, None);
     }
     if body.len() > MAX_PAGE_BYTES {
-        body = assemble(page, &title, None, None);
+        body = assemble(page, &title, deep, None, None);
+    }
+    if body.len() > MAX_PAGE_BYTES {
+        body = assemble(page, &title, None, None, None);
     }
     Page {
         status: 200,
@@ -64,8 +69,10 @@ fn assemble(
     title: &str,
     deep: Option<&str>,
     fallback: Option<(&str, DestinationKind)>,
+    after: Option<&str>,
 ) -> String {
-    let url_len = deep.map_or(0, str::len) + fallback.map_or(0, |(u, _)| u.len());
+    let url_len =
+        deep.map_or(0, str::len) + fallback.map_or(0, |(u, _)| u.len()) + after.map_or(0, str::len);
     let mut out = String::with_capacity(2048 + title.len() * 2 + url_len * 2);
     out.push_str(HEAD_START);
     out.push_str("<meta name=\"robots\" content=\"noindex\"><title>");
@@ -92,6 +99,12 @@ fn assemble(
         out.push_str("\">");
         out.push_str(fallback_label(kind));
         out.push_str("</a>");
+    }
+    if let (Some(url), Some(_)) = (after, deep) {
+        // Not for people: the script goes there when the person comes back from the app.
+        out.push_str("<a id=\"after\" hidden href=\"");
+        html(&mut out, url);
+        out.push_str("\"></a>");
     }
     if !page.auto_open {
         out.push_str(

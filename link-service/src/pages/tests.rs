@@ -23,6 +23,7 @@ fn interstitial(auto_open: bool) -> Interstitial {
         }),
         auto_open,
         fallback_after_ms: 2000,
+        after_click: None,
         title: Some("Red shoes".to_owned()),
     }
 }
@@ -170,6 +171,39 @@ fn in_app_interstitial_only_offers_the_button() {
     assert!(b.contains("If nothing happens"));
     assert!(b.contains("<h1>Open in the app</h1>"));
     assert_csp_covers_inline_blocks(&page);
+}
+
+#[test]
+fn interstitial_carries_the_after_click_page_for_its_script() {
+    let mut page = interstitial(true);
+    page.after_click = Some("https://acme.app/thanks?a=1&b=2".to_owned());
+    let rendered = render_interstitial(&page);
+    assert!(
+        rendered
+            .body
+            .contains("<a id=\"after\" hidden href=\"https://acme.app/thanks?a=1&amp;b=2\"></a>"),
+        "{}",
+        rendered.body
+    );
+    assert_csp_covers_inline_blocks(&rendered);
+    assert_small(&rendered);
+
+    // Without a deep link there is no app to come back from; a script URL is never kept.
+    page.deep_link = "javascript:alert(1)".to_owned();
+    assert!(!render_interstitial(&page).body.contains("id=\"after\""));
+    let mut page = interstitial(false);
+    page.after_click = Some("javascript:alert(1)".to_owned());
+    let rendered = render_interstitial(&page);
+    assert!(!rendered.body.contains("id=\"after\""));
+    assert!(!rendered.body.to_ascii_lowercase().contains("javascript:"));
+
+    // Too big for the page: the after-click page goes first, the fallback stays.
+    let mut page = interstitial(true);
+    page.after_click = Some(format!("https://acme.app/{}", "a".repeat(MAX_PAGE_BYTES)));
+    let rendered = render_interstitial(&page);
+    assert!(!rendered.body.contains("id=\"after\""));
+    assert!(rendered.body.contains("id=\"fallback\""));
+    assert_small(&rendered);
 }
 
 #[test]

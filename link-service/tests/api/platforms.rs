@@ -9,7 +9,8 @@ async fn each_platform_gets_its_destination() {
         t.app_id,
         "promo",
         json!({"$deeplink_path": "product/42", "$og_title": "Big Promo",
-               "$og_type": "product", "$twitter_site": "@acme", "$twitter_title": "Promo!"}),
+               "$og_type": "product", "$twitter_site": "@acme", "$twitter_title": "Promo!",
+               "$after_click_url": "https://acme.test/thanks"}),
         &[],
     )
     .await;
@@ -76,12 +77,17 @@ async fn each_platform_gets_its_destination() {
         assert!(body.contains(tag), "{tag} missing: {body}");
     }
 
-    let instagram = t.get(HOST, "/promo", IPHONE_INSTAGRAM).await;
+    let instagram = t.get(HOST, "/promo?utm_source=ig", IPHONE_INSTAGRAM).await;
     assert_eq!(instagram.status(), 200);
     let body = instagram.text().await.unwrap();
     assert!(
         body.contains("acme://product/42"),
         "interstitial offers the deep link: {body}"
+    );
+    // Where its script sends the person who comes back from the app.
+    assert!(
+        body.contains(r#"<a id="after" hidden href="https://acme.test/thanks?utm_source=ig"></a>"#),
+        "{body}"
     );
 
     let head = t
@@ -331,7 +337,8 @@ async fn a_countrys_fallback_follows_the_trusted_proxys_country_header() {
         ..Options::default()
     })
     .await;
-    let data = json!({"$fallback_url": "https://acme.test/en", "$fallback_url_de": "https://acme.test/de"});
+    let data = json!({"$fallback_url": "https://acme.test/en", "$fallback_url_de": "https://acme.test/de",
+                      "$android_url_de": "https://acme.test/android-de"});
     for t in [&trusted, &untrusted] {
         t.create_link(t.other_app_id, "sale", data.clone(), &[])
             .await;
@@ -360,6 +367,27 @@ async fn a_countrys_fallback_follows_the_trusted_proxys_country_header() {
     // From a peer that is not a trusted proxy the header is the client's own: ignored.
     assert_eq!(
         loc(click(&untrusted, "DE").await.unwrap()),
+        "https://acme.test/en?utm_source=mail"
+    );
+    // A country's own Android page comes before the fallbacks on Android only.
+    let android = |t: &TestApp, country: &'static str| {
+        t.client
+            .get(format!("{}/sale?utm_source=mail", t.base))
+            .header("host", OTHER_HOST)
+            .header("user-agent", ANDROID_CHROME)
+            .header("cf-ipcountry", country)
+            .send()
+    };
+    assert_eq!(
+        loc(android(&trusted, "DE").await.unwrap()),
+        "https://acme.test/android-de?utm_source=mail"
+    );
+    assert_eq!(
+        loc(android(&trusted, "AT").await.unwrap()),
+        "https://acme.test/en?utm_source=mail"
+    );
+    assert_eq!(
+        loc(android(&untrusted, "DE").await.unwrap()),
         "https://acme.test/en?utm_source=mail"
     );
 }

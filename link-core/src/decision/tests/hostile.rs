@@ -62,6 +62,7 @@ const URL_KEYS: &[&str] = &[
     keys::ANDROID_URL,
     keys::DESKTOP_URL,
     keys::FALLBACK_URL,
+    keys::AFTER_CLICK_URL,
     keys::OG_URL,
     keys::OG_IMAGE_URL,
     keys::DEEPLINK_PATH,
@@ -141,6 +142,9 @@ fn check(decision: &Decision) -> Result<(), String> {
         }
         Action::Interstitial(page) => {
             check_app_link(&page.deep_link)?;
+            if let Some(after) = &page.after_click {
+                check_web(after, "after-click URL")?;
+            }
             match &page.fallback {
                 Some(f) => check_web(&f.url, "fallback"),
                 None => Ok(()),

@@ -656,6 +656,96 @@ fn a_countrys_own_fallback_comes_before_the_links_fallback() {
 }
 
 #[test]
+fn a_countrys_own_ios_and_android_pages_come_before_the_platforms() {
+    let l = link(
+        data(
+            r#"{"$ios_url": "https://acme.app/ios", "$ios_url_de": "https://acme.de/ios",
+                "$android_url": "https://acme.app/android", "$android_url_de": "https://acme.de/android",
+                "$android_url_br": "javascript:x", "$ipad_url": "https://acme.app/ipad",
+                "$huawei_url": "https://appgallery.huawei.com/app/C100",
+                "$fallback_url_fr": "https://acme.fr/"}"#,
+        ),
+        LinkState::Live,
+    );
+    let de = crate::country::Country::parse("de");
+    let br = crate::country::Country::parse("BR");
+    let fr = crate::country::Country::parse("FR");
+    let at = |app_kind, client, country| {
+        decide_from(&l, &app(app_kind), client, false, "utm_source=x", country)
+            .action
+            .location()
+            .map(str::to_owned)
+    };
+    let page = |url: &str| Some(format!("{url}?utm_source=x"));
+    // In place of the platform's page and its store, with or without the app's config.
+    for kind in [A::Empty, A::Full] {
+        assert_eq!(at(kind, IPHONE, de), page("https://acme.de/ios"));
+        assert_eq!(
+            at(kind, ANDROID_FIREFOX, de),
+            page("https://acme.de/android")
+        );
+        assert_eq!(at(kind, IPHONE, None), page("https://acme.app/ios"));
+        // Another country's, or an unusable one, is skipped.
+        assert_eq!(
+            at(kind, ANDROID_FIREFOX, br),
+            page("https://acme.app/android")
+        );
+        assert_eq!(at(kind, IPHONE, fr), page("https://acme.app/ios"));
+    }
+    // The iPad's own page and a maker's store stay first: they are about the device.
+    assert_eq!(at(A::Full, IPAD, de), page("https://acme.app/ipad"));
+    assert!(
+        at(A::Empty, ANDROID_HUAWEI, de)
+            .is_some_and(|l| l.starts_with("https://appgallery.huawei.com/app/C100"))
+    );
+    // Other platforms do not read them.
+    assert_eq!(at(A::Empty, DESKTOP, de), None);
+
+    // Where the app opens, the country's page is the interstitial's way out.
+    let Action::Interstitial(i) = decide_from(&l, &app(A::Full), IPHONE, true, "", de).action
+    else {
+        panic!("expected an interstitial");
+    };
+    assert_eq!(
+        i.fallback.map(|f| f.url).as_deref(),
+        Some("https://acme.de/ios")
+    );
+}
+
+#[test]
+fn the_after_click_url_rides_on_every_open_in_app_page() {
+    let after = |json: &str, client, installed| {
+        let l = link(data(json), LinkState::Live);
+        match decide_for(&l, &app(A::Full), client, installed, "utm_source=x").action {
+            Action::Interstitial(page) => Ok(page.after_click),
+            other => Err(format!("{other:?}")),
+        }
+    };
+    let thanks = r#"{"$after_click_url": "https://acme.app/thanks?from=link"}"#;
+    let want = Ok(Some(
+        "https://acme.app/thanks?from=link&utm_source=x".to_owned(),
+    ));
+    // The page that opens the app, and the one whose button does.
+    assert_eq!(after(thanks, IPHONE, true), want);
+    assert_eq!(after(thanks, IPHONE_FACEBOOK, false), want);
+    assert_eq!(after(thanks, ANDROID_INSTAGRAM, false), want);
+    assert_eq!(after(thanks, ANDROID_FIREFOX, true), want);
+    // No page, nothing to come back to: Chrome's intent and the store redirect.
+    assert!(after(thanks, ANDROID_CHROME, false).is_err());
+    assert!(after(thanks, IPHONE, false).is_err());
+    // Absent or unusable: the page stays as it is.
+    assert_eq!(after("{}", IPHONE, true), Ok(None));
+    assert_eq!(
+        after(
+            r#"{"$after_click_url": "javascript:alert(1)"}"#,
+            IPHONE,
+            true
+        ),
+        Ok(None)
+    );
+}
+
+#[test]
 fn previews_carry_facebook_app_links_without_a_click_id() {
     let l = link(
         data(r#"{"$deeplink_path": "product/42", "$android_deeplink_path": "p/42"}"#),
