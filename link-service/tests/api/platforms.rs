@@ -343,51 +343,31 @@ async fn a_countrys_fallback_follows_the_trusted_proxys_country_header() {
         t.create_link(t.other_app_id, "sale", data.clone(), &[])
             .await;
     }
-    let click = |t: &TestApp, country: &'static str| {
-        t.client
+    // Where each click from that country and device is sent.
+    let at = |t: &TestApp, ua: &'static str, country: &'static str| {
+        let request = t
+            .client
             .get(format!("{}/sale?utm_source=mail", t.base))
             .header("host", OTHER_HOST)
-            .header("user-agent", IPHONE)
+            .header("user-agent", ua)
             .header("cf-ipcountry", country)
-            .send()
+            .send();
+        async move { location(&request.await.unwrap()) }
     };
-    let loc = |r: reqwest::Response| location(&r);
+    let en = "https://acme.test/en?utm_source=mail";
     assert_eq!(
-        loc(click(&trusted, "DE").await.unwrap()),
+        at(&trusted, IPHONE, "DE").await,
         "https://acme.test/de?utm_source=mail"
     );
-    assert_eq!(
-        loc(click(&trusted, "FR").await.unwrap()),
-        "https://acme.test/en?utm_source=mail"
-    );
-    assert_eq!(
-        loc(click(&trusted, "XX").await.unwrap()),
-        "https://acme.test/en?utm_source=mail"
-    );
+    assert_eq!(at(&trusted, IPHONE, "FR").await, en);
+    assert_eq!(at(&trusted, IPHONE, "XX").await, en);
     // From a peer that is not a trusted proxy the header is the client's own: ignored.
+    assert_eq!(at(&untrusted, IPHONE, "DE").await, en);
+    // A country's own Android page comes before the fallbacks, on Android only.
     assert_eq!(
-        loc(click(&untrusted, "DE").await.unwrap()),
-        "https://acme.test/en?utm_source=mail"
-    );
-    // A country's own Android page comes before the fallbacks on Android only.
-    let android = |t: &TestApp, country: &'static str| {
-        t.client
-            .get(format!("{}/sale?utm_source=mail", t.base))
-            .header("host", OTHER_HOST)
-            .header("user-agent", ANDROID_CHROME)
-            .header("cf-ipcountry", country)
-            .send()
-    };
-    assert_eq!(
-        loc(android(&trusted, "DE").await.unwrap()),
+        at(&trusted, ANDROID_CHROME, "DE").await,
         "https://acme.test/android-de?utm_source=mail"
     );
-    assert_eq!(
-        loc(android(&trusted, "AT").await.unwrap()),
-        "https://acme.test/en?utm_source=mail"
-    );
-    assert_eq!(
-        loc(android(&untrusted, "DE").await.unwrap()),
-        "https://acme.test/en?utm_source=mail"
-    );
+    assert_eq!(at(&trusted, ANDROID_CHROME, "AT").await, en);
+    assert_eq!(at(&untrusted, ANDROID_CHROME, "DE").await, en);
 }

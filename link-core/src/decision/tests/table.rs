@@ -620,6 +620,19 @@ fn preview_social_keys() {
     assert_eq!(p.twitter, TwitterPreview::default());
 }
 
+/// Where a click from `country` with `?utm_source=x` is redirected, if it is.
+fn located(
+    l: &crate::Link,
+    kind: A,
+    client: ClientInfo,
+    country: Option<crate::country::Country>,
+) -> Option<String> {
+    decide_from(l, &app(kind), client, false, "utm_source=x", country)
+        .action
+        .location()
+        .map(str::to_owned)
+}
+
 #[test]
 fn a_countrys_own_fallback_comes_before_the_links_fallback() {
     let l = link(
@@ -632,12 +645,7 @@ fn a_countrys_own_fallback_comes_before_the_links_fallback() {
     let de = crate::country::Country::parse("DE");
     let br = crate::country::Country::parse("br");
     let fr = crate::country::Country::parse("fr");
-    let at = |app_kind, client, country| {
-        decide_from(&l, &app(app_kind), client, false, "utm_source=x", country)
-            .action
-            .location()
-            .map(str::to_owned)
-    };
+    let at = |app_kind, client, country| located(&l, app_kind, client, country);
     let de_page = Some("https://acme.de/?utm_source=x".to_owned());
     let fallback = Some("https://acme.app/f?utm_source=x".to_owned());
     // Where the chain reaches the fallbacks: the country's own first.
@@ -670,12 +678,7 @@ fn a_countrys_own_ios_and_android_pages_come_before_the_platforms() {
     let de = crate::country::Country::parse("de");
     let br = crate::country::Country::parse("BR");
     let fr = crate::country::Country::parse("FR");
-    let at = |app_kind, client, country| {
-        decide_from(&l, &app(app_kind), client, false, "utm_source=x", country)
-            .action
-            .location()
-            .map(str::to_owned)
-    };
+    let at = |app_kind, client, country| located(&l, app_kind, client, country);
     let page = |url: &str| Some(format!("{url}?utm_source=x"));
     // In place of the platform's page and its store, with or without the app's config.
     for kind in [A::Empty, A::Full] {
