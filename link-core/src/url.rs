@@ -33,6 +33,18 @@ impl WebUrl {
         if url.host_str().is_none_or(str::is_empty) {
             return Err(Invalid::new("URL must have a host"));
         }
+        // The WHATWG parser keeps `"`, `'`, `$`, `{` and other punctuation in a domain,
+        // and would emit them raw. No DNS name holds them, so such a URL can only be a
+        // mistake or an attempt to break out of where the URL is written.
+        if let Some(::url::Host::Domain(domain)) = url.host()
+            && !domain
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_'))
+        {
+            return Err(Invalid::new(
+                "URL host must be a domain name (letters, digits, '-', '.', '_') or an IP address",
+            ));
+        }
         if !url.username().is_empty() || url.password().is_some() {
             return Err(Invalid::new("URL must not contain credentials"));
         }
@@ -78,6 +90,10 @@ mod tests {
             "https://acme.app/",
             "http://localhost:3000/x?y=1#z",
             "https://acme.app/p/%3Cb%3E",
+            "https://münchen.example/",
+            "https://my_shop.acme.app/",
+            "http://192.168.0.1:8080/x",
+            "https://[::1]/x",
         ] {
             assert!(WebUrl::parse(ok).is_ok(), "{ok}");
         }
@@ -97,6 +113,12 @@ mod tests {
             "https://acme.app/a b",
             "acme://open",
             "",
+            // Punctuation the WHATWG parser lets through in a domain.
+            "http://u\"twit$teo/",
+            "https://acme.app'onload=x/",
+            "https://a{b}.example/",
+            "https://a!b.example/",
+            "https://a`b.example/",
         ] {
             assert!(WebUrl::parse(bad).is_err(), "{bad:?} should be rejected");
         }

@@ -29,6 +29,9 @@ const HOSTILE: &[&str] = &[
     "https://user:pw@evil.com/",
     "https://acme.app/ok?q=\"<'>",
     "https://acme.app/it's",
+    // Punctuation the WHATWG parser keeps raw in a domain (found by fuzzing).
+    "http://u\"twit$teo/",
+    "https://acme.app'onload=x/",
     "intent://evil#Intent;scheme=https;end",
     "acme://product/1",
     "ACME://product/2?x=\"",
