@@ -48,6 +48,13 @@ impl WebUrl {
         if !url.username().is_empty() || url.password().is_some() {
             return Err(Invalid::new("URL must not contain credentials"));
         }
+        // Percent-encoding can triple what was typed (`é` is `%C3%A9`): the bound is on
+        // what is sent, so a Location stays within what proxies take in a header.
+        if url.as_str().len() > Self::MAX_LEN {
+            return Err(Invalid::new(
+                "URL must be at most 2048 characters once percent-encoded",
+            ));
+        }
         Ok(Self(url))
     }
 
@@ -97,6 +104,17 @@ mod tests {
         ] {
             assert!(WebUrl::parse(ok).is_ok(), "{ok}");
         }
+    }
+
+    #[test]
+    fn the_length_bound_holds_once_percent_encoded() {
+        // 1,417 bytes as typed, 4,217 as sent.
+        let typed = format!("https://acme.app/{}", "é".repeat(700));
+        assert!(typed.len() < WebUrl::MAX_LEN);
+        assert!(WebUrl::parse(&typed).is_err());
+        let fits = format!("https://acme.app/{}", "é".repeat(300));
+        let url = WebUrl::parse(&fits).expect("fits once encoded");
+        assert!(url.as_str().len() <= WebUrl::MAX_LEN);
     }
 
     #[test]

@@ -290,11 +290,14 @@ fn random_link_data_and_queries() {
 #[test]
 fn long_values_keep_urls_bounded() {
     let long_url = format!("https://acme.app/{}", "a".repeat(2000));
+    // Under the bound as typed, three times over it once percent-encoded.
+    let wide_url = format!("https://acme.app/{}", "é".repeat(1000));
     let long_query = "k=".to_owned() + &"%22".repeat(3000) + "&" + &"x=1&".repeat(500);
     let data: Map<String, Value> = [
         (keys::ANDROID_URL, json!(long_url)),
         (keys::IOS_URL, json!(long_url)),
-        (keys::DESKTOP_URL, json!(long_url)),
+        (keys::DESKTOP_URL, json!(wide_url)),
+        (keys::FALLBACK_URL, json!(long_url)),
         (
             keys::DEEPLINK_PATH,
             json!("p".repeat(400) + &"\"".repeat(100)),
