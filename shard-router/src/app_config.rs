@@ -135,6 +135,22 @@ fn decode(row: &sqlx::postgres::PgRow) -> Result<StoredConfig, sqlx::Error> {
         })
         .transpose()
     }
+    /// A stored URL the current rules refuse (they were tightened after it was written)
+    /// reads as absent, as the click path treats such a URL in link data: refusing the
+    /// whole row would take every link of the app down with it.
+    fn url(
+        row: &sqlx::postgres::PgRow,
+        column: &'static str,
+    ) -> Result<Option<WebUrl>, sqlx::Error> {
+        let raw: Option<String> = row.try_get(column)?;
+        Ok(raw.and_then(|v| match WebUrl::parse(&v) {
+            Ok(url) => Some(url),
+            Err(error) => {
+                tracing::warn!(column, %error, "a stored URL is no longer valid; read as absent");
+                None
+            }
+        }))
+    }
     let fingerprints: Vec<String> = row.try_get("android_sha256_fingerprints")?;
     let fingerprints = fingerprints
         .iter()
@@ -167,13 +183,13 @@ fn decode(row: &sqlx::postgres::PgRow) -> Result<StoredConfig, sqlx::Error> {
             sha256_cert_fingerprints: fingerprints,
             uri_scheme: parsed(row, "android_uri_scheme", UriScheme::parse)?,
         },
-        fallback_url: parsed(row, "fallback_url", WebUrl::parse)?,
-        desktop_url: parsed(row, "desktop_url", WebUrl::parse)?,
+        fallback_url: url(row, "fallback_url")?,
+        desktop_url: url(row, "desktop_url")?,
         expired_link_behavior: ExpiredLinkBehavior::parse(&behavior).unwrap_or_default(),
         preview: PreviewDefaults {
             title: row.try_get("og_title")?,
             description: row.try_get("og_description")?,
-            image_url: parsed(row, "og_image_url", WebUrl::parse)?,
+            image_url: url(row, "og_image_url")?,
         },
         attribution_window_secs: u32::try_from(window)
             .unwrap_or(link_core::app::DEFAULT_ATTRIBUTION_WINDOW_SECS),

@@ -157,3 +157,38 @@ async fn key_rotation_replaces_keys_and_unknown_apps_are_refused() {
     assert!(matches!(err, RouterError::UnknownApp(_)));
     assert_eq!(t.snapshot().await, before);
 }
+
+/// A URL stored before the rules refused it (here a domain with a `"`) reads as absent:
+/// the rest of the app's config still loads, so its links keep working.
+#[tokio::test]
+async fn a_stored_url_the_rules_now_refuse_reads_as_absent() {
+    let t = TestCatalog::with_shards(1).await;
+    let app = t.create_app("Acme", &["go.acme.app"]).await;
+    let routes = t.router.routes();
+    let shard = routes.shard(&app.shard).expect("the app's shard");
+    let pool = shard.pool().unwrap();
+    sqlx::query(
+        "UPDATE app_configs SET fallback_url = 'https://u\"x.example/', \
+         desktop_url = 'https://acme.app/desktop', og_image_url = 'https://a{b}.example/i.png', \
+         ios_app_store_id = '123456789' WHERE app_id = $1",
+    )
+    .bind(app.app_id.get())
+    .execute(pool)
+    .await
+    .unwrap();
+    let stored = shard_router::app_config::load(pool, app.app_id)
+        .await
+        .expect("the config loads")
+        .expect("a config row");
+    let config = stored.config;
+    assert_eq!(config.fallback_url, None);
+    assert_eq!(config.preview.image_url, None);
+    assert_eq!(
+        config.desktop_url.as_ref().map(|u| u.as_str()),
+        Some("https://acme.app/desktop")
+    );
+    assert_eq!(
+        config.ios.app_store_id.as_ref().map(|id| id.as_str()),
+        Some("123456789")
+    );
+}
