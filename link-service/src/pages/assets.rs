@@ -26,27 +26,27 @@ font-weight:600;text-decoration:none}\
 ///
 /// Once the app was tried (the automatic attempt or the button), the page being hidden
 /// means the app came up; when it shows again, the person is back and goes on to
-/// `#after`. Leaving the page (`pagehide`: the fallback, a link) is not coming back from
-/// the app, so a return through the back button stays here.
+/// `#after`. Browsers differ in which of `visibilitychange` and `pagehide`/`pageshow`
+/// they fire when another app comes to the front, so both pairs count. The page leaving
+/// for its fallback (the timer or the link) is not a trip to the app, so a return with the
+/// back button stays here.
 pub const SCRIPT: &str = "\
 (function(){\
-var d=JSON.parse(document.getElementById('d').textContent);\
-var open=document.getElementById('open');\
-var fallback=document.getElementById('fallback');\
-var after=document.getElementById('after');\
-var timer=0,tried=false,away=false;\
-function stop(){clearTimeout(timer);}\
-document.addEventListener('visibilitychange',function(){\
-if(document.hidden){stop();away=tried;}\
-else if(away&&after){away=false;location.replace(after.href);}});\
-window.addEventListener('pagehide',function(){stop();away=false;});\
-if(!open){return;}\
-open.addEventListener('click',function(){tried=true;});\
-if(!d.auto){return;}\
-if(fallback){timer=setTimeout(function(){\
-if(!document.hidden){location.replace(fallback.href);}},d.delay);}\
-tried=true;\
-location.href=open.href;\
+function g(i){return document.getElementById(i);}\
+var d=JSON.parse(g('d').textContent),o=g('open'),f=g('fallback'),a=g('after'),\
+t=0,tried=0,gone=0,away=0;\
+function hide(){clearTimeout(t);away=tried&&!gone;}\
+function back(){if(away&&a){away=0;gone=1;location.replace(a.href);}}\
+document.addEventListener('visibilitychange',function(){document.hidden?hide():back();});\
+addEventListener('pagehide',hide);\
+addEventListener('pageshow',function(e){e.persisted&&back();});\
+if(f)f.onclick=function(){gone=1;};\
+if(!o)return;\
+o.onclick=function(){tried=1;};\
+if(!d.auto)return;\
+if(f)t=setTimeout(function(){if(!document.hidden){gone=1;location.replace(f.href);}},d.delay);\
+tried=1;\
+location.href=o.href;\
 })();";
 
 /// The device check's behaviour: an iPad reports touch points, a Mac none, so it goes on
