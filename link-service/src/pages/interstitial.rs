@@ -31,8 +31,9 @@ fn fallback_label(kind: DestinationKind) -> &'static str {
 /// Renders the interstitial for `page` (status 200).
 ///
 /// A link too long for the size budget is left out rather than cut (a cut URL would go
-/// somewhere else): the after-click page first, then the fallback, then the deep link. Only pathological link data
-/// (kilobytes of `&` in a URL) gets there; the decision already bounds URL lengths.
+/// somewhere else): the after-click page first, then the fallback, then the deep link.
+/// Only pathological link data (kilobytes of `&` in a URL) gets there; the decision
+/// already bounds URL lengths.
 pub fn render_interstitial(page: &Interstitial) -> Page {
     let mut title = String::new();
     match page.title.as_deref().filter(|t| !t.trim().is_empty()) {
