@@ -43,7 +43,7 @@ impl ApiState {
     }
 
     /// The short URL of a link: the app's primary domain and the code. `None` when the
-    /// app has no domain yet.
+    /// app has no domain yet, other than its alternate one (never a short URL's).
     pub fn short_url(&self, app_id: AppId, code: &str) -> Option<String> {
         let routes = self.router.routes();
         let host = routes.map.primary_domain(app_id)?;

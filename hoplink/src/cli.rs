@@ -75,6 +75,12 @@ pub struct CreateApp {
     /// A link domain of the app (repeatable).
     #[arg(long = "domain", value_name = "HOST")]
     pub domains: Vec<String>,
+    /// A further domain that serves the app's links but never its short URLs: the iOS
+    /// interstitial's "Open in app" button links there, so iOS opens the app by
+    /// Universal Link. Needs a --domain beside it; list it in the app's Associated
+    /// Domains entitlement too.
+    #[arg(long, value_name = "HOST")]
+    pub alternate_domain: Option<String>,
     /// Place on this shard instead of the least loaded one.
     #[arg(long)]
     pub shard: Option<String>,

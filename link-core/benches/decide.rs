@@ -81,6 +81,7 @@ fn bench(c: &mut Criterion) {
         query,
         country: None,
         click_id: ClickId::generate(),
+        alternate_url: None,
         short_url: "https://go.acme.app/Ab3xK9q",
         now,
     };

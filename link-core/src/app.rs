@@ -106,6 +106,12 @@ pub struct IosConfig {
 }
 
 impl IosConfig {
+    /// Whether the association file names the app, so its domains open it as Universal
+    /// Links.
+    pub fn has_universal_links(&self) -> bool {
+        self.team_id.is_some() && self.bundle_id.is_some()
+    }
+
     /// `TEAMID.bundle.id`, the app identifier Apple's association file names.
     pub fn app_identifier(&self) -> Option<String> {
         match (&self.team_id, &self.bundle_id) {

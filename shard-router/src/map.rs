@@ -91,7 +91,8 @@ pub struct AppRoute {
 pub struct CatalogRows {
     pub shards: Vec<(String, String, String, i32)>,
     pub apps: Vec<(i64, String, String, i64)>,
-    pub domains: Vec<(String, i64)>,
+    /// `(host, app, alternate)` in the order the domains were added.
+    pub domains: Vec<(String, i64, bool)>,
 }
 
 #[derive(Debug, Default, Clone)]
@@ -99,9 +100,11 @@ pub struct ShardMap {
     shards: HashMap<ShardId, ShardInfo>,
     apps: HashMap<AppId, AppRoute>,
     hosts: HashMap<Host, AppId>,
-    /// Each app's domains in the order they were added; the first is the primary one,
-    /// used to build the app's short URLs.
+    /// Each app's domains in the order they were added; the first that is not the
+    /// alternate one is the primary one, used to build the app's short URLs.
     app_domains: HashMap<AppId, Vec<Host>>,
+    /// Each app's alternate domain, where it has one.
+    alternates: HashMap<AppId, Host>,
 }
 
 impl ShardMap {
@@ -149,7 +152,8 @@ impl ShardMap {
         }
         let mut hosts = HashMap::with_capacity(rows.domains.len());
         let mut app_domains: HashMap<AppId, Vec<Host>> = HashMap::new();
-        for (host, app) in rows.domains {
+        let mut alternates = HashMap::new();
+        for (host, app, alternate) in rows.domains {
             let parsed = Host::parse(&host).map_err(|e| format!("domain {host:?}: {e}"))?;
             if parsed.as_str() != host {
                 return Err(format!("domain {host:?} is not in canonical form"));
@@ -161,6 +165,9 @@ impl ShardMap {
             if hosts.insert(parsed.clone(), app_id).is_some() {
                 return Err(format!("domain {host} listed twice"));
             }
+            if alternate && alternates.insert(app_id, parsed.clone()).is_some() {
+                return Err(format!("app {app} has two alternate domains"));
+            }
             app_domains.entry(app_id).or_default().push(parsed);
         }
         Ok(Self {
@@ -168,6 +175,7 @@ impl ShardMap {
             apps,
             hosts,
             app_domains,
+            alternates,
         })
     }
 
@@ -219,9 +227,20 @@ impl ShardMap {
         domains
     }
 
-    /// The app's first-registered domain: where its short URLs live.
+    /// The app's first-registered domain other than its alternate one: where its short
+    /// URLs live.
     pub fn primary_domain(&self, app_id: AppId) -> Option<&Host> {
-        self.app_domains.get(&app_id)?.first()
+        let alternate = self.alternates.get(&app_id);
+        self.app_domains
+            .get(&app_id)?
+            .iter()
+            .find(|host| Some(*host) != alternate)
+    }
+
+    /// The app's alternate domain: the iOS interstitial's button opens the link there, so
+    /// the tap crosses to another associated domain and iOS opens the app.
+    pub fn alternate_domain(&self, app_id: AppId) -> Option<&Host> {
+        self.alternates.get(&app_id)
     }
 
     pub fn app_count(&self) -> usize {
@@ -258,9 +277,9 @@ mod tests {
                 (2, "s2".into(), "moving".into(), 3),
             ],
             domains: vec![
-                ("go.acme.app".into(), 1),
-                ("acme.link".into(), 1),
-                ("l.other.io".into(), 2),
+                ("go.acme.app".into(), 1, false),
+                ("acme.link".into(), 1, false),
+                ("l.other.io".into(), 2, false),
             ],
         }
     }
@@ -321,16 +340,47 @@ mod tests {
         assert!(ShardMap::build(bad).unwrap_err().contains("unknown shard"));
 
         let mut bad = rows();
-        bad.domains.push(("x.example".into(), 42));
+        bad.domains.push(("x.example".into(), 42, false));
         assert!(ShardMap::build(bad).unwrap_err().contains("unknown app"));
 
         let mut bad = rows();
-        bad.domains.push(("Upper.Example".into(), 1));
+        bad.domains.push(("Upper.Example".into(), 1, false));
         assert!(ShardMap::build(bad).is_err());
+
+        let mut bad = rows();
+        bad.domains[0].2 = true;
+        bad.domains[1].2 = true;
+        assert!(ShardMap::build(bad).unwrap_err().contains("two alternate"));
 
         let mut bad = rows();
         bad.shards[0].2 = "exploding".into();
         assert!(ShardMap::build(bad).is_err());
+    }
+
+    #[test]
+    fn the_alternate_domain_is_never_primary() {
+        let map = ShardMap::build(rows()).unwrap();
+        assert_eq!(map.primary_domain(app(1)).unwrap().as_str(), "go.acme.app");
+        assert_eq!(map.alternate_domain(app(1)), None);
+
+        let mut r = rows();
+        r.domains[0].2 = true;
+        r.domains.push(("go3.acme.app".into(), 1, false));
+        let map = ShardMap::build(r).unwrap();
+        assert_eq!(map.primary_domain(app(1)).unwrap().as_str(), "acme.link");
+        assert_eq!(
+            map.alternate_domain(app(1)).unwrap().as_str(),
+            "go.acme.app"
+        );
+        // It still serves the app's links.
+        assert_eq!(map.resolve_host("go.acme.app").unwrap().app_id, app(1));
+
+        // An app left with only its alternate domain has no short URLs.
+        let mut r = rows();
+        r.domains[2].2 = true;
+        let map = ShardMap::build(r).unwrap();
+        assert_eq!(map.primary_domain(app(2)), None);
+        assert_eq!(map.alternate_domain(app(2)).unwrap().as_str(), "l.other.io");
     }
 
     #[test]

@@ -14,13 +14,13 @@ use shard_router::{PoolSettings, RouterError, ShardDsn};
 use utoipa::ToSchema;
 
 use super::config_json;
-use super::schemas::Problem;
+use super::schemas::{Problem, only};
 use crate::error::ApiError;
 use crate::state::ApiState;
 
 #[derive(Debug, ToSchema)]
 #[schema(example = json!({
-    "name": "Acme", "domains": ["go.acme.app"],
+    "name": "Acme", "domains": ["go.acme.app"], "alternate_domain": "go-alt.acme.app",
     "config": {"ios": {"bundle_id": "com.acme.app", "team_id": "ABCDE12345"}, "fallback_url": "https://acme.app/"}
 }))]
 pub struct AppInput {
@@ -28,6 +28,10 @@ pub struct AppInput {
     pub name: String,
     /// Link domains, primary first (at most 50); each must be free.
     pub domains: Option<Vec<String>>,
+    /// A further free domain that serves the app's links but never its short URLs: the
+    /// iOS interstitial's "Open in app" button links there, so iOS opens the app by
+    /// Universal Link. Needs `domains` beside it and must not be one of them.
+    pub alternate_domain: Option<String>,
     /// The platform configuration, shaped like `config` of `GET /api/v1/app`; absent
     /// keys take their defaults.
     #[schema(value_type = Option<Object>)]
@@ -42,7 +46,9 @@ pub struct CreatedAppResource {
     pub app_id: i64,
     pub name: String,
     pub shard: String,
+    /// Every domain of the app: primary first, the alternate one (if any) last.
     pub domains: Vec<String>,
+    pub alternate_domain: Option<String>,
     pub sdk_key: String,
     pub secret_key: String,
 }
@@ -56,7 +62,9 @@ pub struct AdminAppResource {
     pub state: String,
     /// Bumped by every move between shards.
     pub epoch: i64,
+    /// Every domain of the app: primary first, the alternate one (if any) last.
     pub domains: Vec<String>,
+    pub alternate_domain: Option<String>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -117,21 +125,14 @@ fn string_field(
     }
 }
 
-fn only(body: &Map<String, Value>, known: &[&str]) -> Result<(), FieldError> {
-    match body.keys().find(|k| !known.contains(&k.as_str())) {
-        Some(unknown) => Err(FieldError::new(unknown.clone(), "unknown field")),
-        None => Ok(()),
-    }
-}
-
 #[utoipa::path(
     tag = "admin",
     summary = "Create an app",
-    description = "Places the app on the least loaded active shard (or `shard`), registers its domains and issues one SDK key and one secret key, shown only in this response.",
+    description = "Places the app on the least loaded active shard (or `shard`), registers its domains (and its alternate domain) and issues one SDK key and one secret key, shown only in this response.",
     request_body = AppInput,
     responses(
         (status = 201, description = "Created", body = CreatedAppResource),
-        (status = 400, description = "Malformed body or an invalid field (`name`, `domains`, `config.*`, `shard`)", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "Malformed body or an invalid field (`name`, `domains`, `alternate_domain`, `config.*`, `shard`)", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Wrong admin token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The admin API is disabled (HOPLINK_ADMIN_TOKEN is not set)", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`domain_taken`, `shard_not_active` or `no_active_shard`", body = Problem, content_type = "application/problem+json"),
@@ -148,7 +149,10 @@ pub async fn create_app(
     body: web::Json<Map<String, Value>>,
 ) -> Result<HttpResponse, ApiError> {
     state.keys.admin(&req)?;
-    only(&body, &["name", "domains", "config", "shard"])?;
+    only(
+        &body,
+        &["name", "domains", "alternate_domain", "config", "shard"],
+    )?;
     let name =
         string_field(&body, "name")?.ok_or_else(|| FieldError::new("name", "is required"))?;
     let domains = match body.get("domains") {
@@ -163,6 +167,9 @@ pub async fn create_app(
             .collect::<Result<Vec<_>, _>>()?,
         Some(_) => return Err(FieldError::new("domains", "must be an array of host names").into()),
     };
+    let alternate_domain = string_field(&body, "alternate_domain")?
+        .map(|raw| Host::parse(&raw).map_err(|e| e.at("alternate_domain")))
+        .transpose()?;
     let config = match body.get("config") {
         None | Some(Value::Null) => link_core::AppConfig::default(),
         Some(value) => config_json::parse(value, "config")?,
@@ -175,6 +182,7 @@ pub async fn create_app(
         apps::NewApp {
             name,
             domains,
+            alternate_domain,
             config,
             shard,
         },
@@ -194,6 +202,7 @@ pub async fn create_app(
             name: created.name,
             shard: created.shard.into(),
             domains: created.domains.into_iter().map(String::from).collect(),
+            alternate_domain: created.alternate_domain.map(String::from),
             sdk_key: created.sdk_key.key.expose().to_owned(),
             secret_key: created.secret_key.key.expose().to_owned(),
         }))
@@ -228,6 +237,7 @@ pub async fn list_apps(
                 state: a.state,
                 epoch: a.epoch,
                 domains: a.domains,
+                alternate_domain: a.alternate_domain,
                 created_at: a.created_at,
             })
             .collect(),

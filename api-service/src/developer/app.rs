@@ -23,7 +23,8 @@ use crate::state::ApiState;
 /// The caller's app.
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({
-    "id": 1, "name": "Acme", "domains": ["go.acme.app", "acme.link"],
+    "id": 1, "name": "Acme", "domains": ["go.acme.app", "acme.link", "go-alt.acme.app"],
+    "alternate_domain": "go-alt.acme.app",
     "config": {
         "ios": {"bundle_id": "com.acme.app", "team_id": "ABCDE12345", "app_store_id": "1234567890", "uri_scheme": "acme"},
         "android": {"package": "com.acme.app", "sha256_cert_fingerprints": [], "uri_scheme": "acme"},
@@ -38,9 +39,14 @@ use crate::state::ApiState;
 pub struct AppResource {
     pub id: i64,
     pub name: String,
-    /// The app's link domains in the order they were added; the first is the primary
-    /// one, where short URLs are built.
+    /// The app's link domains in the order they were added, the alternate one last; the
+    /// first is the primary one, where short URLs are built (unless the alternate one is
+    /// the only domain left: then the app has no short URLs).
     pub domains: Vec<String>,
+    /// The domain the iOS interstitial's "Open in app" button links to, so that iOS opens
+    /// the app by Universal Link (it does only when a tap leads to another domain); it
+    /// serves the app's links but never its short URLs. Also in `domains`.
+    pub alternate_domain: Option<String>,
     pub config: AppConfigResource,
     /// Bumped on every configuration change.
     pub config_version: i64,
@@ -115,7 +121,7 @@ pub async fn update_app(
     for key in body.keys() {
         match key.as_str() {
             "name" | "config" => {}
-            "id" | "domains" | "config_version" | "created_at" => {
+            "id" | "domains" | "alternate_domain" | "config_version" | "created_at" => {
                 return Err(FieldError::new(
                     key.clone(),
                     "is read-only (domains change through /api/v1/domains)",
@@ -158,6 +164,7 @@ async fn read(state: &ApiState, app_id: AppId) -> Result<AppResource, ApiError> 
         id: app_id.get(),
         name: summary.name,
         domains: summary.domains,
+        alternate_domain: summary.alternate_domain,
         config: AppConfigResource::from(&stored.config),
         config_version: stored.version,
         created_at: summary.created_at,

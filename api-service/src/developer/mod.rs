@@ -3,7 +3,7 @@
 //!
 //! # Layout
 //! - [`app`]: `GET`/`PATCH /api/v1/app`: the app, its name and platform configuration.
-//! - [`domains`]: `/api/v1/domains`: link domains.
+//! - [`domains`]: `/api/v1/domains`: link domains, the primary and the alternate one.
 //! - [`keys`]: `/api/v1/keys`: API keys (list, create, revoke, rotate).
 //! - [`links`]: `/api/v1/links`: link CRUD and listing with cursors.
 //! - [`bulk`]: `POST /api/v1/links/bulk`: up to 1,000 links, one result each.
@@ -52,6 +52,7 @@ pub fn configure(cfg: &mut ServiceConfig<'_>) {
         scope("/api/v1/domains")
             .service(domains::list_domains)
             .service(domains::add_domain)
+            .service(domains::update_domain)
             .service(domains::remove_domain),
     )
     .service(

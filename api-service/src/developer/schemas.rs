@@ -1,11 +1,12 @@
 //! Shapes shared by several developer-API resources: the problem document, the link
-//! representation and the link parameters, as documented in the OpenAPI document.
+//! representation and the link parameters, as documented in the OpenAPI document; and
+//! [`only`], which refuses unknown keys in a request body.
 //!
 //! Representations are our own structs rather than the domain types' serde output, so a
 //! change inside `link-core` cannot silently change the public API.
 
 use chrono::{DateTime, Utc};
-use link_core::Link;
+use link_core::{FieldError, Link};
 use serde::Serialize;
 use serde_json::{Map, Value};
 use utoipa::ToSchema;
@@ -50,6 +51,14 @@ pub fn problem_json(error: &ApiError) -> Value {
     }
 }
 
+/// Refuses a body with a key outside `known`, naming the first such key.
+pub fn only(body: &Map<String, Value>, known: &[&str]) -> Result<(), FieldError> {
+    match body.keys().find(|k| !known.contains(&k.as_str())) {
+        Some(unknown) => Err(FieldError::new(unknown.clone(), "unknown field")),
+        None => Ok(()),
+    }
+}
+
 /// A link as the developer API shows it.
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({
@@ -61,7 +70,8 @@ pub fn problem_json(error: &ApiError) -> Value {
     "deleted_at": null, "version": 1
 }))]
 pub struct LinkResource {
-    /// The short URL on the app's primary domain; `null` when the app has no domain.
+    /// The short URL on the app's primary domain (never its alternate one); `null` when
+    /// the app has no such domain.
     pub url: Option<String>,
     pub code: String,
     /// Whether `code` was chosen by the creator (an alias) rather than generated.

@@ -178,7 +178,7 @@ async fn create_one(
     let no_domain = || {
         ApiError::conflict(
             "no_domain",
-            "the app has no link domain yet; add one before creating links",
+            "the app has no link domain for short URLs yet; add one before creating links",
         )
     };
     if state.short_url(app, "").is_none() {

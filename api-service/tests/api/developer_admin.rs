@@ -213,3 +213,74 @@ async fn operators_register_and_list_shards() {
         "nothing registered"
     );
 }
+
+#[tokio::test]
+async fn operators_create_an_app_with_an_alternate_domain() {
+    let t = TestApp::spawn().await;
+    let (status, created) = t
+        .dev(
+            Method::POST,
+            "/api/v1/admin/apps",
+            ADMIN_TOKEN,
+            Some(&json!({
+                "name": "Third",
+                "domains": ["go.third.test"],
+                "alternate_domain": "Third-Alternate.App.Test"
+            })),
+        )
+        .await;
+    assert_eq!(status, 201, "{created}");
+    assert_eq!(
+        created["domains"],
+        json!(["go.third.test", "third-alternate.app.test"])
+    );
+    assert_eq!(created["alternate_domain"], "third-alternate.app.test");
+    let secret = created["secret_key"].as_str().unwrap();
+    let (_, domains) = get(&t, "/api/v1/domains", secret).await;
+    assert_eq!(
+        domains["data"],
+        json!([
+            {"host": "go.third.test", "primary": true, "alternate": false},
+            {"host": "third-alternate.app.test", "primary": false, "alternate": true}
+        ])
+    );
+
+    let (_, list) = get(&t, "/api/v1/admin/apps", ADMIN_TOKEN).await;
+    assert_eq!(list["data"][0]["alternate_domain"], json!(null));
+    assert_eq!(
+        list["data"][2]["alternate_domain"],
+        "third-alternate.app.test"
+    );
+    assert_eq!(
+        list["data"][2]["domains"],
+        json!(["go.third.test", "third-alternate.app.test"])
+    );
+
+    let before = app_count(&t).await;
+    for body in [
+        json!({"name": "X", "alternate_domain": "alt.x.test"}),
+        json!({"name": "X", "domains": [], "alternate_domain": "alt.x.test"}),
+        json!({"name": "X", "domains": ["x.test"], "alternate_domain": "X.test"}),
+        json!({"name": "X", "domains": ["x.test"], "alternate_domain": "https://alt.x.test"}),
+        json!({"name": "X", "domains": ["x.test"], "alternate_domain": ["alt.x.test"]}),
+    ] {
+        let (status, problem) = t
+            .dev(Method::POST, "/api/v1/admin/apps", ADMIN_TOKEN, Some(&body))
+            .await;
+        assert_eq!(
+            (status, field(&problem)),
+            (400, "alternate_domain"),
+            "{body}: {problem}"
+        );
+    }
+    let (status, problem) = t
+        .dev(
+            Method::POST,
+            "/api/v1/admin/apps",
+            ADMIN_TOKEN,
+            Some(&json!({"name": "X", "domains": ["x.test"], "alternate_domain": HOST})),
+        )
+        .await;
+    assert_eq!((status, code(&problem)), (409, "domain_taken"));
+    assert_eq!(app_count(&t).await, before, "nothing created");
+}

@@ -10,6 +10,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("patch", "/api/v1/app"),
     ("get", "/api/v1/domains"),
     ("post", "/api/v1/domains"),
+    ("patch", "/api/v1/domains/{host}"),
     ("delete", "/api/v1/domains/{host}"),
     ("get", "/api/v1/keys"),
     ("post", "/api/v1/keys"),

@@ -236,6 +236,7 @@ async fn create_app(
         apps::NewApp {
             name: name.into(),
             domains: vec![Host::parse(host).unwrap()],
+            alternate_domain: None,
             config,
             shard: Some(ShardId::parse(shard).unwrap()),
         },

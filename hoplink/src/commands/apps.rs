@@ -30,6 +30,7 @@ pub fn created_json(created: &CreatedApp) -> serde_json::Value {
         "name": created.name,
         "shard": created.shard,
         "domains": created.domains,
+        "alternate_domain": created.alternate_domain,
         "sdk_key": created.sdk_key.key.expose(),
         "secret_key": created.secret_key.key.expose(),
     })
@@ -90,9 +91,26 @@ fn parse(args: &CreateApp) -> Result<NewApp, FieldError> {
     if config.long_link_hosts.len() > link_core::app::MAX_LONG_LINK_HOSTS {
         return Err(FieldError::new("--long-link-host", "at most 50 hosts"));
     }
+    // Checked again by the catalog; here so the error names the flag.
+    let alternate_domain = opt(&args.alternate_domain, "--alternate-domain", Host::parse)?;
+    if let Some(alternate) = &alternate_domain {
+        if domains.is_empty() {
+            return Err(FieldError::new(
+                "--alternate-domain",
+                "needs a --domain beside it (short URLs are never built on the alternate domain)",
+            ));
+        }
+        if domains.contains(alternate) {
+            return Err(FieldError::new(
+                "--alternate-domain",
+                format!("{alternate} is also given as --domain"),
+            ));
+        }
+    }
     Ok(NewApp {
         name: args.name.clone(),
         domains,
+        alternate_domain,
         config,
         shard: opt(&args.shard, "--shard", ShardId::parse)?,
     })

@@ -122,6 +122,7 @@ fn demo_app() -> anyhow::Result<apps::NewApp> {
             .iter()
             .map(|h| Host::parse(h).map_err(p))
             .collect::<Result<_, _>>()?,
+        alternate_domain: None,
         config: AppConfig {
             ios: IosConfig {
                 bundle_id: Some(BundleId::parse("app.hoplink.demo").map_err(p)?),

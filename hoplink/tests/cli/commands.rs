@@ -164,6 +164,40 @@ async fn bad_input_is_refused_with_a_clear_error_and_no_change() {
             "invalid --long-link-host",
         ),
         (
+            vec![
+                "apps",
+                "create",
+                "Bad",
+                "--alternate-domain",
+                "alt.b.example",
+            ],
+            "invalid --alternate-domain: needs a --domain beside it",
+        ),
+        (
+            vec![
+                "apps",
+                "create",
+                "Bad",
+                "--domain",
+                "b.example",
+                "--alternate-domain",
+                "B.example",
+            ],
+            "invalid --alternate-domain: b.example is also given as --domain",
+        ),
+        (
+            vec![
+                "apps",
+                "create",
+                "Bad",
+                "--domain",
+                "b.example",
+                "--alternate-domain",
+                "go.acme.app",
+            ],
+            "domain go.acme.app is already registered",
+        ),
+        (
             vec!["shards", "add", "s3", "postgres://"],
             "invalid POSTGRES_URL",
         ),
@@ -194,6 +228,49 @@ async fn bad_input_is_refused_with_a_clear_error_and_no_change() {
         assert!(stdout(&out).is_empty(), "{args:?} printed a result");
     }
     assert_eq!(catalog_counts(&dbs.catalog_url).await, before);
+}
+
+#[tokio::test]
+async fn an_app_is_created_with_an_alternate_domain() {
+    let dbs = catalog_with_two_shards().await;
+    let out = hoplink(
+        &dbs.catalog_url,
+        &[
+            "apps",
+            "create",
+            "Acme",
+            "--domain",
+            "go.acme.app",
+            "--alternate-domain",
+            "Acme-Alternate.App.Link",
+        ],
+    )
+    .await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    let created = &json_lines(&out)[0];
+    assert_eq!(
+        created["domains"],
+        serde_json::json!(["go.acme.app", "acme-alternate.app.link"])
+    );
+    assert_eq!(created["alternate_domain"], "acme-alternate.app.link");
+
+    let apps = json_lines(&hoplink(&dbs.catalog_url, &["apps", "list"]).await);
+    assert_eq!(
+        apps[0]["domains"],
+        serde_json::json!(["go.acme.app", "acme-alternate.app.link"])
+    );
+    assert_eq!(apps[0]["alternate_domain"], "acme-alternate.app.link");
+
+    let out = hoplink(
+        &dbs.catalog_url,
+        &["apps", "create", "Plain", "--domain", "go.plain.app"],
+    )
+    .await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        json_lines(&out)[0]["alternate_domain"],
+        serde_json::Value::Null
+    );
 }
 
 #[tokio::test]

@@ -2,7 +2,7 @@
 //! kind, and the invariants every decision must keep whatever the link data or query.
 
 use chrono::Utc;
-use link_core::app::{AndroidPackage, AppStoreId, UriScheme};
+use link_core::app::{AndroidPackage, AppStoreId, BundleId, TeamId, UriScheme};
 use link_core::decision::{Action, Click, Decision, decide};
 use link_core::{
     AppConfig, AppId, ClickId, Country, Link, LinkCode, LinkData, LinkLabels, LinkType, WebUrl,
@@ -22,6 +22,9 @@ pub const USER_AGENTS: &[&str] = &[
     "Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)",
 ];
 
+/// The link on the app's alternate domain: the only place an iOS button may cross to.
+const ALTERNATE_URL: &str = "https://go-alternate.acme.app/Ab3xK9q";
+
 /// The app's own site: where its fallback and desktop URLs lead.
 pub const OWN_HOST: &str = "acme.app";
 
@@ -31,6 +34,8 @@ pub fn app(bare: bool) -> AppConfig {
     if bare {
         return app;
     }
+    app.ios.bundle_id = BundleId::parse("com.acme.app").ok();
+    app.ios.team_id = TeamId::parse("ABCDE12345").ok();
     app.ios.app_store_id = AppStoreId::parse("123456789").ok();
     app.ios.uri_scheme = UriScheme::parse("acme").ok();
     app.android.package = AndroidPackage::parse("com.acme.app").ok();
@@ -81,6 +86,7 @@ pub fn decide_checked(
         country,
         click_id: ClickId::generate(),
         short_url: "https://go.acme.app/Ab3xK9q",
+        alternate_url: Some(ALTERNATE_URL),
         now: Utc::now(),
     });
     check(&decision);
@@ -121,6 +127,12 @@ pub fn check(decision: &Decision) {
             );
         }
         Action::Interstitial(page) => {
+            if let Some(universal) = &page.universal_link {
+                assert!(
+                    universal.starts_with(ALTERNATE_URL) && !unsafe_location(universal),
+                    "Universal Link {universal:?}"
+                );
+            }
             let size = render_interstitial(page).body.len();
             assert!(size <= MAX_PAGE_BYTES, "interstitial of {size} bytes");
         }

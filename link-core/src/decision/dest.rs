@@ -91,6 +91,22 @@ pub fn play_store(package: &AndroidPackage, click_id: ClickId, carry: &Carry<'_>
     out
 }
 
+/// The link on the app's alternate domain (`alternate_url`, trusted) with the carried query
+/// and `link_click_id`, which the SDK reads from the Universal Link it opens with, so the
+/// open matches this click exactly.
+pub fn universal_link(alternate_url: &str, click_id: ClickId, carry: &Carry<'_>) -> String {
+    let mut out = String::with_capacity(alternate_url.len() + 64 + carry.size_hint());
+    out.push_str(alternate_url);
+    let mut q = QueryWriter::after(&mut out, None);
+    carry.append_to(&mut q, None);
+    let mut id = [0u8; uuid::fmt::Simple::LENGTH];
+    q.pair_encoded(
+        LINK_CLICK_ID,
+        click_id.as_uuid().simple().encode_lower(&mut id),
+    );
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -138,6 +154,25 @@ mod tests {
             ),
             "https://play.google.com/store/apps/details?id=com.acme.app\
              &referrer=link_click_id%3D0190a0b0c0d0e0f00112233445566778&utm_source=a"
+        );
+    }
+
+    #[test]
+    fn universal_links_carry_the_query_and_the_click_id() {
+        let click = ClickId::parse("0190a0b0c0d0e0f00112233445566778").expect("valid id");
+        assert_eq!(
+            universal_link("https://alt.acme.app/Ab3", click, &Carry::new("")),
+            "https://alt.acme.app/Ab3?link_click_id=0190a0b0c0d0e0f00112233445566778"
+        );
+        // A forged click id and the device hint stay behind; the click's own pairs go.
+        assert_eq!(
+            universal_link(
+                "https://alt.acme.app/Ab3",
+                click,
+                &Carry::new("utm_source=a%20b&link_click_id=f&hl_device=mac")
+            ),
+            "https://alt.acme.app/Ab3?utm_source=a+b\
+             &link_click_id=0190a0b0c0d0e0f00112233445566778"
         );
     }
 }

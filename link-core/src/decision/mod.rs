@@ -65,6 +65,10 @@ pub struct Click<'a> {
     pub click_id: ClickId,
     /// The canonical short URL of the link, e.g. `https://go.acme.app/Ab3xK9q`.
     pub short_url: &'a str,
+    /// The link's URL on the app's alternate domain (`https://go-alt.acme.app/Ab3xK9q`, no
+    /// query), when the click came in on another of the app's domains. Built by the link
+    /// service from a registered host and the link's code, so it is trusted as it is.
+    pub alternate_url: Option<&'a str>,
     pub now: DateTime<Utc>,
 }
 
@@ -119,9 +123,16 @@ impl Action {
 /// A page that tries to open the app and offers the store or web as a way out.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Interstitial {
-    /// What "Open in app" opens: `{scheme}://...` or, for Android in-app browsers,
-    /// `intent://...`. Always carries `link_click_id`.
+    /// What the page opens by itself, and the button unless `universal_link` is set:
+    /// `{scheme}://...` or, for Android in-app browsers, `intent://...`. Always carries
+    /// `link_click_id`.
     pub deep_link: String,
+    /// What the "Open in app" button opens on iOS when the app has an alternate domain:
+    /// the link there, with the click's query and `link_click_id`. iOS opens a Universal
+    /// Link on a tap that leads to another associated domain (never on this page's own),
+    /// with no prompt and no error when the app is missing: the link's page on the
+    /// alternate domain then sends the person on as usual.
+    pub universal_link: Option<String>,
     /// Where to go without the app (store or web), when anything is configured.
     pub fallback: Option<Fallback>,
     /// Navigate to `deep_link` on load and to `fallback` after `fallback_after_ms` unless

@@ -118,6 +118,7 @@ impl<'c, 'a> Ctx<'c, 'a> {
     fn interstitial(
         &self,
         deep_link: String,
+        universal_link: Option<String>,
         fallback: Option<Fallback>,
         auto_open: bool,
         timeout_key: &str,
@@ -129,6 +130,7 @@ impl<'c, 'a> Ctx<'c, 'a> {
         };
         let page = Interstitial {
             deep_link,
+            universal_link,
             fallback,
             auto_open,
             fallback_after_ms: self
@@ -229,8 +231,17 @@ impl<'c, 'a> Ctx<'c, 'a> {
                     &self.carry,
                     Some(self.click.click_id),
                 );
+                // In-app browsers that block app opening hold Universal Links back too:
+                // there the button keeps the scheme, which a tap gets through.
+                let universal = match self.click.alternate_url {
+                    Some(url) if !blocked && app.ios.has_universal_links() => {
+                        Some(dest::universal_link(url, self.click.click_id, &self.carry))
+                    }
+                    _ => None,
+                };
                 return self.interstitial(
                     deep,
+                    universal,
                     self.fallback(store()),
                     !blocked,
                     keys::IOS_REDIRECT_TIMEOUT,
@@ -286,7 +297,7 @@ impl<'c, 'a> Ctx<'c, 'a> {
         if !in_app && !chrome {
             // Firefox and other browsers: try the scheme itself; the page falls back.
             let link = deeplink::scheme_link(scheme, deep, &self.carry, Some(self.click.click_id));
-            return self.interstitial(link, fallback, true, keys::ANDROID_REDIRECT_TIMEOUT);
+            return self.interstitial(link, None, fallback, true, keys::ANDROID_REDIRECT_TIMEOUT);
         }
         let full = fallback.as_ref().map_or("", |f| f.url.as_str());
         let bare;
@@ -305,7 +316,13 @@ impl<'c, 'a> Ctx<'c, 'a> {
             intent_fallback,
         );
         if in_app {
-            self.interstitial(intent, fallback, false, keys::ANDROID_REDIRECT_TIMEOUT)
+            self.interstitial(
+                intent,
+                None,
+                fallback,
+                false,
+                keys::ANDROID_REDIRECT_TIMEOUT,
+            )
         } else {
             (Route::Intent, Action::Redirect { location: intent })
         }

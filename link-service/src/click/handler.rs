@@ -169,6 +169,7 @@ async fn answer(req: &HttpRequest, state: &ClickState) -> HttpResponse {
             query: req.query_string(),
             stored: true,
             check_path: Some(own_path),
+            alternate: alternate_beside(&routes, route.app_id, host),
         },
     )
     .await
@@ -241,6 +242,8 @@ async fn answer_long(req: &HttpRequest, state: &ClickState) -> HttpResponse {
             stored,
             // `/a/key_…`, `/` or a Firebase-style prefix: always one of ours, never `//host`.
             check_path: Some(req.path()).filter(|p| !p.starts_with("//")),
+            // Only a saved long link has a code the alternate domain can serve.
+            alternate: alternate_beside(&routes, route.app_id, host).filter(|_| stored),
         },
     )
     .await
@@ -297,6 +300,9 @@ struct Target<'a> {
     /// The path the device check sends Safari claiming a Mac back to, with the request's
     /// query and the hint; `None` where no check is made.
     check_path: Option<&'a str>,
+    /// The app's alternate domain, when the click came in on another of its domains and
+    /// the link can be served there by its code.
+    alternate: Option<&'a str>,
 }
 
 fn user_agent(req: &HttpRequest) -> &str {
@@ -317,6 +323,7 @@ async fn respond_to(req: &HttpRequest, state: &ClickState, target: &Target<'_>) 
         query,
         stored,
         check_path,
+        alternate,
     } = *target;
     let headers = req.headers();
     let agent = user_agent(req);
@@ -361,6 +368,13 @@ async fn respond_to(req: &HttpRequest, state: &ClickState, target: &Target<'_>) 
     } else {
         String::new()
     };
+    // Only iOS pages link there (Universal Links); build it only for them.
+    let alternate_url = match alternate {
+        Some(alternate) if client.platform == Platform::Ios => {
+            Some(alternate_url(secure, alternate, host, link.code.as_str()))
+        }
+        _ => None,
+    };
     let click_id = ClickId::generate();
     let country = country(req, state);
     let click = Click {
@@ -372,6 +386,7 @@ async fn respond_to(req: &HttpRequest, state: &ClickState, target: &Target<'_>) 
         country,
         click_id,
         short_url: &short_url,
+        alternate_url: alternate_url.as_deref(),
         now,
     };
     let decision = decide(&click);
@@ -456,6 +471,39 @@ fn short_url(secure: bool, host: &str, path: &str) -> String {
     url
 }
 
+/// The app's alternate domain, unless the click came in on it: a button there leading to
+/// the same domain would not open the app.
+fn alternate_beside<'r>(routes: &'r Routes, app_id: AppId, host: &str) -> Option<&'r str> {
+    let alternate = routes.map.alternate_domain(app_id)?.as_str();
+    let here = link_core::host::strip_port(host);
+    let here = here.strip_suffix('.').unwrap_or(here);
+    (!here.eq_ignore_ascii_case(alternate)).then_some(alternate)
+}
+
+/// `https://{alternate}/{code}`, on the port the click came in on when it named one (the
+/// same service answers there; in `hoplink dev` that is not 80).
+fn alternate_url(secure: bool, alternate: &str, host: &str, code: &str) -> String {
+    let host = host.trim();
+    let port = &host[link_core::host::strip_port(host).len()..];
+    let port = match port.strip_prefix(':') {
+        Some(digits)
+            if (1..=5).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit()) =>
+        {
+            port
+        }
+        _ => "",
+    };
+    let scheme = if secure { "https://" } else { "http://" };
+    let mut url =
+        String::with_capacity(scheme.len() + alternate.len() + port.len() + code.len() + 1);
+    url.push_str(scheme);
+    url.push_str(alternate);
+    url.push_str(port);
+    url.push('/');
+    url.push_str(code);
+    url
+}
+
 /// Whether the decision for this platform can depend on the app being installed: only
 /// where the app has a URI scheme to open it with.
 fn install_state_matters(platform: Platform, app: &link_core::AppConfig) -> bool {
@@ -531,6 +579,21 @@ mod tests {
             "x/../y",
         ] {
             assert!(!plausible_code(bad), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn the_alternate_url_keeps_the_clicks_port_and_scheme() {
+        let url = |secure, host| alternate_url(secure, "alt.acme.app", host, "Ab3");
+        assert_eq!(url(true, "go.acme.app"), "https://alt.acme.app/Ab3");
+        assert_eq!(url(false, "localhost:8080"), "http://alt.acme.app:8080/Ab3");
+        assert_eq!(
+            url(true, " go.acme.app:443 "),
+            "https://alt.acme.app:443/Ab3"
+        );
+        assert_eq!(url(false, "[::1]:8080"), "http://alt.acme.app:8080/Ab3");
+        for odd in ["[::1]x", "[::1]:x1", "go.acme.app:123456", "go.acme.app:"] {
+            assert_eq!(url(true, odd), "https://alt.acme.app/Ab3", "{odd}");
         }
     }
 }

@@ -17,12 +17,13 @@ font-weight:600;text-decoration:none}\
 .hint{font-size:.85rem}";
 
 /// The interstitial's behaviour, reading its settings from `#d` and its targets from the
-/// `#open`, `#fallback` and `#after` links.
+/// `#open`, `#app`, `#fallback` and `#after` links.
 ///
-/// With `auto`, it navigates to the deep link at once and, unless the page becomes hidden
-/// (the app opened), replaces itself with the fallback after `delay` ms; `replace` keeps
-/// the back button from re-entering the interstitial. Without `auto` (in-app browsers that
-/// block scheme navigation) the person taps the button.
+/// With `auto`, it navigates to the deep link (`#app`, else the button's own) at once and,
+/// unless the page becomes hidden (the app opened), replaces itself with the fallback after
+/// `delay` ms; `replace` keeps the back button from re-entering the interstitial. Without
+/// `auto` (in-app browsers that block scheme navigation) the person taps the button. A
+/// script cannot open a Universal Link, so when the button is one, `#app` holds the scheme.
 ///
 /// Once the app was tried (the automatic attempt or the button), the page being hidden
 /// means the app came up; when it shows again, the person is back and goes on to
@@ -46,7 +47,7 @@ o.onclick=function(){tried=1;};\
 if(!d.auto)return;\
 if(f)t=setTimeout(function(){if(!document.hidden){gone=1;location.replace(f.href);}},d.delay);\
 tried=1;\
-location.href=o.href;\
+location.href=(g('app')||o).href;\
 })();";
 
 /// The device check's behaviour: an iPad reports touch points, a Mac none, so it goes on

@@ -31,7 +31,8 @@ fn fallback_label(kind: DestinationKind) -> &'static str {
 /// Renders the interstitial for `page` (status 200).
 ///
 /// A link too long for the size budget is left out rather than cut (a cut URL would go
-/// somewhere else): the after-click page first, then the fallback, then the deep link.
+/// somewhere else): the after-click page first, then the Universal Link (the button then
+/// opens the deep link), then the fallback, then the deep link.
 /// Only pathological link data (kilobytes of `&` in a URL) gets there; the decision
 /// already bounds URL lengths.
 pub fn render_interstitial(page: &Interstitial) -> Page {
@@ -47,16 +48,35 @@ pub fn render_interstitial(page: &Interstitial) -> Page {
         .and_then(|f| safe_href(&f.url).map(|url| (url, f.kind)));
 
     let after = page.after_click.as_deref().and_then(safe_href);
+    let universal = page.universal_link.as_deref().and_then(safe_href);
 
-    let mut body = assemble(page, &title, deep, fallback, after);
-    if body.len() > MAX_PAGE_BYTES {
-        body = assemble(page, &title, deep, fallback, None);
-    }
-    if body.len() > MAX_PAGE_BYTES {
-        body = assemble(page, &title, deep, None, None);
-    }
-    if body.len() > MAX_PAGE_BYTES {
-        body = assemble(page, &title, None, None, None);
+    let links = Links {
+        deep,
+        universal,
+        fallback,
+        after,
+    };
+    let mut body = assemble(page, &title, links);
+    for fewer in [
+        Links {
+            after: None,
+            ..links
+        },
+        Links {
+            after: None,
+            universal: None,
+            ..links
+        },
+        Links {
+            deep,
+            ..Links::NONE
+        },
+        Links::NONE,
+    ] {
+        if body.len() <= MAX_PAGE_BYTES {
+            break;
+        }
+        body = assemble(page, &title, fewer);
     }
     Page {
         status: 200,
@@ -65,15 +85,35 @@ pub fn render_interstitial(page: &Interstitial) -> Page {
     }
 }
 
-fn assemble(
-    page: &Interstitial,
-    title: &str,
-    deep: Option<&str>,
-    fallback: Option<(&str, DestinationKind)>,
-    after: Option<&str>,
-) -> String {
-    let url_len =
-        deep.map_or(0, str::len) + fallback.map_or(0, |(u, _)| u.len()) + after.map_or(0, str::len);
+/// The page's links, each already checked by `safe_href`.
+#[derive(Clone, Copy)]
+struct Links<'a> {
+    deep: Option<&'a str>,
+    universal: Option<&'a str>,
+    fallback: Option<(&'a str, DestinationKind)>,
+    after: Option<&'a str>,
+}
+
+impl Links<'_> {
+    const NONE: Links<'static> = Links {
+        deep: None,
+        universal: None,
+        fallback: None,
+        after: None,
+    };
+}
+
+fn assemble(page: &Interstitial, title: &str, links: Links<'_>) -> String {
+    let Links {
+        deep,
+        universal,
+        fallback,
+        after,
+    } = links;
+    let url_len = deep.map_or(0, str::len)
+        + universal.map_or(0, str::len)
+        + fallback.map_or(0, |(u, _)| u.len())
+        + after.map_or(0, str::len);
     let mut out = String::with_capacity(2048 + title.len() * 2 + url_len * 2);
     out.push_str(HEAD_START);
     out.push_str("<meta name=\"robots\" content=\"noindex\"><title>");
@@ -91,8 +131,15 @@ fn assemble(
     }
     if let Some(url) = deep {
         out.push_str("<a id=\"open\" class=\"btn\" href=\"");
-        html(&mut out, url);
+        html(&mut out, universal.unwrap_or(url));
         out.push_str("\">Open in app</a>");
+        if universal.is_some() {
+            // Not for people: what the script opens by itself (a script cannot follow a
+            // Universal Link; only a tap does).
+            out.push_str("<a id=\"app\" hidden href=\"");
+            html(&mut out, url);
+            out.push_str("\"></a>");
+        }
     }
     if let Some((url, kind)) = fallback {
         out.push_str("<a id=\"fallback\" href=\"");

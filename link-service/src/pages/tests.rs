@@ -23,6 +23,7 @@ fn interstitial(auto_open: bool) -> Interstitial {
         }),
         auto_open,
         fallback_after_ms: 2000,
+        universal_link: None,
         after_click: None,
         title: Some("Red shoes".to_owned()),
     }
@@ -202,6 +203,61 @@ fn interstitial_carries_the_after_click_page_for_its_script() {
     page.after_click = Some(format!("https://acme.app/{}", "a".repeat(MAX_PAGE_BYTES)));
     let rendered = render_interstitial(&page);
     assert!(!rendered.body.contains("id=\"after\""));
+    assert!(rendered.body.contains("id=\"fallback\""));
+    assert_small(&rendered);
+}
+
+#[test]
+fn the_button_may_be_a_universal_link_while_the_script_opens_the_scheme() {
+    const UNIVERSAL: &str = "https://alt.acme.app/Ab3xK9q?utm_source=push&link_click_id=0190a0b0c0d0e0f00112233445566778";
+    let mut page = interstitial(true);
+    page.universal_link = Some(UNIVERSAL.to_owned());
+    let rendered = render_interstitial(&page);
+    let b = &rendered.body;
+    assert!(
+        b.contains(
+            "<a id=\"open\" class=\"btn\" href=\"https://alt.acme.app/Ab3xK9q?utm_source=push&amp;\
+             link_click_id=0190a0b0c0d0e0f00112233445566778\">Open in app</a>\
+             <a id=\"app\" hidden href=\"acme://product/42?utm_source=push&amp;\
+             link_click_id=0190a0b0c0d0e0f00112233445566778\"></a>"
+        ),
+        "{b}"
+    );
+    assert!(b.contains("(g('app')||o).href"));
+    assert_csp_covers_inline_blocks(&rendered);
+    assert_small(&rendered);
+
+    // Without one, or with one that is not a web URL, the button is the deep link itself.
+    assert!(
+        !render_interstitial(&interstitial(true))
+            .body
+            .contains("id=\"app\"")
+    );
+    page.universal_link = Some("javascript:alert(1)//".to_owned());
+    let rendered = render_interstitial(&page);
+    assert!(!rendered.body.contains("id=\"app\""));
+    assert!(
+        rendered
+            .body
+            .contains("class=\"btn\" href=\"acme://product/42?")
+    );
+    assert!(!rendered.body.to_ascii_lowercase().contains("javascript:"));
+
+    // Too big for the page: the after-click page, then the Universal Link, go first.
+    let mut page = interstitial(true);
+    page.universal_link = Some(format!(
+        "https://alt.acme.app/{}",
+        "a".repeat(MAX_PAGE_BYTES)
+    ));
+    page.after_click = Some("https://acme.app/thanks".to_owned());
+    let rendered = render_interstitial(&page);
+    assert!(!rendered.body.contains("alt.acme.app"));
+    assert!(!rendered.body.contains("id=\"app\""));
+    assert!(
+        rendered
+            .body
+            .contains("class=\"btn\" href=\"acme://product/42?")
+    );
     assert!(rendered.body.contains("id=\"fallback\""));
     assert_small(&rendered);
 }
@@ -605,21 +661,29 @@ fn realistic_long_values_are_kept() {
             url: format!("https://acme.app/{}?utm_source=push", "p".repeat(2000)),
             kind: DestinationKind::Web,
         }),
+        universal_link: Some(format!(
+            "https://go-alternate.acme.app/{}?utm_source=push",
+            "c".repeat(128)
+        )),
+        after_click: Some(format!("https://acme.app/{}", "t".repeat(500))),
         ..interstitial(true)
     });
-    assert!(
-        page.body.contains("id=\"fallback\""),
-        "a 2 KB fallback URL is kept"
-    );
+    for id in ["fallback", "app", "after"] {
+        assert!(
+            page.body.contains(&format!("id=\"{id}\"")),
+            "a 2 KB fallback URL is kept with the rest: {id}"
+        );
+    }
     assert_small(&page);
 }
 
 /// Link data at every limit, through the decision and into the pages: each page stays
-/// under 8 KB, and the iOS interstitial still carries both of its links.
+/// under 8 KB, and the iOS interstitial still carries both of its links (the Universal Link
+/// to the alternate domain is what gives way here).
 #[test]
 fn maximal_link_data_through_the_decision() {
     use chrono::Utc;
-    use link_core::app::{AndroidPackage, AppStoreId, UriScheme};
+    use link_core::app::{AndroidPackage, AppStoreId, BundleId, TeamId, UriScheme};
     use link_core::client::{BotKind, Browser, ClientInfo, DeviceClass, InAppBrowser, Platform};
     use link_core::decision::{Action, Click, decide};
     use link_core::{AppConfig, AppId, ClickId, Link, LinkCode, LinkData, LinkLabels, LinkType};
@@ -627,6 +691,8 @@ fn maximal_link_data_through_the_decision() {
 
     let long_url = format!("https://acme.app/{}", "x".repeat(2020));
     let mut app = AppConfig::default();
+    app.ios.bundle_id = BundleId::parse("com.acme.app").ok();
+    app.ios.team_id = TeamId::parse("ABCDE12345").ok();
     app.ios.app_store_id = AppStoreId::parse("123456789").ok();
     app.ios.uri_scheme = UriScheme::parse("acme").ok();
     app.android.package = AndroidPackage::parse("com.acme.app").ok();
@@ -737,6 +803,7 @@ fn maximal_link_data_through_the_decision() {
                 country: None,
                 click_id: ClickId::generate(),
                 short_url: "https://go.acme.app/Ab3xK9q",
+                alternate_url: Some("https://go-alternate.acme.app/Ab3xK9q"),
                 now,
             });
             let page = match &decision.action {

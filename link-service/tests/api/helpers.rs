@@ -84,6 +84,7 @@ impl TestApp {
             apps::NewApp {
                 name: "Acme".into(),
                 domains: vec![Host::parse(HOST).unwrap()],
+                alternate_domain: None,
                 config: acme_config(),
                 shard: Some(link_core::ShardId::parse("s1").unwrap()),
             },
@@ -95,6 +96,7 @@ impl TestApp {
             apps::NewApp {
                 name: "Other".into(),
                 domains: vec![Host::parse(OTHER_HOST).unwrap()],
+                alternate_domain: None,
                 config: AppConfig {
                     fallback_url: WebUrl::parse("https://other.test/").ok(),
                     ..AppConfig::default()

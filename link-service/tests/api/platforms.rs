@@ -1,3 +1,5 @@
+use std::time::Duration;
+
 use serde_json::json;
 
 use crate::helpers::*;
@@ -370,4 +372,73 @@ async fn a_countrys_fallback_follows_the_trusted_proxys_country_header() {
     );
     assert_eq!(at(&trusted, ANDROID_CHROME, "AT").await, en);
     assert_eq!(at(&untrusted, ANDROID_CHROME, "DE").await, en);
+}
+
+#[tokio::test]
+async fn the_open_in_app_button_crosses_to_the_apps_alternate_domain() {
+    const ALTERNATE: &str = "alt.acme.test";
+    let t = TestApp::spawn().await;
+    t.create_link(t.app_id, "clip", json!({"$ios_uri_redirect_mode": 2}), &[])
+        .await;
+    let before = t.get(HOST, "/clip", IPHONE).await.text().await.unwrap();
+    assert!(!before.contains(ALTERNATE), "{before}");
+
+    shard_router::catalog::apps::add_domain(
+        &t.router,
+        t.app_id,
+        &link_core::Host::parse(ALTERNATE).unwrap(),
+        true,
+    )
+    .await
+    .unwrap();
+    // The catalog's notification reaches the running service.
+    assert!(
+        wait_until(Duration::from_secs(5), || async {
+            t.get(HOST, "/clip", IPHONE)
+                .await
+                .text()
+                .await
+                .unwrap()
+                .contains(ALTERNATE)
+        })
+        .await,
+        "the alternate domain was never linked to"
+    );
+
+    // The button crosses to the alternate domain; the page opens the scheme by itself.
+    // Both carry the click's query and the same click id.
+    let body = t
+        .get(HOST, "/clip?utm_source=sms", IPHONE)
+        .await
+        .text()
+        .await
+        .unwrap();
+    let href = |id: &str| {
+        let start = body
+            .find(&format!("id=\"{id}\""))
+            .unwrap_or_else(|| panic!("no #{id}: {body}"));
+        let rest = &body[start..];
+        let rest = &rest[rest.find("href=\"").unwrap() + 6..];
+        rest[..rest.find('"').unwrap()].replace("&amp;", "&")
+    };
+    let button = href("open");
+    let scheme = href("app");
+    let click_id = scheme
+        .strip_prefix("acme://open?utm_source=sms&link_click_id=")
+        .unwrap_or_else(|| panic!("{scheme}"));
+    assert_eq!(
+        button,
+        format!("http://{ALTERNATE}/clip?utm_source=sms&link_click_id={click_id}")
+    );
+
+    // On the alternate domain itself the button keeps the scheme: a tap there could not
+    // open a Universal Link. Instagram holds Universal Links back: the scheme too.
+    for (host, agent) in [(ALTERNATE, IPHONE), (HOST, IPHONE_INSTAGRAM)] {
+        let body = t.get(host, "/clip", agent).await.text().await.unwrap();
+        assert!(body.contains("class=\"btn\" href=\"acme://open?"), "{body}");
+        assert!(!body.contains("id=\"app\""), "{body}");
+    }
+    // Where no page is served, nothing changes.
+    let android = location(&t.get(HOST, "/clip", ANDROID_CHROME).await);
+    assert!(android.starts_with("intent://"), "{android}");
 }

@@ -83,6 +83,7 @@ impl TestStore {
         let new = apps::NewApp {
             name: name.to_owned(),
             domains: Vec::new(),
+            alternate_domain: None,
             config: AppConfig::default(),
             shard: Some(ShardId::parse(shard).expect("shard id")),
         };

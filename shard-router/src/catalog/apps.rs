@@ -1,4 +1,12 @@
 //! Creating apps (placement included), listing them, and their domains.
+//!
+//! One of an app's domains may be its *alternate* domain: it serves the app's links (and
+//! its apple-app-site-association) like the others, but short URLs are never built on
+//! it. iOS opens a Universal Link only when a tap leads to another domain than the
+//! page's own, so the iOS interstitial's "Open in app" button links there. An app has at
+//! most one, and never only that one: making a domain alternate needs another domain for
+//! the short URLs (removing domains may still leave it alone; the app then has no short
+//! URLs until a domain is added).
 
 use std::collections::HashMap;
 
@@ -25,7 +33,11 @@ const PLACEMENT_LOCK: i64 = 0x686f_706c_0001;
 #[derive(Debug, Clone)]
 pub struct NewApp {
     pub name: String,
+    /// Primary first; short URLs are built on the first.
     pub domains: Vec<Host>,
+    /// Registered with `domains`, flagged alternate; needs at least one of `domains`
+    /// beside it and must not be one of them.
+    pub alternate_domain: Option<Host>,
     pub config: AppConfig,
     /// Place on this shard instead of the least loaded one.
     pub shard: Option<ShardId>,
@@ -36,7 +48,10 @@ pub struct CreatedApp {
     pub app_id: AppId,
     pub name: String,
     pub shard: ShardId,
+    /// Every domain of the app as [`AppSummary::domains`] lists them: the primary first,
+    /// the alternate one (if any) last.
     pub domains: Vec<Host>,
+    pub alternate_domain: Option<Host>,
     pub sdk_key: IssuedKey,
     pub secret_key: IssuedKey,
 }
@@ -48,7 +63,10 @@ pub struct AppSummary {
     pub shard: ShardId,
     pub state: String,
     pub epoch: i64,
+    /// Every domain of the app: the others in the order they were added (the first is
+    /// the primary one), then the alternate one.
     pub domains: Vec<String>,
+    pub alternate_domain: Option<String>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -84,7 +102,23 @@ pub async fn create(router: &ShardRouter, new: NewApp) -> Result<CreatedApp, Rou
             domains.push(host);
         }
     }
-    if domains.len() > MAX_DOMAINS {
+    if let Some(alternate) = &new.alternate_domain {
+        if domains.is_empty() {
+            return Err(FieldError::new(
+                "alternate_domain",
+                "needs a primary domain in domains beside it (short URLs are never built on the alternate domain)",
+            )
+            .into());
+        }
+        if domains.contains(alternate) {
+            return Err(FieldError::new(
+                "alternate_domain",
+                format!("{alternate} is also in domains; the alternate domain must be another one"),
+            )
+            .into());
+        }
+    }
+    if domains.len() + usize::from(new.alternate_domain.is_some()) > MAX_DOMAINS {
         return Err(FieldError::new("domains", "at most 50 domains per app").into());
     }
     new.config.validate()?;
@@ -110,7 +144,11 @@ pub async fn create(router: &ShardRouter, new: NewApp) -> Result<CreatedApp, Rou
             .map_err(RouterError::CatalogUnavailable)?;
     let app_id = AppId::new(app_id).map_err(|e| RouterError::InconsistentCatalog(e.to_string()))?;
     for host in &domains {
-        insert_domain(&mut tx, app_id, host).await?;
+        insert_domain(&mut tx, app_id, host, false).await?;
+    }
+    if let Some(host) = &new.alternate_domain {
+        insert_domain(&mut tx, app_id, host, true).await?;
+        domains.push(host.clone());
     }
     let sdk_key = keys::create_in(&mut tx, app_id, KeyKind::Sdk, Some("default")).await?;
     let secret_key = keys::create_in(&mut tx, app_id, KeyKind::Secret, Some("default")).await?;
@@ -132,6 +170,7 @@ pub async fn create(router: &ShardRouter, new: NewApp) -> Result<CreatedApp, Rou
         name,
         shard,
         domains,
+        alternate_domain: new.alternate_domain,
         sdk_key,
         secret_key,
     })
@@ -194,12 +233,15 @@ async fn insert_domain(
     tx: &mut Transaction<'_, Postgres>,
     app_id: AppId,
     host: &Host,
+    alternate: bool,
 ) -> Result<(), RouterError> {
-    let inserted = sqlx::query("INSERT INTO app_domains (host, app_id) VALUES ($1, $2)")
-        .bind(host.as_str())
-        .bind(app_id.get())
-        .execute(&mut **tx)
-        .await;
+    let inserted =
+        sqlx::query("INSERT INTO app_domains (host, app_id, alternate) VALUES ($1, $2, $3)")
+            .bind(host.as_str())
+            .bind(app_id.get())
+            .bind(alternate)
+            .execute(&mut **tx)
+            .await;
     match inserted {
         Ok(_) => Ok(()),
         Err(e) if unique_violation(&e) == Some("app_domains_pkey") => {
@@ -209,35 +251,128 @@ async fn insert_domain(
     }
 }
 
-/// Adds a domain to an existing app.
+/// Locks the app's row, serialising changes to its domains; `UnknownApp` when there is
+/// none. Returns the app's domains as `(host, alternate)`.
+async fn lock_domains(
+    tx: &mut Transaction<'_, Postgres>,
+    app_id: AppId,
+) -> Result<Vec<(String, bool)>, RouterError> {
+    let found: Option<i64> = sqlx::query_scalar("SELECT id FROM apps WHERE id = $1 FOR UPDATE")
+        .bind(app_id.get())
+        .fetch_optional(&mut **tx)
+        .await
+        .map_err(RouterError::CatalogUnavailable)?;
+    if found.is_none() {
+        return Err(RouterError::UnknownApp(app_id));
+    }
+    sqlx::query_as("SELECT host, alternate FROM app_domains WHERE app_id = $1")
+        .bind(app_id.get())
+        .fetch_all(&mut **tx)
+        .await
+        .map_err(RouterError::CatalogUnavailable)
+}
+
+/// Flags `host` as the app's alternate domain, clearing the flag on the previous one
+/// (the role moves). The unique index allows one alternate per app, so the old flag is
+/// cleared first.
+async fn move_alternate(
+    tx: &mut Transaction<'_, Postgres>,
+    app_id: AppId,
+    host: &Host,
+) -> Result<(), RouterError> {
+    sqlx::query(
+        "UPDATE app_domains SET alternate = false WHERE app_id = $1 AND alternate AND host <> $2",
+    )
+    .bind(app_id.get())
+    .bind(host.as_str())
+    .execute(&mut **tx)
+    .await
+    .map_err(RouterError::CatalogUnavailable)?;
+    sqlx::query("UPDATE app_domains SET alternate = true WHERE app_id = $1 AND host = $2")
+        .bind(app_id.get())
+        .bind(host.as_str())
+        .execute(&mut **tx)
+        .await
+        .map_err(RouterError::CatalogUnavailable)?;
+    Ok(())
+}
+
+fn no_primary_left() -> FieldError {
+    FieldError::new(
+        "alternate",
+        "the app needs another, non-alternate domain for its short URLs; add one first",
+    )
+}
+
+/// Adds a domain to an existing app; `alternate` makes it the app's alternate domain
+/// (taking the role from the previous one), which needs another domain to remain.
 pub async fn add_domain(
     router: &ShardRouter,
     app_id: AppId,
     host: &Host,
+    alternate: bool,
 ) -> Result<(), RouterError> {
     let mut tx = router
         .catalog()
         .begin()
         .await
         .map_err(RouterError::CatalogUnavailable)?;
-    let count: Option<i64> = sqlx::query_scalar(
-        "SELECT (SELECT count(*) FROM app_domains WHERE app_id = a.id) FROM apps a WHERE a.id = $1 FOR UPDATE",
-    )
-    .bind(app_id.get())
-    .fetch_optional(&mut *tx)
-    .await
-    .map_err(RouterError::CatalogUnavailable)?;
-    match count {
-        None => return Err(RouterError::UnknownApp(app_id)),
-        Some(n) if n >= MAX_DOMAINS as i64 => {
-            return Err(FieldError::new("host", "at most 50 domains per app").into());
-        }
-        Some(_) => {}
+    let current = lock_domains(&mut tx, app_id).await?;
+    if current.len() >= MAX_DOMAINS {
+        return Err(FieldError::new("host", "at most 50 domains per app").into());
     }
-    insert_domain(&mut tx, app_id, host).await?;
+    // The previous alternate domain, if any, becomes an ordinary one: any domain at all
+    // is left for the short URLs.
+    if alternate && current.is_empty() {
+        return Err(no_primary_left().into());
+    }
+    insert_domain(&mut tx, app_id, host, false).await?;
+    if alternate {
+        move_alternate(&mut tx, app_id, host).await?;
+    }
     tx.commit().await.map_err(RouterError::CatalogUnavailable)?;
     let _ = router.refresh().await;
     Ok(())
+}
+
+/// Makes `host` the app's alternate domain (taking the role from the previous one) or
+/// an ordinary one again. `Ok(false)` when the app has no such domain. Refused (field
+/// `alternate`) when the app would be left without a non-alternate domain.
+pub async fn set_alternate(
+    router: &ShardRouter,
+    app_id: AppId,
+    host: &Host,
+    alternate: bool,
+) -> Result<bool, RouterError> {
+    let mut tx = router
+        .catalog()
+        .begin()
+        .await
+        .map_err(RouterError::CatalogUnavailable)?;
+    let current = lock_domains(&mut tx, app_id).await?;
+    let Some(&(_, was)) = current.iter().find(|(h, _)| h == host.as_str()) else {
+        return Ok(false);
+    };
+    if was == alternate {
+        return Ok(true);
+    }
+    if alternate {
+        // Once `host` takes the role, every other domain is an ordinary one.
+        if current.len() < 2 {
+            return Err(no_primary_left().into());
+        }
+        move_alternate(&mut tx, app_id, host).await?;
+    } else {
+        sqlx::query("UPDATE app_domains SET alternate = false WHERE app_id = $1 AND host = $2")
+            .bind(app_id.get())
+            .bind(host.as_str())
+            .execute(&mut *tx)
+            .await
+            .map_err(RouterError::CatalogUnavailable)?;
+    }
+    tx.commit().await.map_err(RouterError::CatalogUnavailable)?;
+    let _ = router.refresh().await;
+    Ok(true)
 }
 
 /// Removes a domain from an app. `Ok(false)` when the app has no such domain.
@@ -275,7 +410,8 @@ async fn list_where(
 ) -> Result<Vec<AppSummary>, RouterError> {
     let rows: Vec<AppRow> = sqlx::query_as(
         "SELECT a.id, a.name, a.shard_id, a.state, a.epoch, \
-                coalesce(array_agg(d.host ORDER BY d.seq) FILTER (WHERE d.host IS NOT NULL), '{}') AS domains, \
+                coalesce(array_agg(d.host ORDER BY d.alternate, d.seq) FILTER (WHERE d.host IS NOT NULL), '{}') AS domains, \
+                min(d.host) FILTER (WHERE d.alternate) AS alternate_domain, \
                 a.created_at \
          FROM apps a LEFT JOIN app_domains d ON d.app_id = a.id \
          WHERE $1::bigint IS NULL OR a.id = $1 \
@@ -294,6 +430,7 @@ async fn list_where(
                  state,
                  epoch,
                  domains,
+                 alternate_domain,
                  created_at,
              }| {
                 let bad = |e: link_core::Invalid| {
@@ -306,6 +443,7 @@ async fn list_where(
                     state,
                     epoch,
                     domains,
+                    alternate_domain,
                     created_at,
                 })
             },
@@ -321,6 +459,7 @@ struct AppRow {
     state: String,
     epoch: i64,
     domains: Vec<String>,
+    alternate_domain: Option<String>,
     created_at: DateTime<Utc>,
 }
 

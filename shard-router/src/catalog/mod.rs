@@ -29,7 +29,7 @@ pub async fn load_rows(catalog: &PgPool) -> Result<CatalogRows, RouterError> {
         .fetch_all(&mut *tx)
         .await
         .map_err(RouterError::CatalogUnavailable)?;
-    let domains = sqlx::query_as("SELECT host, app_id FROM app_domains ORDER BY seq")
+    let domains = sqlx::query_as("SELECT host, app_id, alternate FROM app_domains ORDER BY seq")
         .fetch_all(&mut *tx)
         .await
         .map_err(RouterError::CatalogUnavailable)?;

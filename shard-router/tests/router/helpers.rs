@@ -79,6 +79,7 @@ pub fn new_app(name: &str, domains: &[&str]) -> apps::NewApp {
             .iter()
             .map(|d| Host::parse(d).expect("host"))
             .collect(),
+        alternate_domain: None,
         config: AppConfig::default(),
         shard: None,
     }

@@ -5,6 +5,7 @@
     reason = "test helpers fail loudly; a panic is the assertion"
 )]
 
+mod alternate_domains;
 mod helpers;
 mod map_refresh;
 mod migrations;

@@ -62,7 +62,7 @@ async fn a_change_through_one_router_is_seen_by_another_within_a_second() {
     );
 
     let host = Host::parse("acme.link").expect("host");
-    apps::add_domain(&t.router, app.app_id, &host)
+    apps::add_domain(&t.router, app.app_id, &host, false)
         .await
         .expect("add domain");
     assert!(

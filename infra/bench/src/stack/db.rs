@@ -39,6 +39,7 @@ impl BenchDb {
             apps::NewApp {
                 name: "Bench".into(),
                 domains: vec![Host::parse(HOST).map_err(|e| anyhow::anyhow!("{e}"))?],
+                alternate_domain: None,
                 config: app_config()?,
                 shard: None,
             },

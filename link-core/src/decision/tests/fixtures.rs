@@ -21,6 +21,8 @@ use crate::url::WebUrl;
 
 pub const CLICK_ID: &str = "0190a0b0c0d0e0f00112233445566778";
 pub const SHORT_URL: &str = "https://go.acme.app/Ab3xK9q";
+/// The link on the app's alternate domain, for clicks that came in on its primary one.
+pub const ALTERNATE_URL: &str = "https://alt.acme.app/Ab3xK9q";
 
 pub fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0)
@@ -156,6 +158,29 @@ pub fn decide_from(
         country,
         click_id: ClickId::parse(CLICK_ID).expect("valid click id"),
         short_url: SHORT_URL,
+        alternate_url: None,
+        now: now(),
+    })
+}
+
+/// [`decide_for`] a click on a domain of an app that also has an alternate one.
+pub fn decide_beside_alternate(
+    link: &Link,
+    app: &AppConfig,
+    client: ClientInfo,
+    installed: bool,
+    query: &str,
+) -> Decision {
+    decide(&Click {
+        link,
+        app,
+        client,
+        app_installed: installed,
+        query,
+        country: None,
+        click_id: ClickId::parse(CLICK_ID).expect("valid click id"),
+        short_url: SHORT_URL,
+        alternate_url: Some(ALTERNATE_URL),
         now: now(),
     })
 }

@@ -749,6 +749,67 @@ fn the_after_click_url_rides_on_every_open_in_app_page() {
 }
 
 #[test]
+fn the_button_opens_the_link_on_the_alternate_domain_where_universal_links_work() {
+    use crate::app::{BundleId, TeamId};
+    let mut with_ul = app(A::Full);
+    with_ul.ios.bundle_id = BundleId::parse("com.acme.app").ok();
+    with_ul.ios.team_id = TeamId::parse("ABCDE12345").ok();
+    let live = link(data("{}"), LinkState::Live);
+    let forced = link(data(r#"{"$ios_uri_redirect_mode": 2}"#), LinkState::Live);
+    let page = |l: &_, app: &_, client, installed| match decide_beside_alternate(
+        l,
+        app,
+        client,
+        installed,
+        "utm_source=push&link_click_id=forged",
+    )
+    .action
+    {
+        Action::Interstitial(page) => Ok(page),
+        other => Err(other.kind()),
+    };
+    let want = format!("{ALTERNATE_URL}?utm_source=push&link_click_id={CLICK_ID}");
+
+    // Safari with the app known installed, or a link that insists on the app: the page
+    // still tries the scheme by itself; the button crosses to the alternate domain.
+    for (l, installed) in [(&live, true), (&forced, false)] {
+        let got = page(l, &with_ul, IPHONE, installed).expect("an interstitial");
+        assert_eq!(got.universal_link.as_deref(), Some(want.as_str()));
+        assert!(got.auto_open);
+        assert!(
+            got.deep_link
+                .starts_with("acme://open?utm_source=push&link_click_id=")
+        );
+    }
+    // Without the team and bundle ids no association file names the app: no Universal Link.
+    assert_eq!(
+        page(&live, &app(A::Full), IPHONE, true).map(|p| p.universal_link),
+        Ok(None)
+    );
+    // In-app browsers that block app opening hold Universal Links back as well: the button
+    // keeps the scheme. Android has intents and is left as it was.
+    for client in [
+        IPHONE_FACEBOOK,
+        IPHONE_WEBVIEW,
+        ANDROID_INSTAGRAM,
+        ANDROID_FIREFOX,
+    ] {
+        assert_eq!(
+            page(&live, &with_ul, client, true).map(|p| p.universal_link),
+            Ok(None),
+            "{client:?}"
+        );
+    }
+    // Nothing changes where no page is served: Safari without the app goes to the store.
+    assert_eq!(page(&live, &with_ul, IPHONE, false).err(), Some("redirect"));
+    // A click on the alternate domain itself (no alternate URL) keeps the scheme button.
+    let Action::Interstitial(own) = decide_for(&live, &with_ul, IPHONE, true, "").action else {
+        panic!("expected an interstitial");
+    };
+    assert_eq!(own.universal_link, None);
+}
+
+#[test]
 fn previews_carry_facebook_app_links_without_a_click_id() {
     let l = link(
         data(r#"{"$deeplink_path": "product/42", "$android_deeplink_path": "p/42"}"#),
