@@ -127,6 +127,8 @@ struct SessionRequest {
     click_ids: Vec<ClickId>,
     /// http(s) URLs that opened the app (Universal Links, App Links).
     link_urls: Vec<url::Url>,
+    /// Pairs appended to the link the app opened with (`?coupon=X`), for its data.
+    appended: Vec<(String, String)>,
 }
 
 impl SessionRequest {
@@ -162,6 +164,7 @@ impl SessionRequest {
                 .and_then(|v| referrer_click_id(&v)),
         );
         let mut link_urls = Vec::new();
+        let mut appended = None;
         for name in [
             "universal_link_url",
             "android_app_link_url",
@@ -173,6 +176,9 @@ impl SessionRequest {
                 continue;
             };
             push(query_click_id(&url));
+            if appended.is_none() {
+                appended = Some(appended_pairs(&url));
+            }
             let target = applink_target(&url);
             if matches!(url.scheme(), "http" | "https") {
                 link_urls.push(url);
@@ -200,8 +206,39 @@ impl SessionRequest {
             ),
             click_ids,
             link_urls,
+            appended: appended.unwrap_or_default(),
         })
     }
+}
+
+/// The pairs of the query of the URL that opened the app, as Branch passes a link's
+/// appended parameters (`https://go.acme.app/promo?coupon=X`) into the session data.
+/// Ours and Branch's own keys (`link_click_id`, `$...`, `~...`, `+...`) are left out:
+/// a URL anyone can write must not change how the link behaves or is labelled. Bounded
+/// like the pairs the click path carries; the first value of a key counts.
+fn appended_pairs(url: &url::Url) -> Vec<(String, String)> {
+    use link_core::decision::{DEVICE_HINT, LINK_CLICK_ID, MAX_CARRIED_LEN, MAX_CARRIED_PAIRS};
+    let mut pairs: Vec<(String, String)> = Vec::new();
+    let mut size = 0;
+    for (key, value) in url.query_pairs() {
+        if pairs.len() == MAX_CARRIED_PAIRS {
+            break;
+        }
+        let ours = key.is_empty()
+            || key.starts_with(['$', '~', '+'])
+            || key == LINK_CLICK_ID
+            || key == DEVICE_HINT
+            || key == "al_applink_data";
+        if ours || pairs.iter().any(|(k, _)| *k == key) {
+            continue;
+        }
+        if size + key.len() + value.len() > MAX_CARRIED_LEN {
+            continue;
+        }
+        size += key.len() + value.len();
+        pairs.push((key.into_owned(), value.into_owned()));
+    }
+    pairs
 }
 
 /// The link a Facebook App Links open came from: Facebook adds
@@ -327,6 +364,7 @@ async fn start_session(
         click: a.click.as_ref(),
         guaranteed: a.match_type == MatchType::Deterministic,
         referring_link: referring_link.as_deref(),
+        appended: &request.appended,
     });
     let response = SdkSessionResponse {
         session_id: session_id.clone(),
@@ -531,6 +569,33 @@ mod tests {
         .unwrap();
         assert_eq!(r.link_urls.len(), 1);
         assert!(r.click_ids.is_empty());
+    }
+
+    #[test]
+    fn the_opening_urls_own_pairs_are_kept_for_the_data() {
+        let r = parse(&json!({
+            "universal_link_url": format!(
+                "https://go.acme.test/summer?coupon=A%20B&coupon=C&$fallback_url=x&~channel=y\
+                 &%2Bclicked_branch_link=false&link_click_id={ID}&hl_device=ipad&=z&color=red"
+            ),
+            "external_intent_uri": "acme://open?other=1",
+        }))
+        .unwrap();
+        assert_eq!(
+            r.appended,
+            [
+                ("coupon".to_owned(), "A B".to_owned()),
+                ("color".to_owned(), "red".to_owned())
+            ]
+        );
+        // A scheme open has them in its URI; bounded like the click path's carried pairs.
+        let many: String = (0..40)
+            .map(|i| format!("k{i}={}&", "v".repeat(40)))
+            .collect();
+        let r = parse(&json!({"external_intent_uri": format!("acme://open?{many}")})).unwrap();
+        let size: usize = r.appended.iter().map(|(k, v)| k.len() + v.len()).sum();
+        assert!(!r.appended.is_empty() && size <= 1024, "{size}");
+        assert!(parse(&json!({})).unwrap().appended.is_empty());
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! Branch-shaped bodies: the session data an install or open answers (a JSON object sent
 //! as a JSON-encoded string, as Branch does), and a link as `GET /v1/url` reads it.
 //!
-//! Session data is the link's own data (`$`-keys included) overlaid with Branch's
+//! Session data is the link's own data (`$`-keys included), the parameters appended to
+//! the URL that opened the app (under keys the link does not set), overlaid with Branch's
 //! analytics (`~channel`, `~feature`, `~campaign`, `~stage`, `~tags`, `~id`,
 //! `~referring_link`) and session keys (`+clicked_branch_link`, `+is_first_session`,
 //! `+match_guaranteed`, `+click_timestamp`). Without a match it is exactly
@@ -20,6 +21,8 @@ pub struct Referral<'a> {
     pub guaranteed: bool,
     /// The link's short URL.
     pub referring_link: Option<&'a str>,
+    /// Pairs appended to the URL that opened the app; the link's own keys win.
+    pub appended: &'a [(String, String)],
 }
 
 /// The session data, JSON-encoded.
@@ -29,6 +32,11 @@ pub fn session_data(referral: Option<&Referral<'_>>, first_session: bool) -> Str
             .to_string();
     };
     let mut data = r.link.data.clone();
+    for (key, value) in r.appended {
+        if !data.contains_key(key) {
+            data.insert(key.clone(), value.as_str().into());
+        }
+    }
     analytics(
         &mut data,
         r.link.id,
@@ -181,10 +189,15 @@ mod tests {
             click: Some(&click),
             guaranteed: false,
             referring_link: Some("https://go.acme.test/abc"),
+            appended: &[
+                ("coupon".into(), "SPRING10".into()),
+                ("color".into(), "blue".into()),
+            ],
         };
         let data: Value = serde_json::from_str(&session_data(Some(&referral), false)).unwrap();
         assert_eq!(data["$deeplink_path"], "product/7");
-        assert_eq!(data["color"], "red");
+        assert_eq!(data["color"], "red", "the link's own data wins");
+        assert_eq!(data["coupon"], "SPRING10");
         assert_eq!(
             data["~channel"], "email",
             "our analytics win over look-alike data keys"

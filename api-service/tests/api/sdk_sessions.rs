@@ -337,6 +337,18 @@ async fn a_universal_link_open_is_guaranteed_and_claims_no_click() {
     body["randomized_bundle_token"] = json!("4611686018427387904");
     let (_, open) = session(&t, "/v1/open", &t.acme.sdk_key, body).await;
     assert_eq!(session_data(&open)["~campaign"], "ul", "{open}");
+
+    // Parameters appended to the link reach the app in its data, as Branch passes them;
+    // they cannot relabel the link or change its behaviour.
+    let mut body = ios();
+    body["universal_link_url"] = json!(format!(
+        "{url}?coupon=SPRING10&~campaign=forged&$deeplink_path=x"
+    ));
+    let (_, open) = session(&t, "/v1/open", &t.acme.sdk_key, body).await;
+    let data = session_data(&open);
+    assert_eq!(data["coupon"], "SPRING10", "{data}");
+    assert_eq!(data["~campaign"], "ul");
+    assert_eq!(data["$deeplink_path"], "promo/ul", "{data}");
 }
 
 #[tokio::test]
