@@ -52,6 +52,9 @@ pub struct MatchedClick {
     /// Whether this request claimed it (`false`: claimed earlier, by this device's
     /// previous session or another one).
     pub claimed: bool,
+    /// The pairs the click appended to its link, form-encoded, as the click path stored
+    /// them.
+    pub query: Option<String>,
 }
 
 impl std::fmt::Debug for MatchedClick {
@@ -98,7 +101,7 @@ const BY_CLICK_IDS: &str = concat!(
     fence!(),
     ",
 found AS MATERIALIZED (
-    SELECT c.id AS click_id, c.occurred_at AS clicked_at, c.browser_id, c.matched_at, ",
+    SELECT c.id AS click_id, c.occurred_at AS clicked_at, c.browser_id, c.matched_at, c.query, ",
     link_columns!(),
     "
     FROM clicks c
@@ -158,10 +161,10 @@ claimed AS (
     UPDATE clicks c SET matched_at = now()
     FROM candidate
     WHERE c.id = candidate.id AND c.matched_at IS NULL
-    RETURNING c.id, c.link_id, c.occurred_at, c.browser_id
+    RETURNING c.id, c.link_id, c.occurred_at, c.browser_id, c.query
 )
 SELECT EXISTS (SELECT 1 FROM fence) AS open, claimed.id AS click_id,
-       claimed.occurred_at AS clicked_at, claimed.browser_id, true AS claimed, ",
+       claimed.occurred_at AS clicked_at, claimed.browser_id, claimed.query, true AS claimed, ",
     link_columns!(),
     "
 FROM (SELECT 1) AS one
@@ -322,6 +325,7 @@ fn decode_hit(row: &PgRow) -> Result<Option<(MatchedClick, MatchedLink)>, ApiErr
         clicked_at: row.try_get("clicked_at")?,
         browser_id: row.try_get("browser_id")?,
         claimed: row.try_get("claimed")?,
+        query: row.try_get("query")?,
     };
     Ok(Some((click, decode_link(row)?)))
 }

@@ -37,6 +37,7 @@
 //! The claim is synchronous (it decides the answer); the install or open row, its
 //! rollup and the browser's "has the app" mark are written by the event pipeline.
 
+use std::borrow::Cow;
 use std::time::Duration;
 
 use actix_web::http::header;
@@ -177,7 +178,7 @@ impl SessionRequest {
             };
             push(query_click_id(&url));
             if appended.is_none() {
-                appended = Some(appended_pairs(&url));
+                appended = Some(appended_pairs(url.query_pairs()));
             }
             let target = applink_target(&url);
             if matches!(url.scheme(), "http" | "https") {
@@ -211,16 +212,18 @@ impl SessionRequest {
     }
 }
 
-/// The pairs of the query of the URL that opened the app, as Branch passes a link's
-/// appended parameters (`https://go.acme.app/promo?coupon=X`) into the session data.
-/// Ours and Branch's own keys (`link_click_id`, `$...`, `~...`, `+...`) are left out:
-/// a URL anyone can write must not change how the link behaves or is labelled. Bounded
-/// like the pairs the click path carries; the first value of a key counts.
-fn appended_pairs(url: &url::Url) -> Vec<(String, String)> {
+/// The pairs of a link's appended query (`https://go.acme.app/promo?coupon=X`: of the URL
+/// that opened the app, or as its click stored them), which Branch passes into the session
+/// data. Ours and Branch's own keys (`link_click_id`, `$...`, `~...`, `+...`) are left
+/// out: a URL anyone can write must not change how the link behaves or is labelled.
+/// Bounded like the pairs the click path carries; the first value of a key counts.
+fn appended_pairs<'q>(
+    query: impl Iterator<Item = (Cow<'q, str>, Cow<'q, str>)>,
+) -> Vec<(String, String)> {
     use link_core::decision::{DEVICE_HINT, LINK_CLICK_ID, MAX_CARRIED_LEN, MAX_CARRIED_PAIRS};
     let mut pairs: Vec<(String, String)> = Vec::new();
     let mut size = 0;
-    for (key, value) in url.query_pairs() {
+    for (key, value) in query {
         if pairs.len() == MAX_CARRIED_PAIRS {
             break;
         }
@@ -359,12 +362,13 @@ async fn start_session(
     let referring_link = attribution
         .as_ref()
         .and_then(|a| state.short_url(app_id, &a.link.code));
+    let appended = appended_to(&request, attribution.as_ref());
     let referral = attribution.as_ref().map(|a| Referral {
         link: &a.link,
         click: a.click.as_ref(),
         guaranteed: a.match_type == MatchType::Deterministic,
         referring_link: referring_link.as_deref(),
-        appended: &request.appended,
+        appended: &appended,
     });
     let response = SdkSessionResponse {
         session_id: session_id.clone(),
@@ -424,6 +428,26 @@ async fn start_session(
         SessionKind::Open => state.sdk.opens.record(OpenEvent { start, session_id }),
     }
     Ok(HttpResponse::Ok().json(response))
+}
+
+/// The pairs appended to the link: those of the URL that opened the app, then those its
+/// click stored (how an install through the store gets them) under keys not seen yet.
+fn appended_to(
+    request: &SessionRequest,
+    attribution: Option<&Attribution>,
+) -> Vec<(String, String)> {
+    let mut pairs = request.appended.clone();
+    let stored = attribution
+        .and_then(|a| a.click.as_ref())
+        .and_then(|c| c.query.as_deref());
+    if let Some(stored) = stored {
+        for (key, value) in appended_pairs(url::form_urlencoded::parse(stored.as_bytes())) {
+            if !pairs.iter().any(|(k, _)| *k == key) {
+                pairs.push((key, value));
+            }
+        }
+    }
+    pairs
 }
 
 /// The matching rules of the module docs, in order.

@@ -2,7 +2,7 @@
 //! as a JSON-encoded string, as Branch does), and a link as `GET /v1/url` reads it.
 //!
 //! Session data is the link's own data (`$`-keys included), the parameters appended to
-//! the URL that opened the app (under keys the link does not set), overlaid with Branch's
+//! the link (under keys the link does not set), overlaid with Branch's
 //! analytics (`~channel`, `~feature`, `~campaign`, `~stage`, `~tags`, `~id`,
 //! `~referring_link`) and session keys (`+clicked_branch_link`, `+is_first_session`,
 //! `+match_guaranteed`, `+click_timestamp`). Without a match it is exactly
@@ -21,7 +21,8 @@ pub struct Referral<'a> {
     pub guaranteed: bool,
     /// The link's short URL.
     pub referring_link: Option<&'a str>,
-    /// Pairs appended to the URL that opened the app; the link's own keys win.
+    /// Pairs appended to the link (by the URL that opened the app, or its click); the
+    /// link's own keys win.
     pub appended: &'a [(String, String)],
 }
 
@@ -183,6 +184,7 @@ mod tests {
             clicked_at: Utc.timestamp_opt(1_700_000_000, 0).unwrap(),
             browser_id: None,
             claimed: true,
+            query: None,
         };
         let referral = Referral {
             link: &link,

@@ -119,7 +119,36 @@ async fn an_install_after_a_long_link_click_gets_the_long_links_data() {
     assert_eq!(data["~tags"], json!(["t1"]));
     assert_eq!(data["$deeplink_path"], "promo/long");
     assert_eq!(data["promo"], "long");
-    assert_eq!(data.get("utm_source"), None, "{data}");
+    // Not part of the link (its row has no such key), but appended to it by this click:
+    // the install gets it as Branch passes appended parameters.
+    assert_eq!(data["utm_source"], "push", "{data}");
+}
+
+#[tokio::test]
+async fn an_install_gets_the_parameters_its_click_appended_to_the_link() {
+    let t = TestApp::spawn().await;
+    let url = campaign_link(&t, "appended").await;
+    let code = code_of(&url);
+    let response = t
+        .click(
+            HOST,
+            &format!("{code}?coupon=SPRING10&promo=forged&~campaign=forged&%24deeplink_path=x"),
+            IPHONE,
+        )
+        .await;
+    assert!(response.status().is_redirection() || response.status().is_success());
+    let sql = "SELECT count(*) FROM clicks WHERE app_id = $1";
+    assert_eq!(wait_for_count(&t, t.acme.app_id, sql, 1).await, 1);
+
+    let (status, body) = session(&t, "/v1/install", &t.acme.sdk_key, ios()).await;
+    assert_eq!(status, 200, "{body}");
+    let data = session_data(&body);
+    assert_eq!(data["+clicked_branch_link"], true, "{data}");
+    assert_eq!(data["coupon"], "SPRING10", "{data}");
+    // The link's own data and labels win; `$` keys are never taken from a click.
+    assert_eq!(data["promo"], "appended");
+    assert_eq!(data["~campaign"], "appended");
+    assert_eq!(data["$deeplink_path"], "promo/appended");
 }
 
 #[tokio::test]

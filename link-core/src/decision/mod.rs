@@ -46,7 +46,8 @@ pub use deeplink::{DEFAULT_PATH, MAX_DEEPLINK_PATH_LEN};
 pub use dest::DestinationKind;
 pub use in_app::blocks_app_open;
 pub use query::{
-    DEVICE_HINT, LINK_CLICK_ID, MAX_CARRIED_LEN, MAX_CARRIED_PAIRS, value_of as query_value,
+    DEVICE_HINT, LINK_CLICK_ID, MAX_CARRIED_LEN, MAX_CARRIED_PAIRS, carried_pairs,
+    value_of as query_value,
 };
 
 /// Everything the decision looks at for one click.

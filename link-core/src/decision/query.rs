@@ -167,6 +167,20 @@ impl<'a> Carry<'a> {
     }
 }
 
+/// The pairs a click carries (`utm_source=push&coupon=X`), re-encoded and bounded as they
+/// are carried to destinations; `None` when it carries none. Stored with the click, so the
+/// install it leads to gets them too.
+pub fn carried_pairs(query: &str) -> Option<String> {
+    let carry = Carry::new(query);
+    if carry.is_empty() {
+        return None;
+    }
+    let mut out = String::new();
+    let mut q = QueryWriter::after(&mut out, Some(""));
+    carry.append_to(&mut q, None);
+    (!out.is_empty()).then_some(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -202,6 +216,18 @@ mod tests {
             "?k=v"
         );
         assert_eq!(carried(None, "utm=1&hl_device=ipad"), "?utm=1");
+    }
+
+    #[test]
+    fn carried_pairs_are_what_destinations_get() {
+        assert_eq!(carried_pairs(""), None);
+        assert_eq!(carried_pairs("link_click_id=1&$x=2&hl_device=ipad"), None);
+        assert_eq!(
+            carried_pairs("?coupon=A%20B&$fallback_url=x&utm_source=push").as_deref(),
+            Some("coupon=A+B&utm_source=push")
+        );
+        let huge = format!("a={}&b=1", "x".repeat(5000));
+        assert_eq!(carried_pairs(&huge).as_deref(), Some("b=1"));
     }
 
     #[test]

@@ -9,7 +9,7 @@ use chrono::Utc;
 use link_core::client::Platform;
 use link_core::code::{is_code_byte, is_code_path};
 use link_core::decision::controls::Controls;
-use link_core::decision::{Click, CountAs, decide};
+use link_core::decision::{Click, CountAs, carried_pairs, decide};
 use link_core::{AppConfig, AppId, ClickId, Country, Link, LinkCode, LinkType};
 use link_store::events::ClickEvent;
 use shard_router::app_config::StoredConfig;
@@ -453,6 +453,12 @@ async fn respond_to(req: &HttpRequest, state: &ClickState, target: &Target<'_>) 
         country,
         counted: !Controls::new(&link.data).no_attribution(),
         uses_up_link: is_person && link.link_type == LinkType::OneTime,
+        // Only a person's click can lead to an install; most clicks carry nothing.
+        query: if is_person && !query.is_empty() {
+            carried_pairs(query).map(String::into_boxed_str)
+        } else {
+            None
+        },
     };
     let window = link.duration_secs.unwrap_or(config.attribution_window_secs);
     state

@@ -12,8 +12,8 @@ use sqlx::PgConnection;
 use super::copy_rows::CopyRows;
 use super::kind::ShardEvent;
 
-/// A click as the click path knows it. Plain data, no heap: building and queueing one
-/// costs next to nothing.
+/// A click as the click path knows it. Plain data, on the heap only for the pairs a click
+/// appended to its link: building and queueing one costs next to nothing.
 #[derive(Clone, PartialEq, Eq)]
 pub struct ClickEvent {
     pub click_id: ClickId,
@@ -39,6 +39,10 @@ pub struct ClickEvent {
     /// so the clicks after it get the expired answer once the change has reached the
     /// link services (the batch's flush interval plus a notification, about a second).
     pub uses_up_link: bool,
+    /// The pairs the click appended to its link, as it carried them
+    /// ([`link_core::decision::carried_pairs`]): for the session data of the install or
+    /// open it leads to.
+    pub query: Option<Box<str>>,
 }
 
 impl ClickEvent {
@@ -66,6 +70,7 @@ impl ClickEvent {
             country: None,
             counted: true,
             uses_up_link: false,
+            query: None,
         }
     }
 }
@@ -89,6 +94,7 @@ impl std::fmt::Debug for ClickEvent {
             .field("country", &self.country)
             .field("counted", &self.counted)
             .field("uses_up_link", &self.uses_up_link)
+            .field("query", &self.query.as_ref().map(|q| q.len()))
             .finish()
     }
 }
@@ -120,19 +126,19 @@ SET clicks = s.clicks + EXCLUDED.clicks, bot_views = s.bot_views + EXCLUDED.bot_
 
 /// For a batch that may hold stored clicks (a replay after an unknown outcome): raw rows
 /// first, skipping stored ones, and the rollups count only the rows that insert actually
-/// added, so nothing is counted twice; `$14` lists the clicks not to count at all. Rollup
+/// added, so nothing is counted twice; `$15` lists the clicks not to count at all. Rollup
 /// rows are upserted in key order, so concurrent writers lock them in the same order.
 const INSERT_CLICKS_REPLAY: &str = concat!(
     "WITH inserted AS (
     INSERT INTO clicks (id, app_id, link_id, occurred_at, platform, os, os_version,
-                        browser, in_app, is_bot, fingerprint, browser_id, country)
+                        browser, in_app, is_bot, fingerprint, browser_id, country, query)
     SELECT * FROM UNNEST($1::uuid[], $2::bigint[], $3::bigint[], $4::timestamptz[],
                          $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
-                         $10::boolean[], $11::bytea[], $12::uuid[], $13::text[])
+                         $10::boolean[], $11::bytea[], $12::uuid[], $13::text[], $14::text[])
     ON CONFLICT (id) DO NOTHING
     RETURNING id, app_id, link_id, occurred_at, platform, is_bot, country
 ), counted AS (
-    SELECT * FROM inserted WHERE id <> ALL($14::uuid[])
+    SELECT * FROM inserted WHERE id <> ALL($15::uuid[])
 ), by_platform AS (
 INSERT INTO link_stats_daily AS s (app_id, day, link_id, platform, clicks, bot_views)
 SELECT app_id, (occurred_at AT TIME ZONE 'UTC')::date, link_id, platform,
@@ -158,11 +164,11 @@ ORDER BY 1, 2, 3, 4",
 /// the batch rather than count it twice.
 const COPY_CLICKS: &str = "\
 COPY clicks (id, app_id, link_id, occurred_at, platform, os, os_version, browser, in_app,
-             is_bot, fingerprint, browser_id, country)
+             is_bot, fingerprint, browser_id, country, query)
 FROM STDIN (FORMAT binary)";
-const COPY_CLICK_FIELDS: i16 = 13;
-/// A click row's bytes in the `COPY` stream, about: 13 lengths, the fixed-size fields, a
-/// fingerprint and short words.
+const COPY_CLICK_FIELDS: i16 = 14;
+/// A click row's bytes in the `COPY` stream, about: 14 lengths, the fixed-size fields, a
+/// fingerprint and short words (a query is extra).
 const COPY_CLICK_BYTES: usize = 176;
 
 /// Expires the one-time links a batch's clicks used up; the `links` trigger tells every
@@ -225,6 +231,7 @@ impl ShardEvent for ClickEvent {
                 .bind(columns.fingerprint)
                 .bind(columns.browser_id)
                 .bind(columns.country)
+                .bind(columns.query)
                 .bind(columns.uncounted)
                 .execute(&mut *conn)
                 .await?;
@@ -299,6 +306,10 @@ fn copy_rows(events: &[&ClickEvent]) -> Vec<u8> {
         }
         match e.country {
             Some(country) => rows.text(&country.to_iso()),
+            None => rows.null(),
+        }
+        match &e.query {
+            Some(query) => rows.text(query),
             None => rows.null(),
         }
     }
@@ -400,6 +411,7 @@ struct Columns {
     fingerprint: Vec<Option<Fingerprint>>,
     browser_id: Vec<Option<uuid::Uuid>>,
     country: Vec<Option<String>>,
+    query: Vec<Option<String>>,
     /// Ids of the clicks left out of the rollups (usually none).
     uncounted: Vec<uuid::Uuid>,
 }
@@ -421,6 +433,7 @@ impl Columns {
             fingerprint: Vec::with_capacity(n),
             browser_id: Vec::with_capacity(n),
             country: Vec::with_capacity(n),
+            query: Vec::with_capacity(n),
             uncounted: Vec::new(),
         };
         for e in events {
@@ -441,6 +454,7 @@ impl Columns {
             c.fingerprint.push(e.fingerprint);
             c.browser_id.push(e.browser_id);
             c.country.push(e.country.map(Country::to_iso));
+            c.query.push(e.query.as_deref().map(str::to_owned));
             if !e.counted {
                 c.uncounted.push(e.click_id.as_uuid());
             }

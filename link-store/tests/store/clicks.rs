@@ -26,6 +26,7 @@ async fn recorded_clicks_become_raw_rows_and_daily_rollups() {
     detailed.fingerprint = Some([7; 32]);
     detailed.browser_id = Some(uuid::Uuid::new_v4());
     detailed.country = Country::parse("de");
+    detailed.query = Some("coupon=A+B&utm_source=push".into());
     recorder.record(detailed.clone());
     let ios = |occurred_at| click(app, first, occurred_at).on(Platform::Ios);
     recorder.record(ios(late));
@@ -42,7 +43,7 @@ async fn recorded_clicks_become_raw_rows_and_daily_rollups() {
 
     let row: ClickRow = sqlx::query_as(
         "SELECT app_id, link_id, occurred_at, platform, os, os_version, browser, in_app, \
-         is_bot, fingerprint, browser_id, country FROM clicks WHERE id = $1",
+         is_bot, fingerprint, browser_id, country, query FROM clicks WHERE id = $1",
     )
     .bind(detailed.click_id.as_uuid())
     .fetch_one(t.shard(1))
@@ -63,6 +64,7 @@ async fn recorded_clicks_become_raw_rows_and_daily_rollups() {
             fingerprint: Some(vec![7; 32]),
             browser_id: detailed.browser_id,
             country: Some("DE".into()),
+            query: Some("coupon=A+B&utm_source=push".into()),
         }
     );
 
@@ -309,6 +311,7 @@ struct ClickRow {
     fingerprint: Option<Vec<u8>>,
     browser_id: Option<uuid::Uuid>,
     country: Option<String>,
+    query: Option<String>,
 }
 
 /// The two batch statements: a fresh batch is a plain insert, so a click stored already
@@ -333,7 +336,8 @@ async fn a_replayed_batch_adds_only_the_clicks_not_yet_stored() {
         [unknown(), ("BR".into(), 1, 0)]
     );
 
-    let new = click(app, link, now).from("br");
+    let mut new = click(app, link, now).from("br");
+    new.query = Some("coupon=X".into());
     let again: Vec<&ClickEvent> = stored.iter().chain([&new]).collect();
     let error = write(&t, again.clone(), false)
         .await
@@ -348,6 +352,16 @@ async fn a_replayed_batch_adds_only_the_clicks_not_yet_stored() {
 
     write(&t, again, true).await.expect("replayed batch");
     assert_eq!(t.click_count(1, app).await, 3);
+    let query: Option<String> = sqlx::query_scalar("SELECT query FROM clicks WHERE id = $1")
+        .bind(new.click_id.as_uuid())
+        .fetch_one(t.shard(1))
+        .await
+        .expect("the replayed click");
+    assert_eq!(
+        query.as_deref(),
+        Some("coupon=X"),
+        "the replay keeps the query"
+    );
     assert_eq!(
         t.rollup_totals(1, app).await,
         (2, 1),

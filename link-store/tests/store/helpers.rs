@@ -211,6 +211,7 @@ pub fn click(app: AppId, link_id: i64, occurred_at: DateTime<Utc>) -> ClickEvent
         country: None,
         counted: true,
         uses_up_link: false,
+        query: None,
     }
 }
 
