@@ -149,18 +149,7 @@ pub fn decide_from(
     query: &str,
     country: Option<Country>,
 ) -> Decision {
-    decide(&Click {
-        link,
-        app,
-        client,
-        app_installed: installed,
-        query,
-        country,
-        click_id: ClickId::parse(CLICK_ID).expect("valid click id"),
-        short_url: SHORT_URL,
-        alternate_url: None,
-        now: now(),
-    })
+    decide(&click(link, app, client, installed, query, country))
 }
 
 /// [`decide_for`] a click on a domain of an app that also has an alternate one.
@@ -172,17 +161,31 @@ pub fn decide_beside_alternate(
     query: &str,
 ) -> Decision {
     decide(&Click {
+        alternate_url: Some(ALTERNATE_URL),
+        ..click(link, app, client, installed, query, None)
+    })
+}
+
+fn click<'a>(
+    link: &'a Link,
+    app: &'a AppConfig,
+    client: ClientInfo,
+    installed: bool,
+    query: &'a str,
+    country: Option<Country>,
+) -> Click<'a> {
+    Click {
         link,
         app,
         client,
         app_installed: installed,
         query,
-        country: None,
+        country,
         click_id: ClickId::parse(CLICK_ID).expect("valid click id"),
         short_url: SHORT_URL,
-        alternate_url: Some(ALTERNATE_URL),
+        alternate_url: None,
         now: now(),
-    })
+    }
 }
 
 const fn client(
