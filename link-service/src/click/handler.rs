@@ -9,7 +9,7 @@ use chrono::Utc;
 use link_core::client::Platform;
 use link_core::code::{is_code_byte, is_code_path};
 use link_core::decision::controls::Controls;
-use link_core::decision::{Click, CountAs, carried_pairs, decide};
+use link_core::decision::{Click, CountAs, LINK_CLICK_ID, carried_pairs, decide, query_value};
 use link_core::{AppConfig, AppId, ClickId, Country, Link, LinkCode, LinkType};
 use link_store::events::ClickEvent;
 use shard_router::app_config::StoredConfig;
@@ -169,7 +169,7 @@ async fn answer(req: &HttpRequest, state: &ClickState) -> HttpResponse {
             query: req.query_string(),
             stored: true,
             check_path: Some(own_path),
-            alternate: alternate_beside(&routes, route.app_id, host),
+            alternate: Alternate::of(&routes, route.app_id, host),
         },
     )
     .await
@@ -243,7 +243,10 @@ async fn answer_long(req: &HttpRequest, state: &ClickState) -> HttpResponse {
             // `/a/key_…`, `/` or a Firebase-style prefix: always one of ours, never `//host`.
             check_path: Some(req.path()).filter(|p| !p.starts_with("//")),
             // Only a saved long link has a code the alternate domain can serve.
-            alternate: alternate_beside(&routes, route.app_id, host).filter(|_| stored),
+            alternate: match Alternate::of(&routes, route.app_id, host) {
+                Alternate::Elsewhere(_) if !stored => Alternate::None,
+                alternate => alternate,
+            },
         },
     )
     .await
@@ -300,9 +303,8 @@ struct Target<'a> {
     /// The path the device check sends Safari claiming a Mac back to, with the request's
     /// query and the hint; `None` where no check is made.
     check_path: Option<&'a str>,
-    /// The app's alternate domain, when the click came in on another of its domains and
-    /// the link can be served there by its code.
-    alternate: Option<&'a str>,
+    /// Where the click stands to the app's alternate domain.
+    alternate: Alternate<'a>,
 }
 
 fn user_agent(req: &HttpRequest) -> &str {
@@ -370,7 +372,7 @@ async fn respond_to(req: &HttpRequest, state: &ClickState, target: &Target<'_>) 
     };
     // Only iOS pages link there (Universal Links); build it only for them.
     let alternate_url = match alternate {
-        Some(alternate) if client.platform == Platform::Ios => {
+        Alternate::Elsewhere(alternate) if client.platform == Platform::Ios => {
             Some(alternate_url(secure, alternate, host, link.code.as_str()))
         }
         _ => None,
@@ -451,7 +453,7 @@ async fn respond_to(req: &HttpRequest, state: &ClickState, target: &Target<'_>) 
         fingerprint,
         browser_id,
         country,
-        counted: !Controls::new(&link.data).no_attribution(),
+        counted: !Controls::new(&link.data).no_attribution() && !relayed(alternate, query),
         uses_up_link: is_person && link.link_type == LinkType::OneTime,
         // Only a person's click can lead to an install; most clicks carry nothing.
         query: if is_person && !query.is_empty() {
@@ -477,13 +479,40 @@ fn short_url(secure: bool, host: &str, path: &str) -> String {
     url
 }
 
-/// The app's alternate domain, unless the click came in on it: a button there leading to
-/// the same domain would not open the app.
-fn alternate_beside<'r>(routes: &'r Routes, app_id: AppId, host: &str) -> Option<&'r str> {
-    let alternate = routes.map.alternate_domain(app_id)?.as_str();
-    let here = link_core::host::strip_port(host);
-    let here = here.strip_suffix('.').unwrap_or(here);
-    (!here.eq_ignore_ascii_case(alternate)).then_some(alternate)
+/// Where a click stands to its app's alternate domain.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Alternate<'r> {
+    /// The app has none (or the link has no code to serve there).
+    None,
+    /// The click came in on it.
+    Here,
+    /// The click came in on another of the app's domains: iOS pages link there.
+    Elsewhere(&'r str),
+}
+
+impl<'r> Alternate<'r> {
+    fn of(routes: &'r Routes, app_id: AppId, host: &str) -> Self {
+        let Some(alternate) = routes.map.alternate_domain(app_id) else {
+            return Self::None;
+        };
+        let alternate = alternate.as_str();
+        let here = link_core::host::strip_port(host);
+        let here = here.strip_suffix('.').unwrap_or(here);
+        if here.eq_ignore_ascii_case(alternate) {
+            Self::Here
+        } else {
+            Self::Elsewhere(alternate)
+        }
+    }
+}
+
+/// A click on the alternate domain that the link's own page sent on (its button carries
+/// the first click's id): the same person's same click, stored for matching but counted
+/// once, where it first came in.
+fn relayed(alternate: Alternate<'_>, query: &str) -> bool {
+    alternate == Alternate::Here
+        && query.contains(LINK_CLICK_ID)
+        && query_value(query, LINK_CLICK_ID).is_some()
 }
 
 /// `https://{alternate}/{code}`, on the port the click came in on when it named one (the

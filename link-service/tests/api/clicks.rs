@@ -135,3 +135,66 @@ async fn a_one_time_link_resolves_for_its_first_click_only() {
     tokio::time::sleep(Duration::from_millis(600)).await;
     assert_eq!(t.get(HOST, "/many", IPHONE).await.status(), 302);
 }
+
+/// The iOS page's button sends the person to the alternate domain with the click's id;
+/// without the app, that request is the same click again: stored, counted once.
+#[tokio::test]
+async fn a_click_relayed_through_the_alternate_domain_is_counted_once() {
+    let t = TestApp::spawn().await;
+    shard_router::catalog::apps::add_domain(
+        &t.router,
+        t.app_id,
+        &link_core::Host::parse("alt.acme.test").unwrap(),
+        true,
+    )
+    .await
+    .unwrap();
+    t.create_link(t.app_id, "relay", json!({"$ios_uri_redirect_mode": 2}), &[])
+        .await;
+    // The service routes the new domain (and knows its role: one catalog change) once
+    // its association file is served there; that request records no click.
+    assert!(
+        wait_until(Duration::from_secs(5), || async {
+            t.get(
+                "alt.acme.test",
+                "/.well-known/apple-app-site-association",
+                IPHONE,
+            )
+            .await
+            .status()
+                == 200
+        })
+        .await
+    );
+    let stats = "SELECT coalesce(sum(clicks), 0)::bigint FROM link_stats_daily";
+    let rows = "SELECT count(*) FROM clicks";
+    let settled = |want: i64| {
+        let t = &t;
+        async move {
+            wait_until(Duration::from_secs(5), || async {
+                count(t, rows).await == want
+            })
+            .await
+        }
+    };
+
+    let page = t.get(HOST, "/relay", IPHONE).await.text().await.unwrap();
+    let start = page
+        .find("href=\"http://alt.acme.test/relay?")
+        .unwrap_or_else(|| panic!("no button to the alternate domain: {page}"))
+        + 6;
+    let button = page[start..page[start..].find('"').unwrap() + start].replace("&amp;", "&");
+    assert!(settled(1).await);
+    assert_eq!(count(&t, stats).await, 1);
+
+    let path = button.strip_prefix("http://alt.acme.test").unwrap();
+    let relayed = t.get("alt.acme.test", path, IPHONE).await;
+    assert_eq!(relayed.status(), 200);
+    assert!(settled(2).await, "the relayed click is stored");
+    assert_eq!(count(&t, stats).await, 1, "and not counted again");
+
+    // A click on the alternate domain without a click id counts as any click.
+    t.get("alt.acme.test", "/relay", IPHONE).await;
+    assert!(settled(3).await);
+    assert_eq!(count(&t, stats).await, 2);
+}
