@@ -14,6 +14,7 @@
 //! - [`link_labels`]: a link's channel, feature, campaign, stage and tags held compactly
 //!   ([`LinkLabels`]).
 //! - [`link_input`]: validation of link data, tags and attributes at the API edge.
+//! - [`appended_controls`]: link-control (`$`) keys appended to an existing link's URL.
 //! - [`jsonb`]: what JSON must not hold to be stored in Postgres and read back.
 //! - [`client`]: User-Agent classification ([`client::ClientInfo`]) and its memo.
 //! - [`decision`]: the redirect decision, a pure function of a click.
@@ -24,6 +25,7 @@
 //! on any other Hoplink crate: every service depends on it, never the other way round.
 
 pub mod app;
+pub mod appended_controls;
 pub mod client;
 pub mod code;
 pub mod country;

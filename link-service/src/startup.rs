@@ -17,7 +17,7 @@ use crate::click::installed::InstalledApps;
 use crate::click::metrics::ClickMetrics;
 use crate::click::{self, respond};
 use crate::config::LinkServiceConfig;
-use crate::long_link::{LongLinks, ParsedLongLinks};
+use crate::long_link::{AppendedControls, LongLinks, ParsedLongLinks};
 use crate::pages::ErrorPage;
 use crate::state::ClickState;
 use crate::well_known;
@@ -25,6 +25,8 @@ use service_kit::forwarded::Forwarded;
 
 /// Memory for parsed long links: some thousands of them.
 const PARSED_LONG_LINKS_BYTES: u64 = 16 * 1024 * 1024;
+/// Memory for short links with appended control keys, as overridden: some thousands.
+const APPENDED_CONTROLS_BYTES: u64 = 8 * 1024 * 1024;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
@@ -103,6 +105,7 @@ impl Application {
                 &registry,
             )?,
             parsed_long_links: ParsedLongLinks::new(PARSED_LONG_LINKS_BYTES),
+            appended_controls: AppendedControls::new(APPENDED_CONTROLS_BYTES),
         });
         let router = web::Data::new(router);
         let registry = web::Data::new(registry);

@@ -11,7 +11,7 @@ use shard_router::ShardRouter;
 use crate::click::browser_id::BrowserIds;
 use crate::click::installed::InstalledApps;
 use crate::click::metrics::ClickMetrics;
-use crate::long_link::{LongLinks, ParsedLongLinks};
+use crate::long_link::{AppendedControls, LongLinks, ParsedLongLinks};
 use service_kit::forwarded::Forwarded;
 
 pub struct ClickState {
@@ -30,4 +30,6 @@ pub struct ClickState {
     pub metrics: ClickMetrics,
     pub long_links: LongLinks,
     pub parsed_long_links: ParsedLongLinks,
+    /// Short links as the control keys appended to their URL override them.
+    pub appended_controls: AppendedControls,
 }

@@ -19,6 +19,11 @@
 //!    clicks; the client IP honours `X-Forwarded-For` from trusted proxies only.
 //! 4. Otherwise organic.
 //!
+//! **Appended pairs**: the pairs appended to the link (`?coupon=X`) join the session
+//! data under keys the link does not set; its link-control keys (`?$deeplink_path=…`),
+//! checked as the click path checks them, win over the link's own. Both come from the URL
+//! that opened the app, else from the click, which stored them.
+//!
 //! **First session**: every install, and an open that presents no install token
 //! (`randomized_bundle_token` / `identity_id`; Android's `bnc_no_value` counts as none).
 //! An open with a token is a later session of a known install: it is attributed by
@@ -43,9 +48,11 @@ use std::time::Duration;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, post, web};
 use chrono::Utc;
+use link_core::appended_controls::{MAX_APPENDED_CONTROLS, appended_controls};
 use link_core::decision::controls::{json_flag, keys};
 use link_core::{AppId, ClickId, FieldError, LinkCode};
 use link_store::events::{InstallEvent, MatchType, OpenEvent, SessionStart};
+use serde_json::{Map, Value};
 use shard_router::Resolved;
 use uuid::Uuid;
 
@@ -130,6 +137,8 @@ struct SessionRequest {
     link_urls: Vec<url::Url>,
     /// Pairs appended to the link the app opened with (`?coupon=X`), for its data.
     appended: Vec<(String, String)>,
+    /// Its appended link-control pairs (`?$deeplink_path=…`), unchecked.
+    controls: Vec<(String, String)>,
 }
 
 impl SessionRequest {
@@ -166,6 +175,7 @@ impl SessionRequest {
         );
         let mut link_urls = Vec::new();
         let mut appended = None;
+        let mut controls = Vec::new();
         for name in [
             "universal_link_url",
             "android_app_link_url",
@@ -179,6 +189,7 @@ impl SessionRequest {
             push(query_click_id(&url));
             if appended.is_none() {
                 appended = Some(appended_pairs(url.query_pairs()));
+                controls = control_pairs(url.query_pairs());
             }
             let target = applink_target(&url);
             if matches!(url.scheme(), "http" | "https") {
@@ -208,6 +219,7 @@ impl SessionRequest {
             click_ids,
             link_urls,
             appended: appended.unwrap_or_default(),
+            controls,
         })
     }
 }
@@ -242,6 +254,58 @@ fn appended_pairs<'q>(
         pairs.push((key.into_owned(), value.into_owned()));
     }
     pairs
+}
+
+/// The link-control (`$`) pairs of a link's appended query, at most one over what may be
+/// appended, so a longer list still fails its check.
+fn control_pairs<'q>(
+    query: impl Iterator<Item = (Cow<'q, str>, Cow<'q, str>)>,
+) -> Vec<(String, String)> {
+    query
+        .filter(|(key, _)| key.starts_with('$'))
+        .take(MAX_APPENDED_CONTROLS + 1)
+        .map(|(key, value)| (key.into_owned(), value.into_owned()))
+        .collect()
+}
+
+/// The control keys appended to the link, checked against the app as the click path
+/// checks them: those of the URL that opened the app, else those its click stored. The
+/// click path refused the click itself when they failed; here they are only left out.
+async fn appended_controls_of(
+    resolved: &Resolved,
+    request: &SessionRequest,
+    attribution: Option<&Attribution>,
+) -> Result<Map<String, Value>, ApiError> {
+    let Some(attribution) = attribution else {
+        return Ok(Map::new());
+    };
+    let pairs = if request.controls.is_empty() {
+        let stored = attribution
+            .click
+            .as_ref()
+            .and_then(|c| c.query.as_deref())
+            .unwrap_or_default();
+        control_pairs(url::form_urlencoded::parse(stored.as_bytes()))
+    } else {
+        request.controls.clone()
+    };
+    if pairs.is_empty() {
+        return Ok(Map::new());
+    }
+    let Some(stored) =
+        shard_router::app_config::load(resolved.shard.pool()?, resolved.route.app_id).await?
+    else {
+        return Ok(Map::new());
+    };
+    let pairs = pairs
+        .into_iter()
+        .map(|(key, value)| (Cow::Owned(key), Cow::Owned(value)));
+    Ok(
+        appended_controls(pairs, &stored.config).unwrap_or_else(|error| {
+            tracing::debug!(field = %error.field, "appended control keys left out");
+            Map::new()
+        }),
+    )
 }
 
 /// The link a Facebook App Links open came from: Facebook adds
@@ -363,11 +427,13 @@ async fn start_session(
         .as_ref()
         .and_then(|a| state.short_url(app_id, &a.link.code));
     let appended = appended_to(&request, attribution.as_ref());
+    let controls = appended_controls_of(&resolved, &request, attribution.as_ref()).await?;
     let referral = attribution.as_ref().map(|a| Referral {
         link: &a.link,
         click: a.click.as_ref(),
         guaranteed: a.match_type == MatchType::Deterministic,
         referring_link: referring_link.as_deref(),
+        controls: &controls,
         appended: &appended,
     });
     let response = SdkSessionResponse {

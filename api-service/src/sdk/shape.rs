@@ -1,8 +1,9 @@
 //! Branch-shaped bodies: the session data an install or open answers (a JSON object sent
 //! as a JSON-encoded string, as Branch does), and a link as `GET /v1/url` reads it.
 //!
-//! Session data is the link's own data (`$`-keys included), the parameters appended to
-//! the link (under keys the link does not set), overlaid with Branch's
+//! Session data is the link's own data (`$`-keys included, those appended to the link
+//! winning), the parameters appended to the link (under keys the link does not set),
+//! overlaid with Branch's
 //! analytics (`~channel`, `~feature`, `~campaign`, `~stage`, `~tags`, `~id`,
 //! `~referring_link`) and session keys (`+clicked_branch_link`, `+is_first_session`,
 //! `+match_guaranteed`, `+click_timestamp`). Without a match it is exactly
@@ -21,6 +22,8 @@ pub struct Referral<'a> {
     pub guaranteed: bool,
     /// The link's short URL.
     pub referring_link: Option<&'a str>,
+    /// Link-control keys appended to the link, checked: they win over the link's own.
+    pub controls: &'a Map<String, Value>,
     /// Pairs appended to the link (by the URL that opened the app, or its click); the
     /// link's own keys win.
     pub appended: &'a [(String, String)],
@@ -33,6 +36,7 @@ pub fn session_data(referral: Option<&Referral<'_>>, first_session: bool) -> Str
             .to_string();
     };
     let mut data = r.link.data.clone();
+    data.extend(r.controls.iter().map(|(k, v)| (k.clone(), v.clone())));
     for (key, value) in r.appended {
         if !data.contains_key(key) {
             data.insert(key.clone(), value.as_str().into());
@@ -186,11 +190,14 @@ mod tests {
             claimed: true,
             query: None,
         };
+        let controls = json!({"$web_only": "true", "$og_title": "Sale"});
+        let controls = controls.as_object().unwrap();
         let referral = Referral {
             link: &link,
             click: Some(&click),
             guaranteed: false,
             referring_link: Some("https://go.acme.test/abc"),
+            controls,
             appended: &[
                 ("coupon".into(), "SPRING10".into()),
                 ("color".into(), "blue".into()),
@@ -198,6 +205,8 @@ mod tests {
         };
         let data: Value = serde_json::from_str(&session_data(Some(&referral), false)).unwrap();
         assert_eq!(data["$deeplink_path"], "product/7");
+        assert_eq!(data["$og_title"], "Sale", "appended control keys win");
+        assert_eq!(data["$web_only"], "true");
         assert_eq!(data["color"], "red", "the link's own data wins");
         assert_eq!(data["coupon"], "SPRING10");
         assert_eq!(

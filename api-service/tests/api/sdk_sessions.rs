@@ -132,7 +132,10 @@ async fn an_install_gets_the_parameters_its_click_appended_to_the_link() {
     let response = t
         .click(
             HOST,
-            &format!("{code}?coupon=SPRING10&promo=forged&~campaign=forged&%24deeplink_path=x"),
+            &format!(
+                "{code}?coupon=SPRING10&promo=forged&~campaign=forged\
+                 &%24deeplink_path=promo%2Fspring10&%24match_duration=1"
+            ),
             IPHONE,
         )
         .await;
@@ -145,10 +148,13 @@ async fn an_install_gets_the_parameters_its_click_appended_to_the_link() {
     let data = session_data(&body);
     assert_eq!(data["+clicked_branch_link"], true, "{data}");
     assert_eq!(data["coupon"], "SPRING10", "{data}");
-    // The link's own data and labels win; `$` keys are never taken from a click.
+    // The link's own data and labels win over appended pairs.
     assert_eq!(data["promo"], "appended");
     assert_eq!(data["~campaign"], "appended");
-    assert_eq!(data["$deeplink_path"], "promo/appended");
+    // Its control keys win, checked as the click path checked them (Branch's long link
+    // on an existing link), but never the attribution window.
+    assert_eq!(data["$deeplink_path"], "promo/spring10");
+    assert!(data.get("$match_duration").is_none(), "{data}");
 }
 
 #[tokio::test]
@@ -368,16 +374,29 @@ async fn a_universal_link_open_is_guaranteed_and_claims_no_click() {
     assert_eq!(session_data(&open)["~campaign"], "ul", "{open}");
 
     // Parameters appended to the link reach the app in its data, as Branch passes them;
-    // they cannot relabel the link or change its behaviour.
+    // they cannot relabel the link. Its control keys override the link's, as on a click.
     let mut body = ios();
     body["universal_link_url"] = json!(format!(
-        "{url}?coupon=SPRING10&~campaign=forged&$deeplink_path=x"
+        "{url}?coupon=SPRING10&~campaign=forged&$deeplink_path=promo%2Fx"
     ));
     let (_, open) = session(&t, "/v1/open", &t.acme.sdk_key, body).await;
     let data = session_data(&open);
     assert_eq!(data["coupon"], "SPRING10", "{data}");
     assert_eq!(data["~campaign"], "ul");
+    assert_eq!(data["$deeplink_path"], "promo/x", "{data}");
+
+    // Control keys the click path would refuse (a destination off the app's sites) are
+    // all left out; the rest of the URL still counts.
+    let mut body = ios();
+    body["universal_link_url"] = json!(format!(
+        "{url}?coupon=SPRING10&$deeplink_path=promo%2Fx\
+         &$fallback_url=https%3A%2F%2Fevil.example%2F"
+    ));
+    let (_, open) = session(&t, "/v1/open", &t.acme.sdk_key, body).await;
+    let data = session_data(&open);
+    assert_eq!(data["coupon"], "SPRING10", "{data}");
     assert_eq!(data["$deeplink_path"], "promo/ul", "{data}");
+    assert!(data.get("$fallback_url").is_none(), "{data}");
 }
 
 #[tokio::test]

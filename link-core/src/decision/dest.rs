@@ -97,8 +97,10 @@ pub fn play_store(package: &AndroidPackage, click_id: ClickId, carry: &Carry<'_>
 pub fn universal_link(alternate_url: &str, click_id: ClickId, carry: &Carry<'_>) -> String {
     let mut out = String::with_capacity(alternate_url.len() + 64 + carry.size_hint());
     out.push_str(alternate_url);
-    let mut q = QueryWriter::after(&mut out, None);
-    carry.append_to(&mut q, None);
+    // The link's own appended control keys may already be there.
+    let existing = alternate_url.split_once('?').map(|(_, query)| query);
+    let mut q = QueryWriter::after(&mut out, existing);
+    carry.append_to(&mut q, existing);
     let mut id = [0u8; uuid::fmt::Simple::LENGTH];
     q.pair_encoded(
         LINK_CLICK_ID,
@@ -172,6 +174,16 @@ mod tests {
                 &Carry::new("utm_source=a%20b&link_click_id=f&hl_device=mac")
             ),
             "https://alt.acme.app/Ab3?utm_source=a+b\
+             &link_click_id=0190a0b0c0d0e0f00112233445566778"
+        );
+        // The link's appended control keys come first.
+        assert_eq!(
+            universal_link(
+                "https://alt.acme.app/Ab3?%24web_only=1",
+                click,
+                &Carry::new("utm_source=a&$web_only=0")
+            ),
+            "https://alt.acme.app/Ab3?%24web_only=1&utm_source=a\
              &link_click_id=0190a0b0c0d0e0f00112233445566778"
         );
     }

@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 use actix_web::http::{Method, header};
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::Utc;
+use link_core::appended_controls::may_hold_controls;
 use link_core::client::Platform;
 use link_core::code::{is_code_byte, is_code_path};
 use link_core::decision::controls::Controls;
@@ -155,6 +156,25 @@ async fn answer(req: &HttpRequest, state: &ClickState) -> HttpResponse {
         }
     };
 
+    // `?$deeplink_path=…` appended to the link overrides its own for this click; a link
+    // that is gone answers as such whatever was appended.
+    let query = req.query_string();
+    let overridden = if may_hold_controls(query) && !link.is_gone_at(Utc::now()) {
+        match state
+            .appended_controls
+            .apply(&link, query, &config.config, config.version)
+        {
+            Ok(overridden) => overridden,
+            Err(error) => return invalid_link_query(state, &error),
+        }
+    } else {
+        None
+    };
+    let (link, controls) = match &overridden {
+        Some(o) => (&o.link, &*o.controls),
+        None => (&*link, ""),
+    };
+
     // `/Ab3xK9q` without a trailing slash.
     let own_path = req.path().get(..=code.len()).unwrap_or_default();
     respond_to(
@@ -165,8 +185,9 @@ async fn answer(req: &HttpRequest, state: &ClickState) -> HttpResponse {
             host,
             own_path,
             config: &config.config,
-            link: &link,
-            query: req.query_string(),
+            link,
+            query,
+            controls,
             stored: true,
             check_path: Some(own_path),
             alternate: Alternate::of(&routes, route.app_id, host),
@@ -195,7 +216,7 @@ async fn answer_long(req: &HttpRequest, state: &ClickState) -> HttpResponse {
     );
     let long = match parsed {
         Ok(long) => long,
-        Err(error) => return invalid_long_link(state, &error),
+        Err(error) => return invalid_link_query(state, &error),
     };
     let row =
         match state.cache.link(route, shard, long.code.as_str()).await {
@@ -216,7 +237,7 @@ async fn answer_long(req: &HttpRequest, state: &ClickState) -> HttpResponse {
         Some(link) => (link, true),
         None => match long.unsaved(route.app_id, Utc::now()) {
             Ok(link) => (Arc::new(link), false),
-            Err(error) => return invalid_long_link(state, &error.at("data")),
+            Err(error) => return invalid_link_query(state, &error.at("data")),
         },
     };
     // Previews name the long URL itself unless it would crowd the page; the derived code's
@@ -239,6 +260,7 @@ async fn answer_long(req: &HttpRequest, state: &ClickState) -> HttpResponse {
             config: &config.config,
             link: &link,
             query: &long.carried,
+            controls: "",
             stored,
             // `/a/key_…`, `/` or a Firebase-style prefix: always one of ours, never `//host`.
             check_path: Some(req.path()).filter(|p| !p.starts_with("//")),
@@ -255,10 +277,11 @@ async fn answer_long(req: &HttpRequest, state: &ClickState) -> HttpResponse {
 /// Longest long-link path and query a preview shows as its `og:url` (pages stay under 8 KB).
 const MAX_OWN_URL_IN_PREVIEW: usize = 2048;
 
-fn invalid_long_link(state: &ClickState, error: &link_core::FieldError) -> HttpResponse {
+/// A long link, or control keys appended to a link, that the app's rules refuse.
+fn invalid_link_query(state: &ClickState, error: &link_core::FieldError) -> HttpResponse {
     state.long_links.count_invalid();
     state.metrics.count(Outcome::BadRequest, Platform::Other);
-    tracing::debug!(field = %error.field, reason = %error.reason, "invalid long link");
+    tracing::debug!(field = %error.field, reason = %error.reason, "invalid link query");
     respond::error(ErrorPage::BadRequest)
 }
 
@@ -298,6 +321,9 @@ struct Target<'a> {
     link: &'a Link,
     /// The query pairs the click carries to the destination.
     query: &'a str,
+    /// The control keys appended to the link, form-encoded (empty for none): they are in
+    /// `link` already, and go with the click's row and its alternate-domain URL.
+    controls: &'a str,
     /// Whether the link has a row to record the click against.
     stored: bool,
     /// The path the device check sends Safari claiming a Mac back to, with the request's
@@ -323,6 +349,7 @@ async fn respond_to(req: &HttpRequest, state: &ClickState, target: &Target<'_>) 
         config,
         link,
         query,
+        controls,
         stored,
         check_path,
         alternate,
@@ -371,12 +398,13 @@ async fn respond_to(req: &HttpRequest, state: &ClickState, target: &Target<'_>) 
         String::new()
     };
     // Only iOS pages link there (Universal Links); build it only for them.
-    let alternate_url = match alternate {
-        Alternate::Elsewhere(alternate) if client.platform == Platform::Ios => {
-            Some(alternate_url(secure, alternate, host, link.code.as_str()))
-        }
-        _ => None,
-    };
+    let alternate_url =
+        match alternate {
+            Alternate::Elsewhere(alternate) if client.platform == Platform::Ios => Some(
+                alternate_url(secure, alternate, host, link.code.as_str(), controls),
+            ),
+            _ => None,
+        };
     let click_id = ClickId::generate();
     let country = country(req, state);
     let click = Click {
@@ -457,7 +485,7 @@ async fn respond_to(req: &HttpRequest, state: &ClickState, target: &Target<'_>) 
         uses_up_link: is_person && link.link_type == LinkType::OneTime,
         // Only a person's click can lead to an install; most clicks carry nothing.
         query: if is_person && !query.is_empty() {
-            carried_pairs(query).map(String::into_boxed_str)
+            stored_pairs(query, controls)
         } else {
             None
         },
@@ -515,9 +543,25 @@ fn relayed(alternate: Alternate<'_>, query: &str) -> bool {
         && query_value(query, LINK_CLICK_ID).is_some()
 }
 
+/// What a person's click stores of its query: the pairs it carries, then the control keys
+/// it appended (checked already), so the install it leads to gets both.
+fn stored_pairs(query: &str, controls: &str) -> Option<Box<str>> {
+    let carried = carried_pairs(query);
+    if controls.is_empty() {
+        return carried.map(String::into_boxed_str);
+    }
+    let mut pairs = carried.unwrap_or_default();
+    if !pairs.is_empty() {
+        pairs.push('&');
+    }
+    pairs.push_str(controls);
+    Some(pairs.into_boxed_str())
+}
+
 /// `https://{alternate}/{code}`, on the port the click came in on when it named one (the
-/// same service answers there; in `hoplink dev` that is not 80).
-fn alternate_url(secure: bool, alternate: &str, host: &str, code: &str) -> String {
+/// same service answers there; in `hoplink dev` that is not 80), with the control keys
+/// appended to the link, so a tap that lands there without the app gets the same answer.
+fn alternate_url(secure: bool, alternate: &str, host: &str, code: &str, controls: &str) -> String {
     let host = host.trim();
     let port = &host[link_core::host::strip_port(host).len()..];
     let port = match port.strip_prefix(':') {
@@ -529,13 +573,18 @@ fn alternate_url(secure: bool, alternate: &str, host: &str, code: &str) -> Strin
         _ => "",
     };
     let scheme = if secure { "https://" } else { "http://" };
-    let mut url =
-        String::with_capacity(scheme.len() + alternate.len() + port.len() + code.len() + 1);
+    let mut url = String::with_capacity(
+        scheme.len() + alternate.len() + port.len() + code.len() + controls.len() + 2,
+    );
     url.push_str(scheme);
     url.push_str(alternate);
     url.push_str(port);
     url.push('/');
     url.push_str(code);
+    if !controls.is_empty() {
+        url.push('?');
+        url.push_str(controls);
+    }
     url
 }
 
@@ -619,7 +668,7 @@ mod tests {
 
     #[test]
     fn the_alternate_url_keeps_the_clicks_port_and_scheme() {
-        let url = |secure, host| alternate_url(secure, "alt.acme.app", host, "Ab3");
+        let url = |secure, host| alternate_url(secure, "alt.acme.app", host, "Ab3", "");
         assert_eq!(url(true, "go.acme.app"), "https://alt.acme.app/Ab3");
         assert_eq!(url(false, "localhost:8080"), "http://alt.acme.app:8080/Ab3");
         assert_eq!(
@@ -630,5 +679,23 @@ mod tests {
         for odd in ["[::1]x", "[::1]:x1", "go.acme.app:123456", "go.acme.app:"] {
             assert_eq!(url(true, odd), "https://alt.acme.app/Ab3", "{odd}");
         }
+        assert_eq!(
+            alternate_url(true, "alt.acme.app", "go.acme.app", "Ab3", "%24web_only=1"),
+            "https://alt.acme.app/Ab3?%24web_only=1"
+        );
+    }
+
+    #[test]
+    fn a_click_stores_its_carried_pairs_then_its_control_keys() {
+        assert_eq!(stored_pairs("", ""), None);
+        assert_eq!(stored_pairs("$x=1", ""), None);
+        assert_eq!(
+            stored_pairs("coupon=X&$web_only=1", "%24web_only=1").as_deref(),
+            Some("coupon=X&%24web_only=1")
+        );
+        assert_eq!(
+            stored_pairs("$web_only=1", "%24web_only=1").as_deref(),
+            Some("%24web_only=1")
+        );
     }
 }

@@ -6,7 +6,10 @@
 //! - `firebase.rs`: Firebase Dynamic Links' long form, as Branch parameters.
 //! - `memo.rs`: parsed long links by app, config version and query.
 //! - `store.rs`: finding or creating the row from the click path, never queueing.
+//! - `existing.rs`: control keys appended to a short link, Branch's long link on an
+//!   existing link.
 
+mod existing;
 mod firebase;
 mod memo;
 mod params;
@@ -15,6 +18,7 @@ mod store;
 use chrono::{DateTime, Utc};
 use link_core::{AppId, Invalid, LabelParts, Link, LinkData, LinkLabels};
 
+pub use existing::{AppendedControls, Overridden};
 pub use memo::{Parsed, ParsedLongLinks};
 pub use params::{LongLink, MAX_QUERY_BYTES, defines_link, parse};
 pub use store::{LongLinks, Unsaved};

@@ -397,3 +397,103 @@ async fn new_long_links_are_rationed_per_app() {
         .unwrap();
     assert_eq!(other_rows, 1);
 }
+
+/// Branch's long link on an existing link: control keys appended to a short link.
+#[tokio::test]
+async fn control_keys_appended_to_a_short_link_override_it_for_that_click() {
+    let t = TestApp::spawn().await;
+    let data = json!({
+        "$desktop_url": "https://acme.test/sale",
+        "$deeplink_path": "sale",
+        "$og_title": "Sale",
+    });
+    t.create_link(t.app_id, "sale", data, &[]).await;
+
+    // One of the app's own sites wins over the link's; the tracking pair is carried.
+    let appended = "/sale?utm_source=mail&%24desktop_url=https%3A%2F%2Fshop.acme.test%2Fspring";
+    let desktop = t.get(HOST, appended, DESKTOP).await;
+    assert_eq!(desktop.status(), 302);
+    assert_eq!(
+        location(&desktop),
+        "https://shop.acme.test/spring?utm_source=mail"
+    );
+    let android = location(
+        &t.get(HOST, "/sale?$deeplink_path=sale%2Fspring", ANDROID_CHROME)
+            .await,
+    );
+    assert!(android.starts_with("intent://sale/spring?"), "{android}");
+    let preview = t
+        .get(HOST, "/sale?%24og_title=Spring%20%3Csale%3E", SLACKBOT)
+        .await;
+    assert_eq!(preview.status(), 200);
+    let page = preview.text().await.unwrap();
+    assert!(page.contains("Spring &lt;sale&gt;"), "{page}");
+    assert!(!page.contains(">Sale<"), "{page}");
+    // Without them the link is its own, and the counting keys are never taken.
+    let plain = t
+        .get(HOST, "/sale?$deeplink_no_attribution=true", DESKTOP)
+        .await;
+    assert_eq!(location(&plain), "https://acme.test/sale");
+
+    // Off the app's sites, or not a URL: refused with the error page, nothing recorded.
+    for bad in [
+        "/sale?$desktop_url=https%3A%2F%2Fevil.example%2F",
+        "/sale?$fallback_url=javascript%3Aalert(1)",
+        "/sale?$uri_redirect_mode=9",
+    ] {
+        let response = t.get(HOST, bad, DESKTOP).await;
+        assert_eq!(response.status(), 400, "{bad}");
+        assert!(location(&response).is_empty(), "{bad}");
+    }
+
+    // The person's clicks are recorded, the appended destination kept with its click.
+    let recorded = wait_until(Duration::from_secs(5), || async {
+        scalar::<i64>(&t, "SELECT count(*) FROM clicks WHERE NOT is_bot").await == 3
+    })
+    .await;
+    assert!(recorded, "three clicks expected");
+    let stored: Vec<Option<String>> =
+        sqlx::query_scalar("SELECT query FROM clicks WHERE NOT is_bot ORDER BY occurred_at")
+            .fetch_all(&t.shard_pool(t.app_id))
+            .await
+            .unwrap();
+    assert_eq!(
+        stored,
+        [
+            Some("utm_source=mail&%24desktop_url=https%3A%2F%2Fshop.acme.test%2Fspring".to_owned()),
+            Some("%24deeplink_path=sale%2Fspring".to_owned()),
+            None,
+        ]
+    );
+
+    // A change to the link is served with the same appended query at once.
+    sqlx::query(
+        "UPDATE links SET data = '{\"$desktop_url\": \"https://acme.test/v2\"}', \
+         version = version + 1 WHERE code = 'sale'",
+    )
+    .execute(&t.shard_pool(t.app_id))
+    .await
+    .unwrap();
+    let changed = wait_until(Duration::from_secs(1), || async {
+        let answer = t.get(HOST, "/sale?$web_only=true", DESKTOP).await;
+        location(&answer) == "https://acme.test/v2"
+    })
+    .await;
+    assert!(changed, "change not served within 1 s");
+
+    // A deleted link is gone whatever is appended to it.
+    sqlx::query("UPDATE links SET deleted_at = now(), version = version + 1 WHERE code = 'sale'")
+        .execute(&t.shard_pool(t.app_id))
+        .await
+        .unwrap();
+    let gone = wait_until(Duration::from_secs(1), || async {
+        let answer = t.get(
+            HOST,
+            "/sale?$desktop_url=https%3A%2F%2Fevil.example%2F",
+            DESKTOP,
+        );
+        answer.await.status() == 410
+    })
+    .await;
+    assert!(gone, "a deleted link with appended keys should answer 410");
+}

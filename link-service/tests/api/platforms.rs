@@ -430,6 +430,20 @@ async fn the_open_in_app_button_crosses_to_the_apps_alternate_domain() {
         button,
         format!("http://{ALTERNATE}/clip?utm_source=sms&link_click_id={click_id}")
     );
+    // Control keys appended to the link go along, so a tap answered there without the
+    // app gets the same destinations.
+    let body = t
+        .get(HOST, "/clip?$ios_url=https%3A%2F%2Facme.test%2Fios", IPHONE)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        body.contains(&format!(
+            "href=\"http://{ALTERNATE}/clip?%24ios_url=https%3A%2F%2Facme.test%2Fios&amp;link_click_id="
+        )),
+        "{body}"
+    );
 
     // On the alternate domain itself the button keeps the scheme: a tap there could not
     // open a Universal Link. Instagram holds Universal Links back: the scheme too.
