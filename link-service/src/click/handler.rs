@@ -216,7 +216,7 @@ async fn answer_long(req: &HttpRequest, state: &ClickState) -> HttpResponse {
     );
     let long = match parsed {
         Ok(long) => long,
-        Err(error) => return invalid_link_query(state, &error),
+        Err(error) => return invalid_long_link(state, &error),
     };
     let row =
         match state.cache.link(route, shard, long.code.as_str()).await {
@@ -237,7 +237,7 @@ async fn answer_long(req: &HttpRequest, state: &ClickState) -> HttpResponse {
         Some(link) => (link, true),
         None => match long.unsaved(route.app_id, Utc::now()) {
             Ok(link) => (Arc::new(link), false),
-            Err(error) => return invalid_link_query(state, &error.at("data")),
+            Err(error) => return invalid_long_link(state, &error.at("data")),
         },
     };
     // Previews name the long URL itself unless it would crowd the page; the derived code's
@@ -277,9 +277,13 @@ async fn answer_long(req: &HttpRequest, state: &ClickState) -> HttpResponse {
 /// Longest long-link path and query a preview shows as its `og:url` (pages stay under 8 KB).
 const MAX_OWN_URL_IN_PREVIEW: usize = 2048;
 
+fn invalid_long_link(state: &ClickState, error: &link_core::FieldError) -> HttpResponse {
+    state.long_links.count_invalid();
+    invalid_link_query(state, error)
+}
+
 /// A long link, or control keys appended to a link, that the app's rules refuse.
 fn invalid_link_query(state: &ClickState, error: &link_core::FieldError) -> HttpResponse {
-    state.long_links.count_invalid();
     state.metrics.count(Outcome::BadRequest, Platform::Other);
     tracing::debug!(field = %error.field, reason = %error.reason, "invalid link query");
     respond::error(ErrorPage::BadRequest)

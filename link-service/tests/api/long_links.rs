@@ -445,6 +445,17 @@ async fn control_keys_appended_to_a_short_link_override_it_for_that_click() {
         assert_eq!(response.status(), 400, "{bad}");
         assert!(location(&response).is_empty(), "{bad}");
     }
+    let refused = t
+        .metric(
+            "hoplink_link_requests_total",
+            &["outcome=\"bad_request\"", "platform=\"other\""],
+        )
+        .await;
+    assert_eq!(refused, 3.0);
+    let long = t
+        .metric("hoplink_long_links_total", &["outcome=\"invalid\""])
+        .await;
+    assert_eq!(long, 0.0, "no long link was met");
 
     // The person's clicks are recorded, the appended destination kept with its click.
     let recorded = wait_until(Duration::from_secs(5), || async {
