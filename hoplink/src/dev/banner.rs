@@ -72,6 +72,11 @@ pub fn print(b: &Banner<'_>) {
             "  curl -si -A '{DESKTOP}' '{link}/a/{}?channel=sms&%24desktop_url=https%3A%2F%2Fexample.com%2Flong&utm_source=push'",
             b.demo.sdk_key
         ),
+        "or append Branch's link-control keys to a link to override its own for one click:"
+            .to_owned(),
+        format!(
+            "  curl -si -A '{DESKTOP}' '{link}/welcome?%24desktop_url=https%3A%2F%2Fexample.com%2Fspring&utm_source=push'"
+        ),
         String::new(),
         "Press Ctrl-C to stop.".to_owned(),
     ];

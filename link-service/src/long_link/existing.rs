@@ -8,6 +8,7 @@
 
 use std::sync::Arc;
 
+use foldhash::fast::RandomState;
 use link_core::appended_controls::{appended_controls, overlay};
 use link_core::{AppConfig, FieldError, Link};
 use moka::sync::Cache;
@@ -34,7 +35,8 @@ struct Key {
 }
 
 pub struct AppendedControls {
-    cache: Cache<Key, Appended>,
+    /// foldhash, randomly seeded, as the link cache's maps: every hit hashes the query.
+    cache: Cache<Key, Appended, RandomState>,
 }
 
 /// Roughly what an entry holds besides its query: the link's copy.
@@ -50,7 +52,7 @@ impl AppendedControls {
                         .unwrap_or(u32::MAX)
                         .saturating_add(ENTRY_OVERHEAD)
                 })
-                .build(),
+                .build_with_hasher(RandomState::default()),
         }
     }
 
