@@ -65,10 +65,7 @@ pub fn appended_controls<'q>(
 pub fn overlay(data: &LinkData, controls: &Map<String, Value>) -> Result<LinkData, FieldError> {
     let mut map = data.to_map();
     map.extend(controls.iter().map(|(k, v)| (k.clone(), v.clone())));
-    let size = serde_json::to_vec(&map)
-        .map(|v| v.len())
-        .unwrap_or(usize::MAX);
-    if size > MAX_DATA_BYTES {
+    if link_input::serialized_len(&map) > MAX_DATA_BYTES {
         return Err(FieldError::new(
             "query",
             "with the link's own data, must be at most 16 KB when serialized",

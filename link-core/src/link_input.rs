@@ -60,12 +60,14 @@ const MODE_KEYS: [&str; 3] = [
     keys::ANDROID_URI_REDIRECT_MODE,
 ];
 
+/// Link data's size as stored and sent (what [`MAX_DATA_BYTES`] bounds).
+pub fn serialized_len(data: &Map<String, Value>) -> usize {
+    serde_json::to_vec(data).map_or(usize::MAX, |v| v.len())
+}
+
 /// Checks link data against the limits and the app's registered schemes.
 pub fn validate_data(data: &Map<String, Value>, app: &AppConfig) -> Result<(), FieldError> {
-    let size = serde_json::to_vec(data)
-        .map(|v| v.len())
-        .unwrap_or(usize::MAX);
-    if size > MAX_DATA_BYTES {
+    if serialized_len(data) > MAX_DATA_BYTES {
         return Err(FieldError::new(
             "data",
             "must be at most 16 KB when serialized",
