@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use foldhash::fast::RandomState;
 use link_core::appended_controls::{appended_controls, overlay};
-use link_core::{AppConfig, FieldError, Link};
+use link_core::{AppConfig, AppId, FieldError, Link};
 use moka::sync::Cache;
 use url::form_urlencoded;
 
@@ -26,8 +26,10 @@ pub struct Overridden {
 /// What a query made of a link: `None` when it appends no control key.
 pub type Appended = Result<Option<Arc<Overridden>>, FieldError>;
 
+/// Link ids are per shard, so the app is part of the key.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 struct Key {
+    app: AppId,
     link_id: i64,
     link_version: i64,
     config_version: i64,
@@ -66,6 +68,7 @@ impl AppendedControls {
         config_version: i64,
     ) -> Appended {
         let key = Key {
+            app: link.app_id,
             link_id: link.id,
             link_version: link.version,
             config_version,
@@ -105,7 +108,7 @@ fn overridden(
 #[cfg(test)]
 mod tests {
     use chrono::Utc;
-    use link_core::{AppId, LinkCode, LinkData, LinkLabels, LinkType};
+    use link_core::{LinkCode, LinkData, LinkLabels, LinkType};
     use serde_json::json;
 
     use super::*;
@@ -158,6 +161,13 @@ mod tests {
         // A new version of the link is read again.
         let newer = memo.apply(&link(2), query, &app(), 1).unwrap().unwrap();
         assert!(!Arc::ptr_eq(&first, &newer));
+        // Another app's link with the same id (ids are per shard) is its own.
+        let elsewhere = Link {
+            app_id: AppId::new(2).unwrap(),
+            ..link(1)
+        };
+        let theirs = memo.apply(&elsewhere, query, &app(), 1).unwrap().unwrap();
+        assert_eq!(theirs.link.app_id, elsewhere.app_id);
     }
 
     #[test]
