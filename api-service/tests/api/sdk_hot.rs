@@ -92,11 +92,18 @@ async fn an_install_is_matched_through_the_hot_tier() {
         )
         .await;
     assert_eq!(status, 200, "{body}");
-    assert_eq!(t.click(HOST, "hot", IPHONE).await.status(), 302);
+    // Pairs and a control key appended to the link reach the install through this path
+    // too (the claimed click's row carries them).
+    let clicked = t
+        .click(HOST, "hot?coupon=X&%24deeplink_path=item%2F42", IPHONE)
+        .await;
+    assert_eq!(clicked.status(), 302);
 
     let data = attributed_install(&t).await;
     assert_eq!(data["+clicked_branch_link"], true, "{data}");
     assert_eq!(data["product"], "42");
+    assert_eq!(data["coupon"], "X", "{data}");
+    assert_eq!(data["$deeplink_path"], "item/42", "{data}");
 
     // It came from Aerospike: the API service read the clicks set.
     let reads = hot_requests(&t, &t.api, "clicks", "").await;
