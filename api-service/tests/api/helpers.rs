@@ -107,6 +107,11 @@ impl TestApp {
         }
         let hot = options.hot_tier.as_ref().map(|hosts| {
             let mut hot = link_store::hot::config::HotTierConfig::with_hosts(hosts.clone());
+            // These tests check what reaches Aerospike, not how fast: the production
+            // budgets (5 ms reads, 10 ms writes, no retry) time out on a CI machine running
+            // dozens of tests at once, and a timed-out write-through is only skipped.
+            hot.aerospike_read_timeout_ms = 200;
+            hot.aerospike_write_timeout_ms = 1_000;
             hot.aerospike_set_prefix =
                 format!("t{}_", &uuid::Uuid::new_v4().simple().to_string()[..12]);
             hot
@@ -140,6 +145,15 @@ impl TestApp {
             .timeout(shard_router::testing::REQUEST_TIMEOUT)
             .build()
             .unwrap();
+        if options.hot_tier.is_some() {
+            // Both clients connect in the background; until then every hot call is skipped.
+            for base in [&api, &link] {
+                assert!(
+                    hot_connected(&client, base).await,
+                    "{base} did not reach Aerospike within 10 s"
+                );
+            }
+        }
         // Let the change listeners subscribe.
         tokio::time::sleep(Duration::from_millis(300)).await;
         Self {
@@ -267,4 +281,23 @@ pub fn acme_config() -> AppConfig {
         desktop_url: WebUrl::parse("https://acme.test/desktop").ok(),
         ..AppConfig::default()
     }
+}
+
+/// Whether the service at `base` reports its Aerospike client connected, waiting up to 10 s.
+async fn hot_connected(client: &reqwest::Client, base: &str) -> bool {
+    for _ in 0..100 {
+        let metrics = client
+            .get(format!("{base}/metrics"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        if metrics.lines().any(|l| l == "hoplink_hot_connected 1") {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    false
 }
