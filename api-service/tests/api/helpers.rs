@@ -283,17 +283,22 @@ pub fn acme_config() -> AppConfig {
     }
 }
 
+/// The Prometheus text of the service at `base` (the API's or the link service's URL).
+pub async fn metrics_text(client: &reqwest::Client, base: &str) -> String {
+    client
+        .get(format!("{base}/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
 /// Whether the service at `base` reports its Aerospike client connected, waiting up to 10 s.
 async fn hot_connected(client: &reqwest::Client, base: &str) -> bool {
     for _ in 0..100 {
-        let metrics = client
-            .get(format!("{base}/metrics"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let metrics = metrics_text(client, base).await;
         if metrics.lines().any(|l| l == "hoplink_hot_connected 1") {
             return true;
         }

@@ -54,15 +54,7 @@ async fn hot_requests(t: &TestApp, base: &str, set: &str, outcome: &str) -> f64 
     };
     let mut total = 0.0;
     for _ in 0..50 {
-        let metrics = t
-            .client
-            .get(format!("{base}/metrics"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let metrics = metrics_text(&t.client, base).await;
         total = metrics
             .lines()
             .filter(|l| l.starts_with("hoplink_hot_requests_total{"))
