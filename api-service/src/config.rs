@@ -14,7 +14,9 @@
 //! | `HOPLINK_SECRET_RATE_PER_SEC` / `HOPLINK_SECRET_BURST` | `100` / `200` | per secret key token bucket |
 //!
 //! plus the router's ([`shard_router::config`]), event recording's
-//! ([`link_store::events::EventsConfig`]) and the Aerospike hot tier's
+//! ([`link_store::events::EventsConfig`]), the event stream export's
+//! ([`link_store::export::ExportConfig`], off unless `HOPLINK_EXPORT_NATS_URL` is set) and
+//! the Aerospike hot tier's
 //! ([`link_store::hot::config::HotTierConfig`]) variables.
 
 use std::net::SocketAddr;
@@ -22,6 +24,7 @@ use std::net::SocketAddr;
 use actix_web::http::header::HeaderName;
 use ipnet::IpNet;
 use link_store::events::EventsConfig;
+use link_store::export::ExportConfig;
 use link_store::hot::config::HotTierConfig;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
@@ -62,6 +65,8 @@ pub struct ApiServiceConfig {
     #[serde(flatten)]
     pub events: EventsConfig,
     #[serde(flatten)]
+    pub export: ExportConfig,
+    #[serde(flatten)]
     pub hot: HotTierConfig,
 }
 
@@ -87,6 +92,7 @@ impl ApiServiceConfig {
             secret_burst: default_secret_burst(),
             router: RouterConfig::new(catalog_url),
             events: EventsConfig::default(),
+            export: ExportConfig::default(),
             hot: HotTierConfig::default(),
         }
     }

@@ -37,6 +37,8 @@ pub enum StartupError {
     Metrics(#[from] prometheus::Error),
     #[error(transparent)]
     HotTier(#[from] link_store::hot::HotTierError),
+    #[error(transparent)]
+    Export(#[from] link_store::export::ExportError),
     #[error("could not start the HTTP server")]
     Serve(#[source] std::io::Error),
 }
@@ -63,7 +65,7 @@ impl Application {
         }
         let keys = KeyStore::new(router.clone(), admin_token);
         let hot = link_store::hot::HotTier::start(&config.hot, router.clone(), &registry)?;
-        let (sdk_state, sdk_tasks) = sdk::start(&router, &config, &registry, &shutdown)?;
+        let (sdk_state, sdk_tasks) = sdk::start(&router, &config, &registry)?;
         let limits = RateLimits::new(
             config.sdk_rate_per_sec,
             config.sdk_burst,

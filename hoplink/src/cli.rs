@@ -173,4 +173,8 @@ pub struct DevArgs {
     /// Use this catalog instead of a private Postgres.
     #[arg(long, env = "HOPLINK_CATALOG_URL", hide_env_values = true)]
     pub catalog_url: Option<String>,
+    /// Also publish every event to this NATS server's JetStream (stream `HOPLINK_EVENTS`,
+    /// subjects `hoplink.events.<kind>.<app id>`).
+    #[arg(long, env = "HOPLINK_EXPORT_NATS_URL")]
+    pub export_nats_url: Option<String>,
 }

@@ -13,7 +13,9 @@
 //!
 //! plus the router's variables ([`shard_router::config`]), the cache's
 //! ([`link_store::cache::CacheConfig`]), click recording's
-//! ([`link_store::events::EventsConfig`]) and the Aerospike hot tier's
+//! ([`link_store::events::EventsConfig`]), the event stream export's
+//! ([`link_store::export::ExportConfig`], off unless `HOPLINK_EXPORT_NATS_URL` is set) and
+//! the Aerospike hot tier's
 //! ([`link_store::hot::config::HotTierConfig`], off unless `HOPLINK_AEROSPIKE_HOSTS` is set).
 
 use std::net::SocketAddr;
@@ -22,6 +24,7 @@ use actix_web::http::header::HeaderName;
 use ipnet::IpNet;
 use link_store::cache::CacheConfig;
 use link_store::events::EventsConfig;
+use link_store::export::ExportConfig;
 use link_store::hot::config::HotTierConfig;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
@@ -57,6 +60,8 @@ pub struct LinkServiceConfig {
     #[serde(flatten)]
     pub events: EventsConfig,
     #[serde(flatten)]
+    pub export: ExportConfig,
+    #[serde(flatten)]
     pub hot: HotTierConfig,
 }
 
@@ -82,6 +87,7 @@ impl LinkServiceConfig {
             router: RouterConfig::new(catalog_url),
             cache: CacheConfig::default(),
             events: EventsConfig::default(),
+            export: ExportConfig::default(),
             hot: HotTierConfig::default(),
         }
     }

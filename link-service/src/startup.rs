@@ -5,6 +5,7 @@ use std::time::Duration;
 use actix_web::{HttpResponse, guard, web};
 use link_core::client::ClassifierMemo;
 use link_store::cache::{LinkCache, invalidation};
+use link_store::export::Exporter;
 use link_store::hot::{HotTier, HotTierError};
 use prometheus::Registry;
 use service_kit::server::{BindError, HttpService, bind};
@@ -40,6 +41,8 @@ pub enum StartupError {
     Metrics(#[from] prometheus::Error),
     #[error(transparent)]
     HotTier(#[from] HotTierError),
+    #[error(transparent)]
+    Export(#[from] link_store::export::ExportError),
     #[error("could not start the HTTP server")]
     Serve(#[source] std::io::Error),
 }
@@ -67,10 +70,16 @@ impl Application {
         }
         let tier = HotTier::start(&config.hot, router.clone(), &registry)?;
         let cache = LinkCache::new(&config.cache, tier.origin.clone(), &registry)?;
-        let (recorder, recorder_task) =
-            link_store::events::start_click_pipeline(router.clone(), &config.events, &registry)?;
+        let export = Exporter::start(&config.export, &registry)?;
+        let (exporter, export_task) = export.unzip();
+        let (recorder, recorder_task) = link_store::events::start_click_pipeline(
+            router.clone(),
+            &config.events,
+            &registry,
+            exporter,
+        )?;
 
-        let background = vec![
+        let mut background = vec![
             refresh::spawn(router.clone(), shutdown.child_token()),
             invalidation::spawn(
                 router.clone(),
@@ -85,6 +94,8 @@ impl Application {
             // Ends when the server has dropped every recorder, after flushing the queue.
             recorder_task,
         ];
+        // Ends after the recorder's pipeline, which holds the last exporter handle.
+        background.extend(export_task);
 
         let state = web::Data::new(ClickState {
             router: router.clone(),

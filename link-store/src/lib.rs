@@ -7,6 +7,8 @@
 //!   invalidation by shard notifications.
 //! - [`events`]: click (and later install/open) recording: a non-blocking queue and
 //!   batched, fenced writes to each app's shard.
+//! - [`export`]: the event stream export to NATS JetStream, fed with what the event
+//!   pipelines wrote.
 //! - [`hot`]: the Aerospike hot tier (links, configs, click fingerprints, installed
 //!   browsers) and the Postgres implementations of the same interfaces.
 //! - [`retention`]: pruning raw clicks past the longest attribution window.
@@ -18,6 +20,7 @@
 pub mod cache;
 pub mod error;
 pub mod events;
+pub mod export;
 pub mod hot;
 pub mod links;
 pub mod origin;

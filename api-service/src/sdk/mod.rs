@@ -48,13 +48,14 @@ use link_core::client::ClassifierMemo;
 use link_store::events::{
     EventMetrics, InstallEvent, OpenEvent, Recorder, SdkEvent, start_pipeline,
 };
+use link_store::export::Exporter;
 use prometheus::Registry;
 use shard_router::ShardRouter;
 use tokio::task::JoinHandle;
-use tokio_util::sync::CancellationToken;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::config::ApiServiceConfig;
+use crate::startup::StartupError;
 use metrics::SdkMetrics;
 
 /// State only the SDK endpoints use: the event pipelines' recorders, the User-Agent
@@ -77,19 +78,31 @@ impl std::fmt::Debug for SdkState {
     }
 }
 
-/// Builds the SDK state and its background tasks: one batcher per event kind. They end
-/// (after writing what they hold) once the server has dropped the state, which happens
-/// after `shutdown`.
+/// Builds the SDK state and its background tasks: one batcher per event kind, and the
+/// event stream export when it is configured. They end (after writing and publishing what
+/// they hold) once the server has dropped the state, which happens after shutdown.
 pub fn start(
     router: &ShardRouter,
     config: &ApiServiceConfig,
     registry: &Registry,
-    _shutdown: &CancellationToken,
-) -> Result<(SdkState, Vec<JoinHandle<()>>), prometheus::Error> {
+) -> Result<(SdkState, Vec<JoinHandle<()>>), StartupError> {
     let event_metrics = EventMetrics::register(registry)?;
-    let (installs, installs_task) = start_pipeline(router.clone(), &config.events, &event_metrics);
-    let (opens, opens_task) = start_pipeline(router.clone(), &config.events, &event_metrics);
-    let (events, events_task) = start_pipeline(router.clone(), &config.events, &event_metrics);
+    let (exporter, export_task) = Exporter::start(&config.export, registry)?.unzip();
+    let events_config = &config.events;
+    let (installs, installs_task) = start_pipeline(
+        router.clone(),
+        events_config,
+        &event_metrics,
+        exporter.clone(),
+    );
+    let (opens, opens_task) = start_pipeline(
+        router.clone(),
+        events_config,
+        &event_metrics,
+        exporter.clone(),
+    );
+    let (events, events_task) =
+        start_pipeline(router.clone(), events_config, &event_metrics, exporter);
     let state = SdkState {
         installs,
         opens,
@@ -97,7 +110,10 @@ pub fn start(
         memo: ClassifierMemo::default(),
         metrics: SdkMetrics::register(registry)?,
     };
-    Ok((state, vec![installs_task, opens_task, events_task]))
+    let mut tasks = vec![installs_task, opens_task, events_task];
+    // Last: it ends after the pipelines, which hold its handles.
+    tasks.extend(export_task);
+    Ok((state, tasks))
 }
 
 /// Registers the SDK routes (documented in the OpenAPI document).

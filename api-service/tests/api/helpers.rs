@@ -48,6 +48,8 @@ pub struct Options {
     pub configure_link: Option<fn(&mut link_service::LinkServiceConfig)>,
     /// Turn the Aerospike hot tier on in both services, with sets of this test's own.
     pub hot_tier: Option<String>,
+    /// Export both services' events to this NATS server (`HOPLINK_EXPORT_NATS_URL`).
+    pub export_nats_url: Option<String>,
 }
 
 impl TestApp {
@@ -102,6 +104,7 @@ impl TestApp {
         config.admin_token = Some(SecretString::from(ADMIN_TOKEN.to_owned()));
         config.link_scheme = "https".into();
         config.events.events_flush_interval_ms = 50;
+        config.export.export_nats_url = options.export_nats_url.clone();
         if let Some(configure) = options.configure {
             configure(&mut config);
         }
@@ -127,6 +130,7 @@ impl TestApp {
 
         let mut link_config = link_service::LinkServiceConfig::for_catalog(&dbs.catalog_url);
         link_config.events.events_flush_interval_ms = 50;
+        link_config.export.export_nats_url = options.export_nats_url.clone();
         if let Some(configure) = options.configure_link {
             configure(&mut link_config);
         }

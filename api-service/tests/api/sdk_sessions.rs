@@ -667,3 +667,62 @@ async fn a_link_without_attribution_deep_links_but_takes_no_credit() {
     params["data"]["$deeplink_no_attribution"] = json!("false");
     assert_eq!(t.post("/v1/url", &params).await.0, 200);
 }
+
+#[tokio::test]
+async fn clicks_installs_opens_and_sdk_events_reach_the_event_stream() {
+    let Some(nats) = link_store::export::testing::TestNats::start("sdk_event_stream").await else {
+        return;
+    };
+    let t = TestApp::spawn_with(Options {
+        export_nats_url: Some(nats.url()),
+        ..Options::default()
+    })
+    .await;
+    let url = campaign_link(&t, "stream").await;
+    let click_id = click(&t, t.acme.app_id, HOST, code_of(&url), IPHONE).await;
+    let (status, installed) = session(&t, "/v1/install", &t.acme.sdk_key, ios()).await;
+    assert_eq!(status, 200, "{installed}");
+    let mut reopen = ios();
+    reopen["randomized_bundle_token"] = installed["randomized_bundle_token"].clone();
+    let (status, body) = session(&t, "/v1/open", &t.acme.sdk_key, reopen).await;
+    assert_eq!(status, 200, "{body}");
+    let custom = json!({"branch_key": t.acme.sdk_key, "name": "level_up",
+                        "custom_data": {"level": "7"}});
+    assert_eq!(t.post("/v2/event/custom", &custom).await.0, 200);
+
+    let app = t.acme.app_id.get();
+    let read = |kind: &'static str| {
+        let nats = &nats;
+        async move {
+            let subject = format!("hoplink.events.{kind}.{app}");
+            let messages = nats
+                .read("HOPLINK_EVENTS", &subject, 1, Duration::from_secs(10))
+                .await;
+            assert_eq!(messages.len(), 1, "one {kind} exported");
+            serde_json::from_slice::<Value>(&messages[0].payload).unwrap()
+        }
+    };
+    let link = link_id(&t, t.acme.app_id, code_of(&url)).await;
+    let clicked = read("click").await;
+    assert_eq!(clicked["id"], click_id.to_string());
+    assert_eq!(clicked["link"]["id"], link);
+    let install = read("install").await;
+    assert_eq!(install["match_type"], "probabilistic", "{install}");
+    assert_eq!(install["click_id"], click_id.to_string());
+    assert_eq!(install["link"]["code"], code_of(&url));
+    assert_eq!(install["link"]["campaign"], "stream");
+    assert_eq!(install["os_version"], "17.4");
+    assert!(install.get("device_token").is_none(), "{install}");
+    let open = read("open").await;
+    assert_eq!(open["bundle_token"], install["bundle_token"]);
+    assert_eq!(
+        install["bundle_token"],
+        installed["randomized_bundle_token"]
+    );
+    assert!(open["session_id"].is_string(), "{open}");
+    let event = read("sdk_event").await;
+    assert_eq!(
+        (&event["category"], &event["name"], &event["custom_data"]),
+        (&json!("custom"), &json!("level_up"), &json!({"level": "7"}))
+    );
+}

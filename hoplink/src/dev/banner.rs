@@ -8,6 +8,8 @@ pub struct Banner<'a> {
     pub api_port: u16,
     pub catalog_url: &'a str,
     pub demo: &'a DemoKeys,
+    /// The NATS server events are exported to, when export is on.
+    pub export_nats_url: Option<&'a str>,
 }
 
 const IPHONE: &str = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1";
@@ -28,12 +30,23 @@ pub fn print(b: &Banner<'_>) {
         r#"{{"branch_key":"{}","channel":"email","data":{{"screen":"offer","$og_title":"Spring offer"}}}}"#,
         b.demo.sdk_key
     );
+    let export = match b.export_nats_url {
+        Some(url) => format!(
+            "  events         exported to {url}, stream HOPLINK_EVENTS \
+             (watch: nats sub -s {url} 'hoplink.events.>')"
+        ),
+        None => {
+            "  events         not exported (set HOPLINK_EXPORT_NATS_URL to publish them to NATS)"
+                .to_owned()
+        }
+    };
     let lines = [
         String::new(),
         "Hoplink dev stack is up.".to_owned(),
         format!("  link service   {link}   (health: {link}/healthz)"),
         format!("  API service    {api}   (health: {api}/healthz)"),
         format!("  catalog        {}", b.catalog_url),
+        export,
         format!("  demo app {}: sdk key {}", b.demo.app_id, b.demo.sdk_key),
         format!("               secret key {}", b.demo.secret_key),
         String::new(),

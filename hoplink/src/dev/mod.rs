@@ -82,11 +82,13 @@ async fn serve(
     let shutdown = service_kit::shutdown::on_signal();
     let mut link_config = LinkServiceConfig::for_catalog(catalog_url);
     link_config.link_addr = ([127, 0, 0, 1], args.link_port).into();
+    link_config.export.export_nats_url = args.export_nats_url.clone();
     let link = link_service::Application::build(link_config, shutdown.child_token())
         .await
         .context("starting the link service (is the port free? try --link-port)")?;
     let mut api_config = ApiServiceConfig::for_catalog(catalog_url);
     api_config.api_addr = ([127, 0, 0, 1], args.api_port).into();
+    api_config.export.export_nats_url = args.export_nats_url.clone();
     // Short URLs the API hands out point at this local link service.
     api_config.link_scheme = "http".to_owned();
     api_config.link_port = Some(link.port());
@@ -99,6 +101,7 @@ async fn serve(
         api_port: api.port(),
         catalog_url,
         demo: &demo,
+        export_nats_url: args.export_nats_url.as_deref(),
     });
 
     let (link_result, api_result) = tokio::join!(link.run_until_stopped(), api.run_until_stopped());

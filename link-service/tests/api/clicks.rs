@@ -198,3 +198,85 @@ async fn a_click_relayed_through_the_alternate_domain_is_counted_once() {
     assert!(settled(3).await);
     assert_eq!(count(&t, stats).await, 2);
 }
+
+#[tokio::test]
+async fn clicks_are_exported_to_the_event_stream_after_they_are_written() {
+    let Some(nats) = link_store::export::testing::TestNats::start("clicks_are_exported").await
+    else {
+        return;
+    };
+    let mut t = TestApp::spawn_with(Options {
+        export_nats_url: Some(nats.url()),
+        ..Options::default()
+    })
+    .await;
+    t.insert_link(
+        t.app_id,
+        link_store::links::NewLink {
+            alias: Some(link_core::LinkCode::parse("spring").unwrap()),
+            channel: Some("push".into()),
+            campaign: Some("spring-sale".into()),
+            ..Default::default()
+        },
+    )
+    .await;
+    for ua in [IPHONE, ANDROID_CHROME, SLACKBOT] {
+        t.get(HOST, "/spring?utm_source=push&utm_medium=notification", ua)
+            .await;
+    }
+    // Not a link: nothing to export.
+    assert_eq!(t.get(HOST, "/nope", IPHONE).await.status(), 404);
+
+    let subject = format!("hoplink.events.click.{}", t.app_id.get());
+    let messages = nats
+        .read("HOPLINK_EVENTS", &subject, 3, Duration::from_secs(10))
+        .await;
+    let mut records: Vec<serde_json::Value> = messages
+        .iter()
+        .map(|m| serde_json::from_slice(&m.payload).unwrap())
+        .collect();
+    records.sort_by_key(|r| r["platform"].as_str().unwrap_or_default().to_owned());
+    let summary: Vec<(&str, bool, &str, &str)> = records
+        .iter()
+        .map(|r| {
+            (
+                r["platform"].as_str().unwrap(),
+                r["bot"].as_bool().unwrap(),
+                r["link"]["code"].as_str().unwrap(),
+                r["link"]["campaign"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(summary.len(), 3, "{records:?}");
+    assert!(
+        summary.contains(&("ios", false, "spring", "spring-sale")),
+        "{summary:?}"
+    );
+    assert!(
+        summary.contains(&("android", false, "spring", "spring-sale")),
+        "{summary:?}"
+    );
+    assert!(
+        summary.iter().any(|s| s.1),
+        "the Slack preview is a bot view: {summary:?}"
+    );
+    let ios = records.iter().find(|r| r["platform"] == "ios").unwrap();
+    assert_eq!(ios["query"], "utm_source=push&utm_medium=notification");
+    assert_eq!(ios["link"]["channel"], "push");
+    assert!(ios.get("fingerprint").is_none() && ios.get("browser_id").is_none());
+    // The stored row and the record name the same click.
+    let stored: i64 = sqlx::query_scalar("SELECT count(*) FROM clicks WHERE id = $1::uuid")
+        .bind(ios["id"].as_str().unwrap())
+        .fetch_one(&t.shard_pool(t.app_id))
+        .await
+        .unwrap();
+    assert_eq!(stored, 1);
+
+    // A click queued at shutdown is written, then exported, before the service exits.
+    t.get(HOST, "/spring", DESKTOP).await;
+    t.stop().await;
+    let messages = nats
+        .read("HOPLINK_EVENTS", &subject, 4, Duration::from_secs(5))
+        .await;
+    assert_eq!(messages.len(), 4);
+}

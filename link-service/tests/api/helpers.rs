@@ -41,6 +41,8 @@ pub struct Options {
     /// Put the first shard (app "acme") behind a chaos proxy (`TestApp::proxy`).
     pub proxy_first_shard: bool,
     pub configure: Option<fn(&mut LinkServiceConfig)>,
+    /// Export events to this NATS server (`HOPLINK_EXPORT_NATS_URL`).
+    pub export_nats_url: Option<String>,
 }
 
 impl TestApp {
@@ -109,6 +111,7 @@ impl TestApp {
 
         let mut config = LinkServiceConfig::for_catalog(&dbs.catalog_url);
         config.events.events_flush_interval_ms = 50;
+        config.export.export_nats_url = options.export_nats_url;
         if let Some(configure) = options.configure {
             configure(&mut config);
         }

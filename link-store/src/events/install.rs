@@ -8,6 +8,7 @@ use sqlx::PgConnection;
 use super::browser_apps;
 use super::kind::ShardEvent;
 use super::session::{SessionColumns, SessionStart, browser_marks, insert_sessions};
+use crate::export::record::ExportedLink;
 
 /// An install as the API attributed it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -17,6 +18,18 @@ const INSERT_INSTALLS: &str = insert_sessions!("installs", extra_columns = "", e
 
 impl ShardEvent for InstallEvent {
     const KIND: &'static str = "install";
+
+    fn event_id(&self) -> uuid::Uuid {
+        self.0.id
+    }
+
+    fn link_id(&self) -> Option<i64> {
+        self.0.link_id
+    }
+
+    fn export_record(&self, link: Option<&ExportedLink>) -> serde_json::Result<Vec<u8>> {
+        crate::export::record::install(self, link)
+    }
 
     fn app_id(&self) -> link_core::AppId {
         self.0.app_id

@@ -5,8 +5,10 @@ use std::future::Future;
 use link_core::AppId;
 use sqlx::PgConnection;
 
-/// An event that is written to its app's shard in batches (clicks now; installs, opens and
-/// SDK events later).
+use crate::export::record::ExportedLink;
+
+/// An event that is written to its app's shard in batches (clicks, installs, opens, SDK
+/// events).
 ///
 /// The pipeline does the queueing, routing, fencing, retries and metrics; a kind only says
 /// whose it is and how a batch of it becomes rows.
@@ -21,6 +23,17 @@ pub trait ShardEvent: Send + Sync + 'static {
 
     /// The app the event belongs to; its shard is the one it is written to.
     fn app_id(&self) -> AppId;
+
+    /// The event's id, unique within its kind: the exported message's de-duplication key.
+    fn event_id(&self) -> uuid::Uuid;
+
+    /// The link the event is about, whose code and labels its exported record carries.
+    fn link_id(&self) -> Option<i64> {
+        None
+    }
+
+    /// The event's exported record, JSON ([`crate::export::record`]).
+    fn export_record(&self, link: Option<&ExportedLink>) -> serde_json::Result<Vec<u8>>;
 
     /// Writes a batch inside the caller's transaction, which has already fenced every app
     /// in it. A batch may be written again after a failure whose outcome is unknown (a

@@ -27,6 +27,10 @@
 //!   retrying until `events_drain_deadline_ms`, logs how many events it could not write,
 //!   and ends.
 //!
+//! - **Export**: with an [`Exporter`], each committed batch is also handed to the event
+//!   stream export ([`crate::export`]), with its links' codes and labels read in the same
+//!   transaction.
+//!
 //! Nothing here logs IP addresses, cookies, keys or device identifiers.
 //!
 //! # Configuration
@@ -87,14 +91,17 @@ pub use session::{MatchType, SessionStart};
 use shard_router::ShardRouter;
 use tokio::task::JoinHandle;
 
-/// Registers the event metrics on `registry` and starts the click pipeline. A service that
-/// records several kinds registers [`EventMetrics`] once and calls [`start_pipeline`] per
-/// kind instead.
+use crate::export::Exporter;
+
+/// Registers the event metrics on `registry` and starts the click pipeline, exporting
+/// what it writes to `export` when given. A service that records several kinds registers
+/// [`EventMetrics`] once and calls [`start_pipeline`] per kind instead.
 pub fn start_click_pipeline(
     router: ShardRouter,
     config: &EventsConfig,
     registry: &prometheus::Registry,
+    export: Option<Exporter>,
 ) -> Result<(ClickRecorder, JoinHandle<()>), prometheus::Error> {
     let metrics = EventMetrics::register(registry)?;
-    Ok(start_pipeline(router, config, &metrics))
+    Ok(start_pipeline(router, config, &metrics, export))
 }

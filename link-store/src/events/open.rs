@@ -7,6 +7,7 @@ use sqlx::PgConnection;
 use super::browser_apps;
 use super::kind::ShardEvent;
 use super::session::{SessionColumns, SessionStart, browser_marks, insert_sessions};
+use crate::export::record::ExportedLink;
 
 /// An open as the API attributed it, with the session id it answered.
 #[derive(Clone, PartialEq, Eq)]
@@ -32,6 +33,18 @@ const INSERT_OPENS: &str = insert_sessions!(
 
 impl ShardEvent for OpenEvent {
     const KIND: &'static str = "open";
+
+    fn event_id(&self) -> uuid::Uuid {
+        self.start.id
+    }
+
+    fn link_id(&self) -> Option<i64> {
+        self.start.link_id
+    }
+
+    fn export_record(&self, link: Option<&ExportedLink>) -> serde_json::Result<Vec<u8>> {
+        crate::export::record::open(self, link)
+    }
 
     fn app_id(&self) -> link_core::AppId {
         self.start.app_id

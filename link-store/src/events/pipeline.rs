@@ -19,6 +19,7 @@ use super::metrics::{DropReason, EventMetrics, KindMetrics};
 use super::queue::{InFlight, Pending, ShardQueue};
 use super::recorder::{Buffer, FlushReport, Msg, Recorder};
 use super::write::{self, WriteDone, WriteJob, WriteResult};
+use crate::export::Exporter;
 
 /// Write attempts an app's fence may refuse before its events are dropped as
 /// `stale_route`. The map is refreshed after each refusal and the retries are spaced out
@@ -29,11 +30,13 @@ const STALE_FIRST_DELAY: Duration = Duration::from_millis(100);
 
 /// Starts the pipeline of one event kind: returns its recorder and the batcher task, which
 /// ends once every clone of the recorder is dropped and what it held is written (or the
-/// drain deadline has passed). Must be called inside a Tokio runtime.
+/// drain deadline has passed). With an `export`, what the pipeline writes is also
+/// published there. Must be called inside a Tokio runtime.
 pub fn start_pipeline<E: ShardEvent>(
     router: ShardRouter,
     config: &EventsConfig,
     metrics: &EventMetrics,
+    export: Option<Exporter>,
 ) -> (Recorder<E>, JoinHandle<()>) {
     let metrics = metrics.kind(E::KIND);
     // The channel carries flush requests only; a few slots are plenty.
@@ -58,6 +61,7 @@ pub fn start_pipeline<E: ShardEvent>(
         generation: 0,
         waiters: Vec::new(),
         parked: Vec::new(),
+        export,
     };
     (recorder, tokio::spawn(batcher.run()))
 }
@@ -93,6 +97,7 @@ struct Batcher<E> {
     waiters: Vec<FlushWaiter>,
     /// Events of apps whose fence refused them, waiting to be routed again.
     parked: Vec<(Instant, Pending<E>)>,
+    export: Option<Exporter>,
 }
 
 impl<E: ShardEvent> Batcher<E> {
@@ -295,6 +300,7 @@ impl<E: ShardEvent> Batcher<E> {
             batch,
             epochs,
             generation: self.generation,
+            export: self.export.clone(),
         };
         let task = self.writes.spawn(write::run(job));
         self.tasks.insert(task.id(), (id.clone(), write));

@@ -13,6 +13,7 @@ use sqlx::PgConnection;
 use uuid::Uuid;
 
 use super::kind::ShardEvent;
+use crate::export::record::ExportedLink;
 
 /// Which endpoint an event came from (`sdk_events.category`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -87,6 +88,14 @@ ON CONFLICT (id) DO NOTHING";
 
 impl ShardEvent for SdkEvent {
     const KIND: &'static str = "sdk_event";
+
+    fn event_id(&self) -> Uuid {
+        self.id
+    }
+
+    fn export_record(&self, _link: Option<&ExportedLink>) -> serde_json::Result<Vec<u8>> {
+        crate::export::record::sdk_event(self)
+    }
 
     fn app_id(&self) -> AppId {
         self.app_id

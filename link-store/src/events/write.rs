@@ -9,6 +9,10 @@ use std::time::{Duration, Instant};
 
 use link_core::ShardId;
 use shard_router::{RouterError, ShardHandle, ShardRouter};
+use sqlx::PgConnection;
+
+use crate::export::record::ExportedLink;
+use crate::export::{ExportMessage, Exporter};
 
 use super::kind::ShardEvent;
 use super::queue::Pending;
@@ -23,6 +27,10 @@ const WRITE_TIMEOUT: Duration = Duration::from_secs(30);
 const FENCE: &str = "SELECT app_id, epoch, fenced FROM app_configs \
                      WHERE app_id = ANY($1) ORDER BY app_id FOR SHARE";
 
+/// The code and labels of a batch's links, for the exported records.
+const EXPORTED_LINKS: &str = "SELECT id, code, channel, feature, campaign FROM links \
+                              WHERE id = ANY($1)";
+
 pub(crate) struct WriteJob<E> {
     pub shard: ShardHandle,
     pub router: ShardRouter,
@@ -31,6 +39,8 @@ pub(crate) struct WriteJob<E> {
     pub epochs: HashMap<i64, i64>,
     /// The batcher's flush generation when the job started.
     pub generation: u64,
+    /// Where the written events are exported, when export is on.
+    pub export: Option<Exporter>,
 }
 
 pub(crate) struct WriteDone<E> {
@@ -86,13 +96,22 @@ pub(crate) async fn run<E: ShardEvent>(job: WriteJob<E>) -> WriteDone<E> {
         batch,
         epochs,
         generation,
+        export,
     } = job;
-    let attempt = tokio::time::timeout(WRITE_TIMEOUT, fenced_write(&shard, &epochs, &batch)).await;
+    let attempt = tokio::time::timeout(
+        WRITE_TIMEOUT,
+        fenced_write(&shard, &epochs, &batch, export.as_ref()),
+    )
+    .await;
     let result = match attempt {
-        Ok(Ok(open)) => {
+        Ok(Ok((open, links))) => {
             let (passed, stale): (Vec<_>, Vec<_>) = batch
                 .into_iter()
                 .partition(|p| open.contains(&p.event.app_id().get()));
+            // Only now: the stream never carries an event the shard does not hold.
+            if let Some(exporter) = &export {
+                exporter.submit(export_messages(exporter, &passed, &links));
+            }
             if !stale.is_empty() {
                 // The router logs a failed reload; the batcher then retries on the old map,
                 // and gives up after a few attempts.
@@ -117,12 +136,14 @@ pub(crate) async fn run<E: ShardEvent>(job: WriteJob<E>) -> WriteDone<E> {
     }
 }
 
-/// Writes the events of every app that passes the fence and returns those apps.
+/// Writes the events of every app that passes the fence and returns those apps; with an
+/// export, also the written events' links as this transaction sees them.
 async fn fenced_write<E: ShardEvent>(
     shard: &ShardHandle,
     epochs: &HashMap<i64, i64>,
     batch: &[Pending<E>],
-) -> Result<HashSet<i64>, WriteError> {
+    export: Option<&Exporter>,
+) -> Result<(HashSet<i64>, HashMap<i64, ExportedLink>), WriteError> {
     let mut tx = shard.background_pool()?.begin().await?;
     let app_ids: Vec<i64> = epochs.keys().copied().collect();
     let rows: Vec<(i64, i64, bool)> = sqlx::query_as(FENCE)
@@ -141,10 +162,60 @@ async fn fenced_write<E: ShardEvent>(
         .filter(|p| open.contains(&p.event.app_id().get()))
         .map(|p| &p.event)
         .collect();
+    let mut links = HashMap::default();
     if !events.is_empty() {
         let replay = batch.iter().any(|p| p.maybe_stored);
         E::write_batch(&mut tx, &events, replay).await?;
+        if export.is_some() {
+            links = exported_links(&mut tx, &events).await?;
+        }
     }
     tx.commit().await?;
-    Ok(open)
+    Ok((open, links))
+}
+
+/// The id, code and labels of the links `events` are about.
+async fn exported_links<E: ShardEvent>(
+    conn: &mut PgConnection,
+    events: &[&E],
+) -> Result<HashMap<i64, ExportedLink>, sqlx::Error> {
+    let mut link_ids: Vec<i64> = events.iter().filter_map(|e| e.link_id()).collect();
+    link_ids.sort_unstable();
+    link_ids.dedup();
+    if link_ids.is_empty() {
+        return Ok(HashMap::default());
+    }
+    let rows = sqlx::query_as::<_, ExportedLink>(EXPORTED_LINKS)
+        .bind(&link_ids)
+        .fetch_all(&mut *conn)
+        .await?;
+    Ok(rows.into_iter().map(|link| (link.id, link)).collect())
+}
+
+/// Encodes written events for the export (after the commit, so the transaction's locks
+/// are not held for it).
+fn export_messages<E: ShardEvent>(
+    exporter: &Exporter,
+    written: &[Pending<E>],
+    links: &HashMap<i64, ExportedLink>,
+) -> Vec<ExportMessage> {
+    let mut messages = Vec::with_capacity(written.len());
+    let mut unencodable = 0;
+    for Pending { event, .. } in written {
+        let link = event.link_id().and_then(|id| links.get(&id));
+        match event.export_record(link) {
+            Ok(payload) => messages.push(ExportMessage {
+                kind: E::KIND,
+                subject: exporter.subject(E::KIND, event.app_id()),
+                id: event.event_id().to_string(),
+                payload: payload.into(),
+            }),
+            Err(error) => {
+                unencodable += 1;
+                tracing::error!(%error, kind = E::KIND, "event export: could not encode an event");
+            }
+        }
+    }
+    exporter.encode_failed(unencodable);
+    messages
 }

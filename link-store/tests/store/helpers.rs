@@ -4,6 +4,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use link_core::client::{Browser, OsFamily, Platform};
 use link_core::{AppConfig, AppId, ClickId, ShardId};
 use link_store::events::{ClickEvent, ClickRecorder, EventsConfig, start_click_pipeline};
+use link_store::export::{ExportConfig, Exporter};
 use link_store::links::{self, NewLink};
 use shard_router::catalog::{apps, shards};
 use shard_router::fence::begin_app_write;
@@ -76,7 +77,37 @@ impl TestStore {
 
     /// Starts the click pipeline; once per store (its metrics go to `self.registry`).
     pub fn start(&self, config: &EventsConfig) -> (ClickRecorder, JoinHandle<()>) {
-        start_click_pipeline(self.router.clone(), config, &self.registry).expect("register metrics")
+        start_click_pipeline(self.router.clone(), config, &self.registry, None)
+            .expect("register metrics")
+    }
+
+    /// Starts the click pipeline with the event stream export; returns the export's task
+    /// too. Once per store.
+    pub fn start_exporting(
+        &self,
+        config: &EventsConfig,
+        export: &ExportConfig,
+    ) -> (ClickRecorder, JoinHandle<()>, JoinHandle<()>) {
+        let (exporter, export_task) = Exporter::start(export, &self.registry)
+            .expect("export settings")
+            .expect("export is on");
+        let (recorder, batcher) =
+            start_click_pipeline(self.router.clone(), config, &self.registry, Some(exporter))
+                .expect("register metrics");
+        (recorder, batcher, export_task)
+    }
+
+    /// A link of `app` with labels, created through the fenced write path; returns its
+    /// id and code.
+    pub async fn create_labelled_link(&self, app: AppId, new: &NewLink) -> (i64, String) {
+        let resolved = self.router.app(app).expect("app is routed");
+        let pool = resolved.shard.pool().expect("shard pool");
+        let mut tx = begin_app_write(pool, &resolved.route)
+            .await
+            .expect("fenced transaction");
+        let link = links::insert(&mut tx, app, new).await.expect("insert link");
+        tx.commit().await.expect("commit link");
+        (link.id, link.code.as_str().to_owned())
     }
 
     pub async fn create_app(&self, name: &str, shard: &str) -> AppId {

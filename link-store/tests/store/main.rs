@@ -9,6 +9,7 @@ mod helpers;
 mod hot_support;
 
 mod clicks;
+mod export;
 mod hot_bench;
 mod hot_contract;
 mod hot_expiry;

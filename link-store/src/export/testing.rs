@@ -1,0 +1,166 @@
+//! A private `nats-server` with JetStream for tests (feature `testing`): each test starts
+//! its own on a free port with its own store directory, so tests never share a stream.
+
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use async_nats::jetstream::{self, consumer::pull};
+
+/// Where to find `nats-server`: `HOPLINK_TEST_NATS_SERVER`, then `PATH`, then Debian's
+/// `/usr/sbin`.
+fn server_binary() -> Option<PathBuf> {
+    if let Some(path) = std::env::var_os("HOPLINK_TEST_NATS_SERVER") {
+        return Some(PathBuf::from(path));
+    }
+    let on_path = std::env::var_os("PATH")
+        .into_iter()
+        .flat_map(|paths| std::env::split_paths(&paths).collect::<Vec<_>>())
+        .map(|dir| dir.join("nats-server"));
+    let known = ["/usr/sbin/nats-server", "/usr/local/bin/nats-server"]
+        .into_iter()
+        .map(PathBuf::from);
+    on_path.chain(known).find(|path| path.is_file())
+}
+
+/// A free loopback port (bound and released: good enough for a test server).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .map(|addr| addr.port())
+        .expect("a free loopback port")
+}
+
+pub struct TestNats {
+    child: Child,
+    port: u16,
+    dir: PathBuf,
+}
+
+impl TestNats {
+    /// Starts a server on a free port, or prints `SKIPPED` (naming `test`) and returns
+    /// `None` when no `nats-server` binary is found.
+    pub async fn start(test: &str) -> Option<Self> {
+        Self::start_on(test, free_port()).await
+    }
+
+    /// The same on a chosen port (to bring a server up where an exporter already waits).
+    pub async fn start_on(test: &str, port: u16) -> Option<Self> {
+        let Some(binary) = server_binary() else {
+            eprintln!(
+                "SKIPPED: no nats-server (install Debian's nats-server or set \
+                 HOPLINK_TEST_NATS_SERVER) [{test}]"
+            );
+            return None;
+        };
+        let dir =
+            std::env::temp_dir().join(format!("hoplink-nats-{port}-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).expect("NATS store directory");
+        let child = Command::new(binary)
+            .args(["-js", "-a", "127.0.0.1", "-p", &port.to_string(), "-sd"])
+            .arg(&dir)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start nats-server");
+        let server = Self { child, port, dir };
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        while tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_err()
+        {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "nats-server did not listen on {port} within 10 s"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        Some(server)
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn url(&self) -> String {
+        format!("nats://127.0.0.1:{}", self.port)
+    }
+
+    pub async fn jetstream(&self) -> jetstream::Context {
+        let client = async_nats::connect(self.url())
+            .await
+            .expect("connect to test NATS");
+        jetstream::new(client)
+    }
+
+    /// Messages stored in `stream`, once it exists.
+    pub async fn stored(&self, stream: &str) -> u64 {
+        let js = self.jetstream().await;
+        match js.get_stream(stream).await {
+            Ok(mut stream) => stream.info().await.map_or(0, |info| info.state.messages),
+            Err(_) => 0,
+        }
+    }
+
+    /// Every message of `stream` on `subject` (wildcards allowed), oldest first; waits up to
+    /// `within` for at least `at_least` of them.
+    pub async fn read(
+        &self,
+        stream: &str,
+        subject: &str,
+        at_least: usize,
+        within: Duration,
+    ) -> Vec<jetstream::Message> {
+        let js = self.jetstream().await;
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            let found = self.read_once(&js, stream, subject).await;
+            if found.len() >= at_least || tokio::time::Instant::now() >= deadline {
+                return found;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    async fn read_once(
+        &self,
+        js: &jetstream::Context,
+        stream: &str,
+        subject: &str,
+    ) -> Vec<jetstream::Message> {
+        use futures_util::StreamExt;
+        let Ok(stream) = js.get_stream(stream).await else {
+            return Vec::new();
+        };
+        let consumer = stream
+            .create_consumer(pull::Config {
+                filter_subject: subject.to_owned(),
+                ack_policy: jetstream::consumer::AckPolicy::None,
+                ..Default::default()
+            })
+            .await
+            .expect("ephemeral consumer");
+        let Ok(mut batch) = consumer
+            .batch()
+            .max_messages(10_000)
+            .expires(Duration::from_millis(300))
+            .messages()
+            .await
+        else {
+            return Vec::new();
+        };
+        let mut messages = Vec::new();
+        while let Some(Ok(message)) = batch.next().await {
+            messages.push(message);
+        }
+        messages
+    }
+}
+
+impl Drop for TestNats {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}

@@ -1,0 +1,275 @@
+//! The event stream export against a real nats-server (a private one per test) and real
+//! Postgres: what is written to the shard is published, with its link's code and labels.
+
+use std::time::Duration;
+
+use link_core::client::{Browser, InAppBrowser, OsFamily, Platform};
+use link_core::{AppId, Country};
+use link_store::events::{ClickEvent, FlushReport};
+use link_store::export::ExportConfig;
+use link_store::export::testing::{TestNats, free_port};
+use link_store::links::NewLink;
+use serde_json::{Value, json};
+
+use crate::helpers::{TestStore, at, click, config, eventually};
+
+fn export_to(url: &str) -> ExportConfig {
+    ExportConfig {
+        export_nats_url: Some(url.to_owned()),
+        export_drain_deadline_ms: 5_000,
+        ..ExportConfig::default()
+    }
+}
+
+fn campaign_link() -> NewLink {
+    NewLink {
+        channel: Some("email".into()),
+        feature: Some("sharing".into()),
+        campaign: Some("spring-sale".into()),
+        ..NewLink::default()
+    }
+}
+
+fn payload(message: &async_nats::jetstream::Message) -> Value {
+    serde_json::from_slice(&message.payload).expect("a JSON record")
+}
+
+#[tokio::test]
+async fn written_clicks_are_published_with_their_links_code_and_labels() {
+    let Some(nats) = TestNats::start("written_clicks_are_published").await else {
+        return;
+    };
+    let t = TestStore::with_shards(1).await;
+    let app = t.create_app("export", "s1").await;
+    let (link, code) = t.create_labelled_link(app, &campaign_link()).await;
+    let (recorder, batcher, exporter) = t.start_exporting(&config(10_000), &export_to(&nats.url()));
+
+    let mut human = click(app, link, at("2026-03-01T12:00:00.250Z"));
+    human.platform = Platform::Ios;
+    human.os = OsFamily::Ios;
+    human.os_version = Some((17, 4));
+    human.browser = Browser::WebView;
+    human.in_app = Some(InAppBrowser::Instagram);
+    human.fingerprint = Some([7; 32]);
+    human.browser_id = Some(uuid::Uuid::new_v4());
+    human.country = Country::parse("de");
+    human.query = Some("utm_source=push&$deeplink_path=sale".into());
+    let mut bot = click(app, link, at("2026-03-01T12:00:01Z"));
+    bot.is_bot = true;
+    recorder.record(human.clone());
+    recorder.record(bot.clone());
+    assert_eq!(recorder.flush().await, Ok(FlushReport { pending: 0 }));
+
+    let subject = format!("hoplink.events.click.{}", app.get());
+    let messages = nats
+        .read("HOPLINK_EVENTS", &subject, 2, Duration::from_secs(10))
+        .await;
+    assert_eq!(messages.len(), 2, "both events published");
+    let by_id = |event: &ClickEvent| {
+        messages
+            .iter()
+            .find(|m| {
+                m.headers
+                    .as_ref()
+                    .and_then(|h| h.get("Nats-Msg-Id"))
+                    .map(|v| v.as_str())
+                    == Some(event.click_id.as_uuid().to_string().as_str())
+            })
+            .unwrap_or_else(|| panic!("no message carries {:?} as its id", event.click_id))
+    };
+    let labels = json!({
+        "id": link,
+        "code": code,
+        "channel": "email",
+        "feature": "sharing",
+        "campaign": "spring-sale",
+    });
+    assert_eq!(
+        payload(by_id(&human)),
+        json!({
+            "kind": "click",
+            "id": human.click_id.as_uuid().to_string(),
+            "app_id": app.get(),
+            "occurred_at": "2026-03-01T12:00:00.250Z",
+            "link": labels,
+            "bot": false,
+            "counted": true,
+            "platform": "ios",
+            "os": "ios",
+            "os_version": "17.4",
+            "browser": "web_view",
+            "in_app": "instagram",
+            "country": "DE",
+            "query": "utm_source=push&$deeplink_path=sale",
+        }),
+        "no fingerprint or browser id leaves the service"
+    );
+    let bot_record = payload(by_id(&bot));
+    assert_eq!(bot_record["bot"], json!(true));
+    assert_eq!(bot_record["link"], labels);
+    assert_eq!(bot_record["platform"], json!("android"));
+
+    // Shutdown: the pipeline writes what it holds, then the exporter publishes it.
+    let last = click(app, link, at("2026-03-01T12:00:02Z"));
+    recorder.record(last.clone());
+    drop(recorder);
+    batcher.await.expect("batcher ends");
+    exporter.await.expect("exporter ends");
+    let messages = nats
+        .read("HOPLINK_EVENTS", &subject, 3, Duration::from_secs(5))
+        .await;
+    assert_eq!(
+        messages.len(),
+        3,
+        "the event recorded last was published at shutdown"
+    );
+    assert_eq!(
+        t.metric("hoplink_export_published_total", &[("kind", "click")]),
+        3.0
+    );
+    assert_eq!(t.metric("hoplink_export_dropped_total", &[]), 0.0);
+    assert_eq!(t.metric("hoplink_export_queue_depth", &[]), 0.0);
+}
+
+#[tokio::test]
+async fn events_wait_out_a_nats_outage_and_are_published_once_it_is_back() {
+    let port = free_port();
+    let t = TestStore::with_shards(1).await;
+    let app = t.create_app("outage", "s1").await;
+    let (link, _) = t.create_labelled_link(app, &NewLink::default()).await;
+    let url = format!("nats://127.0.0.1:{port}");
+    let (recorder, _batcher, _exporter) = t.start_exporting(&config(10_000), &export_to(&url));
+
+    for i in 0..50 {
+        recorder.record(click(
+            app,
+            link,
+            at("2026-03-01T12:00:00Z") + chrono::Duration::seconds(i),
+        ));
+    }
+    assert_eq!(recorder.flush().await, Ok(FlushReport { pending: 0 }));
+    assert_eq!(
+        t.click_count(1, app).await,
+        50,
+        "the shard write does not wait for NATS"
+    );
+    assert!(
+        eventually(Duration::from_secs(10), || async {
+            t.metric("hoplink_export_errors_total", &[]) >= 1.0
+        })
+        .await,
+        "the exporter notices that NATS is down"
+    );
+    assert_eq!(t.metric("hoplink_export_queue_depth", &[]), 50.0);
+    assert_eq!(t.metric("hoplink_export_healthy", &[]), 0.0);
+
+    let Some(nats) = TestNats::start_on("events_wait_out_a_nats_outage", port).await else {
+        return;
+    };
+    let subject = format!("hoplink.events.click.{}", app.get());
+    let messages = nats
+        .read("HOPLINK_EVENTS", &subject, 50, Duration::from_secs(20))
+        .await;
+    assert_eq!(
+        messages.len(),
+        50,
+        "every held event published once NATS is back"
+    );
+    assert!(
+        eventually(Duration::from_secs(5), || async {
+            t.metric("hoplink_export_healthy", &[]) == 1.0
+                && t.metric("hoplink_export_queue_depth", &[]) == 0.0
+        })
+        .await
+    );
+    assert_eq!(
+        t.metric("hoplink_export_published_total", &[("kind", "click")]),
+        50.0
+    );
+
+    // The server comes back with an empty store: the stream is created again.
+    drop(nats);
+    let Some(fresh) = TestNats::start_on("events_wait_out_a_nats_outage", port).await else {
+        return;
+    };
+    for i in 0..10 {
+        recorder.record(click(
+            app,
+            link,
+            at("2026-03-01T13:00:00Z") + chrono::Duration::seconds(i),
+        ));
+    }
+    assert_eq!(recorder.flush().await, Ok(FlushReport { pending: 0 }));
+    let messages = fresh
+        .read("HOPLINK_EVENTS", &subject, 10, Duration::from_secs(20))
+        .await;
+    assert_eq!(messages.len(), 10, "published to the recreated stream");
+}
+
+#[tokio::test]
+async fn an_existing_stream_is_used_as_configured_and_resends_are_stored_once() {
+    let Some(nats) = TestNats::start("an_existing_stream_is_used").await else {
+        return;
+    };
+    // The operator's own stream, on a prefix of their choosing.
+    let js = nats.jetstream().await;
+    js.create_stream(async_nats::jetstream::stream::Config {
+        name: "ANALYTICS".into(),
+        subjects: vec!["acme.hoplink.>".into()],
+        duplicate_window: Duration::from_secs(300),
+        ..Default::default()
+    })
+    .await
+    .expect("operator's stream");
+    let t = TestStore::with_shards(1).await;
+    let app: AppId = t.create_app("operator", "s1").await;
+    let (link, code) = t.create_labelled_link(app, &NewLink::default()).await;
+    let export = ExportConfig {
+        export_stream: "ANALYTICS".into(),
+        export_subject_prefix: "acme.hoplink".into(),
+        ..export_to(&nats.url())
+    };
+    let (recorder, _batcher, _exporter) = t.start_exporting(&config(10_000), &export);
+    let event = click(app, link, at("2026-03-01T12:00:00Z"));
+    recorder.record(event.clone());
+    assert_eq!(recorder.flush().await, Ok(FlushReport { pending: 0 }));
+    let subject = format!("acme.hoplink.click.{}", app.get());
+    let messages = nats
+        .read("ANALYTICS", &subject, 1, Duration::from_secs(10))
+        .await;
+    assert_eq!(messages.len(), 1);
+    let record = payload(&messages[0]);
+    assert_eq!(record["link"]["code"], json!(code));
+    assert_eq!(record["link"]["channel"], Value::Null);
+
+    // A resend (a batch written again after an unknown outcome) carries the same id.
+    js.publish_with_headers(
+        subject.clone(),
+        {
+            let mut headers = async_nats::HeaderMap::new();
+            headers.insert("Nats-Msg-Id", event.click_id.as_uuid().to_string().as_str());
+            headers
+        },
+        messages[0].payload.clone(),
+    )
+    .await
+    .expect("publish")
+    .await
+    .expect("ack");
+    assert_eq!(
+        nats.stored("ANALYTICS").await,
+        1,
+        "the stream keeps one copy"
+    );
+    let info = js
+        .get_stream("ANALYTICS")
+        .await
+        .expect("stream")
+        .cached_info()
+        .clone();
+    assert_eq!(
+        info.config.duplicate_window,
+        Duration::from_secs(300),
+        "left as configured"
+    );
+}
