@@ -695,11 +695,11 @@ async fn clicks_installs_opens_and_sdk_events_reach_the_event_stream() {
         let nats = &nats;
         async move {
             let subject = format!("hoplink.events.{kind}.{app}");
-            let messages = nats
-                .read("HOPLINK_EVENTS", &subject, 1, Duration::from_secs(10))
+            let mut records = nats
+                .records("HOPLINK_EVENTS", &subject, 1, Duration::from_secs(10))
                 .await;
-            assert_eq!(messages.len(), 1, "one {kind} exported");
-            serde_json::from_slice::<Value>(&messages[0].payload).unwrap()
+            assert_eq!(records.len(), 1, "one {kind} exported");
+            records.remove(0).1
         }
     };
     let link = link_id(&t, t.acme.app_id, code_of(&url)).await;

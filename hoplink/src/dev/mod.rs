@@ -12,6 +12,7 @@ mod postgres;
 use anyhow::Context;
 use api_service::ApiServiceConfig;
 use link_service::LinkServiceConfig;
+use link_store::export::ExportConfig;
 use shard_router::{RouterConfig, ShardRouter, migrate};
 use sqlx::Connection;
 
@@ -79,16 +80,21 @@ async fn serve(
     }
     let demo = demo::ensure_app(&router, dir).await?;
 
+    // The export's other settings (`HOPLINK_EXPORT_*`) apply as in production.
+    let mut export: ExportConfig =
+        shard_router::config::load().context("reading the HOPLINK_EXPORT_* settings")?;
+    export.export_nats_url = args.export_nats_url.clone();
+
     let shutdown = service_kit::shutdown::on_signal();
     let mut link_config = LinkServiceConfig::for_catalog(catalog_url);
     link_config.link_addr = ([127, 0, 0, 1], args.link_port).into();
-    link_config.export.export_nats_url = args.export_nats_url.clone();
+    link_config.export = export.clone();
     let link = link_service::Application::build(link_config, shutdown.child_token())
         .await
         .context("starting the link service (is the port free? try --link-port)")?;
     let mut api_config = ApiServiceConfig::for_catalog(catalog_url);
     api_config.api_addr = ([127, 0, 0, 1], args.api_port).into();
-    api_config.export.export_nats_url = args.export_nats_url.clone();
+    api_config.export = export;
     // Short URLs the API hands out point at this local link service.
     api_config.link_scheme = "http".to_owned();
     api_config.link_port = Some(link.port());

@@ -228,12 +228,11 @@ async fn clicks_are_exported_to_the_event_stream_after_they_are_written() {
     assert_eq!(t.get(HOST, "/nope", IPHONE).await.status(), 404);
 
     let subject = format!("hoplink.events.click.{}", t.app_id.get());
-    let messages = nats
-        .read("HOPLINK_EVENTS", &subject, 3, Duration::from_secs(10))
-        .await;
-    let mut records: Vec<serde_json::Value> = messages
-        .iter()
-        .map(|m| serde_json::from_slice(&m.payload).unwrap())
+    let mut records: Vec<serde_json::Value> = nats
+        .records("HOPLINK_EVENTS", &subject, 3, Duration::from_secs(10))
+        .await
+        .into_iter()
+        .map(|(_, record)| record)
         .collect();
     records.sort_by_key(|r| r["platform"].as_str().unwrap_or_default().to_owned());
     let summary: Vec<(&str, bool, &str, &str)> = records
@@ -275,8 +274,8 @@ async fn clicks_are_exported_to_the_event_stream_after_they_are_written() {
     // A click queued at shutdown is written, then exported, before the service exits.
     t.get(HOST, "/spring", DESKTOP).await;
     t.stop().await;
-    let messages = nats
-        .read("HOPLINK_EVENTS", &subject, 4, Duration::from_secs(5))
+    let records = nats
+        .records("HOPLINK_EVENTS", &subject, 4, Duration::from_secs(5))
         .await;
-    assert_eq!(messages.len(), 4);
+    assert_eq!(records.len(), 4);
 }

@@ -11,8 +11,8 @@ use link_core::ShardId;
 use shard_router::{RouterError, ShardHandle, ShardRouter};
 use sqlx::PgConnection;
 
+use crate::export::Exporter;
 use crate::export::record::ExportedLink;
-use crate::export::{ExportMessage, Exporter};
 
 use super::kind::ShardEvent;
 use super::queue::Pending;
@@ -110,7 +110,7 @@ pub(crate) async fn run<E: ShardEvent>(job: WriteJob<E>) -> WriteDone<E> {
                 .partition(|p| open.contains(&p.event.app_id().get()));
             // Only now: the stream never carries an event the shard does not hold.
             if let Some(exporter) = &export {
-                exporter.submit(export_messages(exporter, &passed, &links));
+                exporter.submit(passed.iter().map(|p| &p.event), &links);
             }
             if !stale.is_empty() {
                 // The router logs a failed reload; the batcher then retries on the old map,
@@ -190,32 +190,4 @@ async fn exported_links<E: ShardEvent>(
         .fetch_all(&mut *conn)
         .await?;
     Ok(rows.into_iter().map(|link| (link.id, link)).collect())
-}
-
-/// Encodes written events for the export (after the commit, so the transaction's locks
-/// are not held for it).
-fn export_messages<E: ShardEvent>(
-    exporter: &Exporter,
-    written: &[Pending<E>],
-    links: &HashMap<i64, ExportedLink>,
-) -> Vec<ExportMessage> {
-    let mut messages = Vec::with_capacity(written.len());
-    let mut unencodable = 0;
-    for Pending { event, .. } in written {
-        let link = event.link_id().and_then(|id| links.get(&id));
-        match event.export_record(link) {
-            Ok(payload) => messages.push(ExportMessage {
-                kind: E::KIND,
-                subject: exporter.subject(E::KIND, event.app_id()),
-                id: event.event_id().to_string(),
-                payload: payload.into(),
-            }),
-            Err(error) => {
-                unencodable += 1;
-                tracing::error!(%error, kind = E::KIND, "event export: could not encode an event");
-            }
-        }
-    }
-    exporter.encode_failed(unencodable);
-    messages
 }

@@ -8,6 +8,14 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+/// See `export_events_per_message`.
+const DEFAULT_EVENTS_PER_MESSAGE: usize = 100;
+/// More records per message save next to nothing and make a resend bigger.
+const MAX_EVENTS_PER_MESSAGE: usize = 1_000;
+/// A message is closed before its payload passes this, well under NATS' default
+/// `max_payload` (1 MB); a single bigger record still goes alone.
+pub(crate) const MESSAGE_BYTES_SOFT_LIMIT: usize = 256 * 1024;
+
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(default)]
 pub struct ExportConfig {
@@ -21,6 +29,10 @@ pub struct ExportConfig {
     pub export_subject_prefix: String,
     /// How long a stream this service creates keeps events (its `max_age`).
     pub export_stream_max_age_secs: u64,
+    /// Records per message: 1 publishes each event as its own message; more packs up to
+    /// that many events of one kind and app into a message, one JSON record per line,
+    /// which costs NATS and this service far less per event.
+    pub export_events_per_message: usize,
     /// Events waiting to be published; beyond it the oldest are dropped (`queue_full`).
     pub export_queue_capacity: usize,
     /// At shutdown, how long the exporter keeps publishing what it holds.
@@ -34,6 +46,7 @@ impl Default for ExportConfig {
             export_stream: "HOPLINK_EVENTS".into(),
             export_subject_prefix: "hoplink.events".into(),
             export_stream_max_age_secs: 7 * 24 * 3600,
+            export_events_per_message: DEFAULT_EVENTS_PER_MESSAGE,
             export_queue_capacity: 200_000,
             export_drain_deadline_ms: 10_000,
         }
@@ -61,6 +74,11 @@ impl ExportConfig {
                     .map_err(|error| format!("HOPLINK_EXPORT_NATS_URL {url:?}: {error}"))
             })
             .collect()
+    }
+
+    pub(crate) fn events_per_message(&self) -> usize {
+        self.export_events_per_message
+            .clamp(1, MAX_EVENTS_PER_MESSAGE)
     }
 
     pub(crate) fn queue_capacity(&self) -> usize {
@@ -149,8 +167,15 @@ mod tests {
     fn zeroes_are_clamped_to_working_values() {
         let config = ExportConfig {
             export_queue_capacity: 0,
+            export_events_per_message: 0,
             ..ExportConfig::default()
         };
         assert_eq!(config.queue_capacity(), 1);
+        assert_eq!(config.events_per_message(), 1);
+        let config = ExportConfig {
+            export_events_per_message: 1_000_000,
+            ..ExportConfig::default()
+        };
+        assert_eq!(config.events_per_message(), MAX_EVENTS_PER_MESSAGE);
     }
 }

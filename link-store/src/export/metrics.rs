@@ -9,17 +9,25 @@ pub(crate) enum ExportDrop {
     QueueFull,
     /// The event could not be encoded (never expected; counted rather than hidden).
     Encode,
+    /// Its record alone is over the server's `max_payload`.
+    TooLarge,
     /// Still unpublished when the drain deadline passed at shutdown.
     Shutdown,
 }
 
 impl ExportDrop {
-    const ALL: [Self; 3] = [Self::QueueFull, Self::Encode, Self::Shutdown];
+    const ALL: [Self; 4] = [
+        Self::QueueFull,
+        Self::Encode,
+        Self::TooLarge,
+        Self::Shutdown,
+    ];
 
     fn as_str(self) -> &'static str {
         match self {
             Self::QueueFull => "queue_full",
             Self::Encode => "encode",
+            Self::TooLarge => "too_large",
             Self::Shutdown => "shutdown",
         }
     }

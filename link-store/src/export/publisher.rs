@@ -7,6 +7,7 @@ use std::future::{Future, IntoFuture};
 use std::sync::Arc;
 use std::time::Duration;
 
+use async_nats::jetstream::context::PublishErrorKind;
 use async_nats::jetstream::{self, message::PublishMessage, stream};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
@@ -85,9 +86,8 @@ pub(crate) async fn run(settings: Settings, shared: Arc<Shared>, mut closed: mps
             let outcome = bounded(drain_until, publish_round(&js, &round)).await;
             if outcome.is_none() {
                 // Cut short by the drain deadline: whether these were stored is unknown.
-                shared
-                    .metrics
-                    .dropped(ExportDrop::Shutdown, round.len() as u64);
+                let events = round.iter().map(|m| m.events).sum();
+                shared.metrics.dropped(ExportDrop::Shutdown, events);
             }
             outcome.map(|acked| settle(&shared, round, acked))
         } else {
@@ -151,8 +151,8 @@ async fn bounded<T>(drain_until: Option<Instant>, attempt: impl Future<Output = 
 
 /// Counts what is left at the end as dropped at shutdown, and logs it.
 fn give_up(shared: &Shared) {
-    let left = shared.take(usize::MAX).len();
-    shared.metrics.dropped(ExportDrop::Shutdown, left as u64);
+    let left: u64 = shared.take(usize::MAX).iter().map(|m| m.events).sum();
+    shared.metrics.dropped(ExportDrop::Shutdown, left);
     if left > 0 {
         tracing::warn!(
             events = left,
@@ -177,12 +177,18 @@ async fn ensure_stream(js: &jetstream::Context, settings: &Settings) -> Result<(
     Ok(())
 }
 
-/// Publishes `round` and waits for the acknowledgements: `Ok` per message the stream
-/// stored, else the reason.
-async fn publish_round(
-    js: &jetstream::Context,
-    round: &[ExportMessage],
-) -> Vec<Result<(), AttemptError>> {
+/// What became of one message of a round.
+enum Outcome {
+    Stored,
+    /// Not stored; worth sending again.
+    Retry(AttemptError),
+    /// Never storable: over the server's `max_payload`.
+    TooLarge,
+}
+
+/// Publishes `round` and waits for the acknowledgements.
+async fn publish_round(js: &jetstream::Context, round: &[ExportMessage]) -> Vec<Outcome> {
+    let mut outcomes: Vec<Option<Outcome>> = Vec::with_capacity(round.len());
     let mut acks = Vec::with_capacity(round.len());
     let mut refused: Option<AttemptError> = None;
     for message in round {
@@ -190,45 +196,61 @@ async fn publish_round(
             .payload(message.payload.clone())
             .message_id(&message.id);
         match js.send_publish(message.subject.clone(), publish).await {
-            Ok(ack) => acks.push(ack.into_future()),
+            Ok(ack) => {
+                outcomes.push(None);
+                acks.push(ack.into_future());
+            }
+            Err(error) if error.kind() == PublishErrorKind::MaxPayloadExceeded => {
+                tracing::error!(%error, bytes = message.payload.len(), "event export: a record is over the server's max_payload; dropped");
+                outcomes.push(Some(Outcome::TooLarge));
+            }
             Err(error) => {
                 refused = Some(error.into());
                 break;
             }
         }
     }
-    let mut outcomes: Vec<Result<(), AttemptError>> = futures_util::future::join_all(acks)
-        .await
+    let mut acked = futures_util::future::join_all(acks).await.into_iter();
+    let mut outcomes: Vec<Outcome> = outcomes
         .into_iter()
-        .map(|ack| ack.map(drop).map_err(AttemptError::from))
+        .map(|outcome| {
+            outcome.unwrap_or_else(|| match acked.next() {
+                Some(Ok(_)) => Outcome::Stored,
+                Some(Err(error)) => Outcome::Retry(error.into()),
+                None => Outcome::Retry("no acknowledgement".into()),
+            })
+        })
         .collect();
-    // The messages after a refused publish were never sent.
+    // The messages from a refused publish on were never sent.
     if let Some(error) = refused {
-        outcomes.push(Err(error));
+        outcomes.push(Outcome::Retry(error));
     }
     while outcomes.len() < round.len() {
-        outcomes.push(Err("not sent after an earlier publish failed".into()));
+        outcomes.push(Outcome::Retry(
+            "not sent after an earlier publish failed".into(),
+        ));
     }
     outcomes
 }
 
-/// Counts a round's stored messages and puts the others back at the queue's front: `Err`
-/// with the first failure when any did not make it.
+/// Counts a round's stored and refused events and puts the others back at the queue's
+/// front: `Err` with the first failure when any is to be sent again.
 fn settle(
     shared: &Shared,
     round: Vec<ExportMessage>,
-    outcomes: Vec<Result<(), AttemptError>>,
+    outcomes: Vec<Outcome>,
 ) -> Result<(), AttemptError> {
     let mut published: Vec<(&'static str, u64)> = Vec::new();
     let mut failed: Vec<ExportMessage> = Vec::new();
     let mut first_error: Option<AttemptError> = None;
     for (message, outcome) in round.into_iter().zip(outcomes) {
         match outcome {
-            Ok(()) => match published.iter_mut().find(|(kind, _)| *kind == message.kind) {
-                Some((_, count)) => *count += 1,
-                None => published.push((message.kind, 1)),
+            Outcome::Stored => match published.iter_mut().find(|(kind, _)| *kind == message.kind) {
+                Some((_, count)) => *count += message.events,
+                None => published.push((message.kind, message.events)),
             },
-            Err(error) => {
+            Outcome::TooLarge => shared.metrics.dropped(ExportDrop::TooLarge, message.events),
+            Outcome::Retry(error) => {
                 first_error.get_or_insert(error);
                 failed.push(message);
             }
@@ -240,7 +262,7 @@ fn settle(
     match first_error {
         None => Ok(()),
         Some(error) => {
-            shared.put_back(failed);
+            shared.put(failed, true);
             Err(error)
         }
     }

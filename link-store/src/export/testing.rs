@@ -103,7 +103,7 @@ impl TestNats {
     }
 
     /// Every message of `stream` on `subject` (wildcards allowed), oldest first; waits up to
-    /// `within` for at least `at_least` of them.
+    /// `within` for them to hold at least `at_least` records.
     pub async fn read(
         &self,
         stream: &str,
@@ -115,11 +115,33 @@ impl TestNats {
         let deadline = tokio::time::Instant::now() + within;
         loop {
             let found = self.read_once(&js, stream, subject).await;
-            if found.len() >= at_least || tokio::time::Instant::now() >= deadline {
+            let records: usize = found.iter().map(|m| lines(m).count()).sum();
+            if records >= at_least || tokio::time::Instant::now() >= deadline {
                 return found;
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
+    }
+
+    /// The records of [`Self::read`]'s messages, in order, each with its message's id.
+    pub async fn records(
+        &self,
+        stream: &str,
+        subject: &str,
+        at_least: usize,
+        within: Duration,
+    ) -> Vec<(String, serde_json::Value)> {
+        let messages = self.read(stream, subject, at_least, within).await;
+        messages
+            .iter()
+            .flat_map(|m| {
+                let id = message_id(m);
+                lines(m).map(move |line| {
+                    let record = serde_json::from_slice(line).expect("a JSON record per line");
+                    (id.clone(), record)
+                })
+            })
+            .collect()
     }
 
     async fn read_once(
@@ -155,6 +177,24 @@ impl TestNats {
         }
         messages
     }
+}
+
+/// A message's `Nats-Msg-Id`.
+pub fn message_id(message: &jetstream::Message) -> String {
+    message
+        .headers
+        .as_ref()
+        .and_then(|h| h.get("Nats-Msg-Id"))
+        .map(|v| v.as_str().to_owned())
+        .unwrap_or_default()
+}
+
+/// A message's records: its non-empty lines.
+pub fn lines(message: &jetstream::Message) -> impl Iterator<Item = &[u8]> {
+    message
+        .payload
+        .split(|b| *b == b'\n')
+        .filter(|line| !line.is_empty())
 }
 
 impl Drop for TestNats {

@@ -7,7 +7,7 @@ use link_core::client::{Browser, InAppBrowser, OsFamily, Platform};
 use link_core::{AppId, Country};
 use link_store::events::{ClickEvent, FlushReport};
 use link_store::export::ExportConfig;
-use link_store::export::testing::{TestNats, free_port};
+use link_store::export::testing::{TestNats, free_port, lines, message_id};
 use link_store::links::NewLink;
 use serde_json::{Value, json};
 
@@ -30,6 +30,7 @@ fn campaign_link() -> NewLink {
     }
 }
 
+/// A one-record message is a JSON document (with a trailing newline).
 fn payload(message: &async_nats::jetstream::Message) -> Value {
     serde_json::from_slice(&message.payload).expect("a JSON record")
 }
@@ -64,18 +65,23 @@ async fn written_clicks_are_published_with_their_links_code_and_labels() {
     let messages = nats
         .read("HOPLINK_EVENTS", &subject, 2, Duration::from_secs(10))
         .await;
-    assert_eq!(messages.len(), 2, "both events published");
+    assert_eq!(messages.len(), 1, "one batch of one app: one message");
+    assert_eq!(
+        message_id(&messages[0]),
+        format!("{}+2", human.click_id.as_uuid()),
+        "a message of several records is named by its first and its count"
+    );
+    let records: Vec<Value> = lines(&messages[0])
+        .map(|line| serde_json::from_slice(line).unwrap())
+        .collect();
+    assert_eq!(records.len(), 2, "one JSON record per line");
     let by_id = |event: &ClickEvent| {
-        messages
+        let id = event.click_id.as_uuid().to_string();
+        records
             .iter()
-            .find(|m| {
-                m.headers
-                    .as_ref()
-                    .and_then(|h| h.get("Nats-Msg-Id"))
-                    .map(|v| v.as_str())
-                    == Some(event.click_id.as_uuid().to_string().as_str())
-            })
-            .unwrap_or_else(|| panic!("no message carries {:?} as its id", event.click_id))
+            .find(|r| r["id"] == id.as_str())
+            .cloned()
+            .unwrap_or_else(|| panic!("no record of {id}"))
     };
     let labels = json!({
         "id": link,
@@ -85,7 +91,7 @@ async fn written_clicks_are_published_with_their_links_code_and_labels() {
         "campaign": "spring-sale",
     });
     assert_eq!(
-        payload(by_id(&human)),
+        by_id(&human),
         json!({
             "kind": "click",
             "id": human.click_id.as_uuid().to_string(),
@@ -104,7 +110,7 @@ async fn written_clicks_are_published_with_their_links_code_and_labels() {
         }),
         "no fingerprint or browser id leaves the service"
     );
-    let bot_record = payload(by_id(&bot));
+    let bot_record = by_id(&bot);
     assert_eq!(bot_record["bot"], json!(true));
     assert_eq!(bot_record["link"], labels);
     assert_eq!(bot_record["platform"], json!("android"));
@@ -115,11 +121,11 @@ async fn written_clicks_are_published_with_their_links_code_and_labels() {
     drop(recorder);
     batcher.await.expect("batcher ends");
     exporter.await.expect("exporter ends");
-    let messages = nats
-        .read("HOPLINK_EVENTS", &subject, 3, Duration::from_secs(5))
+    let records = nats
+        .records("HOPLINK_EVENTS", &subject, 3, Duration::from_secs(5))
         .await;
     assert_eq!(
-        messages.len(),
+        records.len(),
         3,
         "the event recorded last was published at shutdown"
     );
@@ -167,11 +173,11 @@ async fn events_wait_out_a_nats_outage_and_are_published_once_it_is_back() {
         return;
     };
     let subject = format!("hoplink.events.click.{}", app.get());
-    let messages = nats
-        .read("HOPLINK_EVENTS", &subject, 50, Duration::from_secs(20))
+    let records = nats
+        .records("HOPLINK_EVENTS", &subject, 50, Duration::from_secs(20))
         .await;
     assert_eq!(
-        messages.len(),
+        records.len(),
         50,
         "every held event published once NATS is back"
     );
@@ -200,14 +206,14 @@ async fn events_wait_out_a_nats_outage_and_are_published_once_it_is_back() {
         ));
     }
     assert_eq!(recorder.flush().await, Ok(FlushReport { pending: 0 }));
-    let messages = fresh
-        .read("HOPLINK_EVENTS", &subject, 10, Duration::from_secs(20))
+    let records = fresh
+        .records("HOPLINK_EVENTS", &subject, 10, Duration::from_secs(20))
         .await;
-    assert_eq!(messages.len(), 10, "published to the recreated stream");
+    assert_eq!(records.len(), 10, "published to the recreated stream");
 }
 
 #[tokio::test]
-async fn an_existing_stream_is_used_as_configured_and_resends_are_stored_once() {
+async fn one_event_per_message_on_an_existing_stream_and_resends_are_stored_once() {
     let Some(nats) = TestNats::start("an_existing_stream_is_used").await else {
         return;
     };
@@ -227,6 +233,7 @@ async fn an_existing_stream_is_used_as_configured_and_resends_are_stored_once() 
     let export = ExportConfig {
         export_stream: "ANALYTICS".into(),
         export_subject_prefix: "acme.hoplink".into(),
+        export_events_per_message: 1,
         ..export_to(&nats.url())
     };
     let (recorder, _batcher, _exporter) = t.start_exporting(&config(10_000), &export);
@@ -238,6 +245,10 @@ async fn an_existing_stream_is_used_as_configured_and_resends_are_stored_once() 
         .read("ANALYTICS", &subject, 1, Duration::from_secs(10))
         .await;
     assert_eq!(messages.len(), 1);
+    assert_eq!(
+        message_id(&messages[0]),
+        event.click_id.as_uuid().to_string()
+    );
     let record = payload(&messages[0]);
     assert_eq!(record["link"]["code"], json!(code));
     assert_eq!(record["link"]["channel"], Value::Null);
@@ -271,5 +282,82 @@ async fn an_existing_stream_is_used_as_configured_and_resends_are_stored_once() 
         info.config.duplicate_window,
         Duration::from_secs(300),
         "left as configured"
+    );
+}
+
+#[tokio::test]
+async fn messages_hold_one_apps_records_in_order_up_to_the_limit_and_an_oversized_one_alone() {
+    let Some(nats) = TestNats::start("messages_hold_one_apps_records").await else {
+        return;
+    };
+    let t = TestStore::with_shards(1).await;
+    let (a, b) = (
+        t.create_app("batch-a", "s1").await,
+        t.create_app("batch-b", "s1").await,
+    );
+    let (link_a, _) = t.create_labelled_link(a, &campaign_link()).await;
+    let (link_b, _) = t.create_labelled_link(b, &NewLink::default()).await;
+    let export = ExportConfig {
+        export_events_per_message: 40,
+        ..export_to(&nats.url())
+    };
+    let (recorder, _batcher, _exporter) = t.start_exporting(&config(10_000), &export);
+    let start = at("2026-03-01T12:00:00Z");
+    let mut expected_a = Vec::new();
+    for i in 0..100 {
+        let event = click(a, link_a, start + chrono::Duration::milliseconds(i));
+        expected_a.push(event.click_id.as_uuid().to_string());
+        recorder.record(event);
+        if i % 2 == 0 {
+            recorder.record(click(b, link_b, start + chrono::Duration::milliseconds(i)));
+        }
+    }
+    // Over NATS' 1 MB max_payload on its own: dropped and counted, the rest unaffected.
+    let mut huge = click(a, link_a, start + chrono::Duration::seconds(1));
+    huge.query = Some(format!("q={}", "x".repeat(1_100_000)).into());
+    recorder.record(huge);
+    recorder.record(click(a, link_a, start + chrono::Duration::seconds(2)));
+    assert_eq!(recorder.flush().await, Ok(FlushReport { pending: 0 }));
+
+    let subject_a = format!("hoplink.events.click.{}", a.get());
+    let messages_a = nats
+        .read("HOPLINK_EVENTS", &subject_a, 101, Duration::from_secs(10))
+        .await;
+    let sizes: Vec<usize> = messages_a.iter().map(|m| lines(m).count()).collect();
+    assert_eq!(
+        sizes,
+        vec![40, 40, 20, 1],
+        "at most 40 a message, oversized alone"
+    );
+    let records_a = nats
+        .records("HOPLINK_EVENTS", &subject_a, 101, Duration::from_secs(1))
+        .await;
+    let ids: Vec<String> = records_a
+        .iter()
+        .map(|(_, r)| r["id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        ids[..100],
+        expected_a[..100],
+        "an app's records keep their order"
+    );
+    assert!(records_a.iter().all(|(_, r)| r["app_id"] == a.get()));
+    let subject_b = format!("hoplink.events.click.{}", b.get());
+    let records_b = nats
+        .records("HOPLINK_EVENTS", &subject_b, 50, Duration::from_secs(10))
+        .await;
+    assert_eq!(records_b.len(), 50);
+    assert!(
+        records_b
+            .iter()
+            .all(|(_, r)| r["link"]["campaign"].is_null())
+    );
+    assert_eq!(
+        t.metric("hoplink_export_dropped_total", &[("reason", "too_large")]),
+        1.0
+    );
+    assert_eq!(
+        t.metric("hoplink_export_published_total", &[("kind", "click")]),
+        151.0
     );
 }
