@@ -2,11 +2,11 @@
 
 use std::time::{Duration, Instant};
 
-use link_core::client::{Browser, InAppBrowser, OsFamily, Platform};
+use link_core::client::Platform;
 use link_core::{AppId, Country};
 use link_store::events::{ClickEvent, EventsConfig, FlushReport, ShardEvent};
 
-use crate::helpers::{TestStore, at, click, config, day};
+use crate::helpers::{TestStore, at, click, config, day, detailed_click};
 
 #[tokio::test]
 async fn recorded_clicks_become_raw_rows_and_daily_rollups() {
@@ -17,16 +17,7 @@ async fn recorded_clicks_become_raw_rows_and_daily_rollups() {
 
     let late = at("2025-03-01T23:59:59Z");
     let next_day = at("2025-03-02T00:00:01Z");
-    let mut detailed = click(app, first, late);
-    detailed.platform = Platform::Ios;
-    detailed.os = OsFamily::Ios;
-    detailed.os_version = Some((17, 4));
-    detailed.browser = Browser::WebView;
-    detailed.in_app = Some(InAppBrowser::Instagram);
-    detailed.fingerprint = Some([7; 32]);
-    detailed.browser_id = Some(uuid::Uuid::new_v4());
-    detailed.country = Country::parse("de");
-    detailed.query = Some("coupon=A+B&utm_source=push".into());
+    let detailed = detailed_click(app, first, late, "coupon=A+B&utm_source=push");
     recorder.record(detailed.clone());
     let ios = |occurred_at| click(app, first, occurred_at).on(Platform::Ios);
     recorder.record(ios(late));

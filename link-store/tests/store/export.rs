@@ -3,15 +3,14 @@
 
 use std::time::Duration;
 
-use link_core::client::{Browser, InAppBrowser, OsFamily, Platform};
-use link_core::{AppId, Country};
+use link_core::AppId;
 use link_store::events::{ClickEvent, FlushReport};
 use link_store::export::ExportConfig;
 use link_store::export::testing::{TestNats, free_port, lines, message_id};
 use link_store::links::NewLink;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestStore, at, click, config, eventually};
+use crate::helpers::{TestStore, at, click, clicks_from, config, detailed_click, eventually};
 
 fn export_to(url: &str) -> ExportConfig {
     ExportConfig {
@@ -45,16 +44,12 @@ async fn written_clicks_are_published_with_their_links_code_and_labels() {
     let (link, code) = t.create_labelled_link(app, &campaign_link()).await;
     let (recorder, batcher, exporter) = t.start_exporting(&config(10_000), &export_to(&nats.url()));
 
-    let mut human = click(app, link, at("2026-03-01T12:00:00.250Z"));
-    human.platform = Platform::Ios;
-    human.os = OsFamily::Ios;
-    human.os_version = Some((17, 4));
-    human.browser = Browser::WebView;
-    human.in_app = Some(InAppBrowser::Instagram);
-    human.fingerprint = Some([7; 32]);
-    human.browser_id = Some(uuid::Uuid::new_v4());
-    human.country = Country::parse("de");
-    human.query = Some("utm_source=push&$deeplink_path=sale".into());
+    let human = detailed_click(
+        app,
+        link,
+        at("2026-03-01T12:00:00.250Z"),
+        "utm_source=push&$deeplink_path=sale",
+    );
     let mut bot = click(app, link, at("2026-03-01T12:00:01Z"));
     bot.is_bot = true;
     recorder.record(human.clone());
@@ -146,12 +141,8 @@ async fn events_wait_out_a_nats_outage_and_are_published_once_it_is_back() {
     let url = format!("nats://127.0.0.1:{port}");
     let (recorder, _batcher, _exporter) = t.start_exporting(&config(10_000), &export_to(&url));
 
-    for i in 0..50 {
-        recorder.record(click(
-            app,
-            link,
-            at("2026-03-01T12:00:00Z") + chrono::Duration::seconds(i),
-        ));
+    for event in clicks_from(app, link, "2026-03-01T12:00:00Z", 50) {
+        recorder.record(event);
     }
     assert_eq!(recorder.flush().await, Ok(FlushReport { pending: 0 }));
     assert_eq!(
@@ -198,12 +189,8 @@ async fn events_wait_out_a_nats_outage_and_are_published_once_it_is_back() {
     let Some(fresh) = TestNats::start_on("events_wait_out_a_nats_outage", port).await else {
         return;
     };
-    for i in 0..10 {
-        recorder.record(click(
-            app,
-            link,
-            at("2026-03-01T13:00:00Z") + chrono::Duration::seconds(i),
-        ));
+    for event in clicks_from(app, link, "2026-03-01T13:00:00Z", 10) {
+        recorder.record(event);
     }
     assert_eq!(recorder.flush().await, Ok(FlushReport { pending: 0 }));
     let records = fresh

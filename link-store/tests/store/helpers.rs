@@ -1,8 +1,8 @@
 use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use link_core::client::{Browser, OsFamily, Platform};
-use link_core::{AppConfig, AppId, ClickId, ShardId};
+use link_core::client::{Browser, InAppBrowser, OsFamily, Platform};
+use link_core::{AppConfig, AppId, ClickId, Country, ShardId};
 use link_store::events::{ClickEvent, ClickRecorder, EventsConfig, start_click_pipeline};
 use link_store::export::{ExportConfig, Exporter};
 use link_store::links::{self, NewLink};
@@ -244,6 +244,35 @@ pub fn click(app: AppId, link_id: i64, occurred_at: DateTime<Utc>) -> ClickEvent
         uses_up_link: false,
         query: None,
     }
+}
+
+/// A click from Instagram's in-app browser on an iPhone in Germany, with fingerprint,
+/// browser id and the given carried query: every optional field set.
+pub fn detailed_click(
+    app: AppId,
+    link_id: i64,
+    occurred_at: DateTime<Utc>,
+    query: &str,
+) -> ClickEvent {
+    ClickEvent {
+        platform: Platform::Ios,
+        os: OsFamily::Ios,
+        os_version: Some((17, 4)),
+        browser: Browser::WebView,
+        in_app: Some(InAppBrowser::Instagram),
+        fingerprint: Some([7; 32]),
+        browser_id: Some(uuid::Uuid::new_v4()),
+        country: Country::parse("de"),
+        query: Some(query.into()),
+        ..click(app, link_id, occurred_at)
+    }
+}
+
+/// `n` Android clicks on `link_id`, a second apart from `from`.
+pub fn clicks_from(app: AppId, link_id: i64, from: &str, n: i64) -> Vec<ClickEvent> {
+    (0..n)
+        .map(|i| click(app, link_id, at(from) + chrono::Duration::seconds(i)))
+        .collect()
 }
 
 pub fn at(rfc3339: &str) -> DateTime<Utc> {
