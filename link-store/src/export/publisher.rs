@@ -83,7 +83,8 @@ pub(crate) async fn run(settings: Settings, shared: Arc<Shared>, mut closed: mps
         let publishing = stream_ready;
         let attempt = if publishing {
             let round = shared.take(ROUND);
-            let outcome = bounded(drain_until, publish_round(&js, &round)).await;
+            let attempt = publish_round(&js, &round);
+            let outcome = bounded(&mut closed, &mut drain_until, &settings, attempt).await;
             if outcome.is_none() {
                 // Cut short by the drain deadline: whether these were stored is unknown.
                 let events = round.iter().map(|m| m.events).sum();
@@ -91,7 +92,8 @@ pub(crate) async fn run(settings: Settings, shared: Arc<Shared>, mut closed: mps
             }
             outcome.map(|acked| settle(&shared, round, acked))
         } else {
-            let ready = bounded(drain_until, ensure_stream(&js, &settings)).await;
+            let attempt = ensure_stream(&js, &settings);
+            let ready = bounded(&mut closed, &mut drain_until, &settings, attempt).await;
             stream_ready = matches!(ready, Some(Ok(())));
             ready
         };
@@ -140,12 +142,26 @@ pub(crate) async fn run(settings: Settings, shared: Arc<Shared>, mut closed: mps
     give_up(&shared);
 }
 
-/// Runs `attempt`, but no longer than the drain deadline when there is one: `None` when
-/// the deadline cut it short.
-async fn bounded<T>(drain_until: Option<Instant>, attempt: impl Future<Output = T>) -> Option<T> {
-    match drain_until {
-        Some(deadline) => tokio::time::timeout_at(deadline, attempt).await.ok(),
-        None => Some(attempt.await),
+/// Runs `attempt`; if the exporter is told to stop meanwhile, the drain deadline starts
+/// and the attempt gets no longer than that. `None` when the deadline cut it short.
+async fn bounded<T>(
+    closed: &mut mpsc::Receiver<()>,
+    drain_until: &mut Option<Instant>,
+    settings: &Settings,
+    attempt: impl Future<Output = T>,
+) -> Option<T> {
+    tokio::pin!(attempt);
+    loop {
+        let deadline = *drain_until;
+        tokio::select! {
+            out = &mut attempt => return Some(out),
+            _ = closed.recv(), if deadline.is_none() => {
+                *drain_until = Some(Instant::now() + settings.drain_deadline);
+            }
+            () = tokio::time::sleep_until(deadline.unwrap_or_else(Instant::now)), if deadline.is_some() => {
+                return None;
+            }
+        }
     }
 }
 

@@ -348,3 +348,35 @@ async fn messages_hold_one_apps_records_in_order_up_to_the_limit_and_an_oversize
         151.0
     );
 }
+
+#[tokio::test]
+async fn shutdown_with_nats_down_gives_up_at_the_drain_deadline_and_counts_what_is_left() {
+    let t = TestStore::with_shards(1).await;
+    let app = t.create_app("no-nats", "s1").await;
+    let (link, _) = t.create_labelled_link(app, &NewLink::default()).await;
+    let export = ExportConfig {
+        export_drain_deadline_ms: 1_000,
+        ..export_to(&format!("nats://127.0.0.1:{}", free_port()))
+    };
+    let (recorder, batcher, exporter) = t.start_exporting(&config(10_000), &export);
+    for event in clicks_from(app, link, "2026-03-01T12:00:00Z", 3) {
+        recorder.record(event);
+    }
+    assert_eq!(recorder.flush().await, Ok(FlushReport { pending: 0 }));
+    // The exporter is now waiting on a stream request that cannot be answered (5 s).
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let stopping = std::time::Instant::now();
+    drop(recorder);
+    batcher.await.expect("batcher ends");
+    exporter.await.expect("exporter ends");
+    let took = stopping.elapsed();
+    assert!(
+        took < Duration::from_millis(4_500),
+        "stopped after {took:?}, not at the 1 s drain deadline"
+    );
+    assert_eq!(t.click_count(1, app).await, 3, "Postgres has them all");
+    assert_eq!(
+        t.metric("hoplink_export_dropped_total", &[("reason", "shutdown")]),
+        3.0
+    );
+}
