@@ -37,6 +37,9 @@ pub enum Command {
     /// Raw installs, opens and SDK events.
     #[command(subcommand)]
     Sessions(SessionsCommand),
+    /// The event stream export (NATS JetStream).
+    #[command(subcommand)]
+    Events(EventsCommand),
     /// Run the whole stack locally with demo data (a private Postgres unless
     /// HOPLINK_CATALOG_URL is set).
     Dev(DevArgs),
@@ -124,6 +127,66 @@ pub enum SessionsCommand {
     /// (their counts are kept in the daily rollups); prints one JSON line per shard and
     /// table. Run it on a schedule.
     Prune(PruneArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EventsCommand {
+    /// Print exported event records as JSON lines as they arrive (or from the oldest the
+    /// stream keeps), optionally of one app or kind.
+    Tail(TailArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct TailArgs {
+    /// The NATS server the services export to.
+    #[arg(
+        long,
+        env = "HOPLINK_EXPORT_NATS_URL",
+        default_value = "nats://127.0.0.1:4222"
+    )]
+    pub nats_url: String,
+    /// The export's stream.
+    #[arg(long, env = "HOPLINK_EXPORT_STREAM", default_value = "HOPLINK_EVENTS")]
+    pub stream: String,
+    /// The export's subject prefix.
+    #[arg(
+        long,
+        env = "HOPLINK_EXPORT_SUBJECT_PREFIX",
+        default_value = "hoplink.events"
+    )]
+    pub subject_prefix: String,
+    /// Only this app's events.
+    #[arg(long)]
+    pub app: Option<i64>,
+    /// Only events of this kind.
+    #[arg(long, value_enum)]
+    pub kind: Option<EventKind>,
+    /// Start at the oldest record the stream keeps instead of the next one to arrive.
+    #[arg(long)]
+    pub from_start: bool,
+    /// Exit after this many records.
+    #[arg(long)]
+    pub limit: Option<u64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum EventKind {
+    Click,
+    Install,
+    Open,
+    SdkEvent,
+}
+
+impl EventKind {
+    /// The kind's subject token.
+    pub fn token(self) -> &'static str {
+        match self {
+            Self::Click => "click",
+            Self::Install => "install",
+            Self::Open => "open",
+            Self::SdkEvent => "sdk_event",
+        }
+    }
 }
 
 #[derive(Debug, Args)]

@@ -2,6 +2,7 @@
 //! bad input is refused before anything touches a database.
 
 pub mod apps;
+pub mod events;
 pub mod keys;
 pub mod migrate;
 pub mod prune;

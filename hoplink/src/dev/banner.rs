@@ -33,7 +33,7 @@ pub fn print(b: &Banner<'_>) {
     let export = match b.export_nats_url {
         Some(url) => format!(
             "  events         exported to {url}, stream HOPLINK_EVENTS \
-             (watch: nats sub -s {url} 'hoplink.events.>')"
+             (watch: hoplink events tail --nats-url {url})"
         ),
         None => {
             "  events         not exported (set HOPLINK_EXPORT_NATS_URL to publish them to NATS)"

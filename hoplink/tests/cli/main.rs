@@ -7,4 +7,5 @@
 
 mod commands;
 mod dev_stack;
+mod events;
 mod helpers;
