@@ -117,7 +117,15 @@ async fn serve_api() -> anyhow::Result<()> {
 }
 
 /// The suite's scenarios, in the order they run.
-const SCENARIOS: [&str; 6] = ["hot", "wrk", "flash", "purge", "sdk", "cold-start"];
+const SCENARIOS: [&str; 7] = [
+    "hot",
+    "wrk",
+    "export",
+    "flash",
+    "purge",
+    "sdk",
+    "cold-start",
+];
 
 async fn suite(args: SuiteArgs, quick: bool) -> anyhow::Result<()> {
     let started = chrono::Utc::now();
@@ -168,6 +176,9 @@ async fn suite(args: SuiteArgs, quick: bool) -> anyhow::Result<()> {
     }
     if wanted("wrk") {
         scenarios::wrk::run(&mut ctx).await?;
+    }
+    if wanted("export") {
+        scenarios::export::run(&mut ctx).await?;
     }
     if wanted("flash") {
         scenarios::flash::run(&mut ctx).await?;

@@ -78,6 +78,11 @@ impl TestNats {
         Some(server)
     }
 
+    /// The server's process id (for CPU sampling).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     pub fn port(&self) -> u16 {
         self.port
     }

@@ -2,6 +2,7 @@
 //! whether the goals were met.
 
 pub mod cold_start;
+pub mod export;
 pub mod flash;
 pub mod hot;
 pub mod purge;

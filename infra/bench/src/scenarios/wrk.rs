@@ -160,7 +160,7 @@ pub async fn run(ctx: &mut Ctx) -> anyhow::Result<()> {
 }
 
 /// A wrk run against a link service, with the clicks it wrote in the notes.
-async fn clicks_row(
+pub(super) async fn clicks_row(
     server: &ServerProcess,
     run: impl Future<Output = anyhow::Result<WrkSummary>>,
     label: &str,
@@ -175,7 +175,7 @@ async fn clicks_row(
     Ok(r)
 }
 
-fn find_wrk() -> Option<PathBuf> {
+pub(super) fn find_wrk() -> Option<PathBuf> {
     std::env::var_os("PATH")
         .into_iter()
         .flat_map(|paths| std::env::split_paths(&paths).collect::<Vec<_>>())
@@ -186,7 +186,7 @@ fn find_wrk() -> Option<PathBuf> {
 /// The User-Agent pool, one per line (each followed by its country when `countries` is
 /// given), and a script that formats one request per line at start-up and sends them in
 /// random order, so both variants cost wrk the same per request.
-fn write_script(
+pub(super) fn write_script(
     ctx: &Ctx,
     dir: &Path,
     name: &str,
@@ -247,7 +247,7 @@ async fn rollup_countries(ctx: &Ctx) -> String {
     }
 }
 
-async fn wrk_once(
+pub(super) async fn wrk_once(
     wrk: &Path,
     script: &Path,
     addr: SocketAddr,
@@ -276,7 +276,7 @@ async fn wrk_once(
 
 /// What the script's `done` printed.
 #[derive(Debug, Default, PartialEq)]
-struct WrkSummary {
+pub(super) struct WrkSummary {
     requests: u64,
     duration_us: u64,
     p50: u64,
@@ -350,7 +350,7 @@ fn wrk_row(system: &str, label: &str, s: WrkSummary, before: ProcSample, after: 
     }
 }
 
-fn mean(v: &[f64]) -> f64 {
+pub(super) fn mean(v: &[f64]) -> f64 {
     v.iter().sum::<f64>() / v.len().max(1) as f64
 }
 
