@@ -32,12 +32,13 @@ async fn tail(args: TailArgs) -> anyhow::Result<()> {
     if args.limit == Some(0) {
         return Ok(());
     }
-    let client = async_nats::ConnectOptions::new()
+    let servers = link_store::export::parse_servers(&args.nats_url).map_err(anyhow::Error::msg)?;
+    let client = link_store::export::client_options(&servers)
         .name("hoplink-events-tail")
         .connection_timeout(Duration::from_secs(5))
-        .connect(args.nats_url.as_str())
+        .connect(servers)
         .await
-        .with_context(|| format!("connecting to {}", args.nats_url))?;
+        .context("connecting to the NATS server")?;
     let js = jetstream::new(client);
     let stream = js.get_stream(&args.stream).await.with_context(|| {
         format!(

@@ -94,3 +94,29 @@ async fn tail_explains_a_missing_stream_and_refuses_a_bad_app() {
     let out = tail(&nats.url(), &["--kind", "everything"]).await;
     assert_eq!(out.status.code(), Some(2), "clap refuses an unknown kind");
 }
+
+#[tokio::test]
+async fn tail_logs_in_with_the_credentials_in_its_url() {
+    let Some(nats) = TestNats::start_with_password("tail_logs_in", "ops", "s3cret").await else {
+        return;
+    };
+    let js = nats.jetstream().await;
+    js.create_stream(async_nats::jetstream::stream::Config {
+        name: "HOPLINK_EVENTS".into(),
+        subjects: vec!["hoplink.events.>".into()],
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    js.publish("hoplink.events.open.3", "{\"kind\":\"open\"}\n".into())
+        .await
+        .unwrap()
+        .await
+        .unwrap();
+    let out = tail(&nats.authorized_url(), &["--from-start", "--limit", "1"]).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(json_lines(&out)[0]["kind"], "open");
+    let out = tail(&nats.url(), &["--limit", "1"]).await;
+    assert_eq!(out.status.code(), Some(1), "no credentials, no stream");
+    assert!(!stderr(&out).contains("s3cret"));
+}

@@ -64,16 +64,10 @@ impl ExportConfig {
 
     /// The servers of a comma-separated `HOPLINK_EXPORT_NATS_URL`.
     pub(crate) fn servers(&self) -> Result<Vec<async_nats::ServerAddr>, String> {
-        let Some(urls) = self.nats_url() else {
-            return Ok(Vec::new());
-        };
-        urls.split(',')
-            .map(|url| {
-                url.trim()
-                    .parse()
-                    .map_err(|error| format!("HOPLINK_EXPORT_NATS_URL {url:?}: {error}"))
-            })
-            .collect()
+        match self.nats_url() {
+            Some(urls) => parse_servers(urls),
+            None => Ok(Vec::new()),
+        }
     }
 
     pub(crate) fn events_per_message(&self) -> usize {
@@ -126,6 +120,33 @@ impl ExportConfig {
     }
 }
 
+/// Parses a comma-separated list of NATS URLs (`nats://[user:password@]host:port`).
+pub fn parse_servers(urls: &str) -> Result<Vec<async_nats::ServerAddr>, String> {
+    urls.split(',')
+        .map(|url| {
+            // The error never repeats the URL: it may hold a password.
+            url.trim()
+                .parse()
+                .map_err(|error| format!("a NATS server URL in HOPLINK_EXPORT_NATS_URL: {error}"))
+        })
+        .collect()
+}
+
+/// Client options for `servers`, with the credentials their URLs carry: async-nats
+/// ignores a URL's `user:password@` (or `token@`) itself, so they are passed on here.
+pub fn client_options(servers: &[async_nats::ServerAddr]) -> async_nats::ConnectOptions {
+    let credentials = servers
+        .iter()
+        .find_map(|s| s.username().map(|user| (user.to_owned(), s.password())));
+    match credentials {
+        Some((user, Some(password))) => {
+            async_nats::ConnectOptions::with_user_and_password(user, password.to_owned())
+        }
+        Some((token, None)) => async_nats::ConnectOptions::with_token(token),
+        None => async_nats::ConnectOptions::new(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -160,7 +181,14 @@ mod tests {
         config.export_nats_url = Some("nats://a:4222, nats://b:4222".into());
         assert_eq!(config.servers().map(|s| s.len()), Ok(2));
         config.export_nats_url = Some("nats://a:4222,nats://:x".into());
-        assert!(config.validate().is_err());
+        let refused = config.validate().unwrap_err();
+        config.export_nats_url = Some("nats://u:hunter2@a:4222,nats://u:hunter2@:x".into());
+        let refused_with_password = config.validate().unwrap_err();
+        assert!(
+            !refused_with_password.contains("hunter2"),
+            "{refused_with_password}"
+        );
+        assert!(refused.contains("HOPLINK_EXPORT_NATS_URL"), "{refused}");
     }
 
     #[test]

@@ -24,7 +24,7 @@
 //!
 //! | variable | default | meaning |
 //! |---|---|---|
-//! | `HOPLINK_EXPORT_NATS_URL` | unset (off) | NATS server(s), e.g. `nats://127.0.0.1:4222` |
+//! | `HOPLINK_EXPORT_NATS_URL` | unset (off) | NATS server(s), e.g. `nats://127.0.0.1:4222`; `user:password@` or `token@` before the host log in |
 //! | `HOPLINK_EXPORT_STREAM` | `HOPLINK_EVENTS` | stream name; created when missing |
 //! | `HOPLINK_EXPORT_SUBJECT_PREFIX` | `hoplink.events` | subjects are `<prefix>.<kind>.<app id>` |
 //! | `HOPLINK_EXPORT_STREAM_MAX_AGE_SECS` | `604800` | `max_age` of a stream Hoplink creates |
@@ -53,7 +53,7 @@ use prometheus::Registry;
 use tokio::sync::{Notify, mpsc};
 use tokio::task::JoinHandle;
 
-pub use config::ExportConfig;
+pub use config::{ExportConfig, client_options, parse_servers};
 pub(crate) use message::ExportMessage;
 use metrics::{ExportDrop, ExportMetrics};
 use record::ExportedLink;

@@ -49,7 +49,7 @@ pub(crate) async fn run(settings: Settings, shared: Arc<Shared>, mut closed: mps
     // With `retry_on_initial_connect` this returns at once and the client keeps trying
     // in the background; only an unusable address fails here, and the config check has
     // already refused those.
-    let client = async_nats::ConnectOptions::new()
+    let client = super::config::client_options(&settings.servers)
         .name("hoplink-export")
         .retry_on_initial_connect()
         .connection_timeout(Duration::from_secs(2))

@@ -35,6 +35,8 @@ pub struct TestNats {
     child: Child,
     port: u16,
     dir: PathBuf,
+    /// `user:password` when the server requires them.
+    credentials: Option<String>,
 }
 
 impl TestNats {
@@ -46,6 +48,15 @@ impl TestNats {
 
     /// The same on a chosen port (to bring a server up where an exporter already waits).
     pub async fn start_on(test: &str, port: u16) -> Option<Self> {
+        Self::launch(test, port, None).await
+    }
+
+    /// A server that requires `user` and `password` of every client.
+    pub async fn start_with_password(test: &str, user: &str, password: &str) -> Option<Self> {
+        Self::launch(test, free_port(), Some((user, password))).await
+    }
+
+    async fn launch(test: &str, port: u16, credentials: Option<(&str, &str)>) -> Option<Self> {
         let Some(binary) = server_binary() else {
             eprintln!(
                 "SKIPPED: no nats-server (install Debian's nats-server or set \
@@ -56,14 +67,24 @@ impl TestNats {
         let dir =
             std::env::temp_dir().join(format!("hoplink-nats-{port}-{}", uuid::Uuid::new_v4()));
         std::fs::create_dir_all(&dir).expect("NATS store directory");
-        let child = Command::new(binary)
+        let mut command = Command::new(binary);
+        command
             .args(["-js", "-a", "127.0.0.1", "-p", &port.to_string(), "-sd"])
-            .arg(&dir)
+            .arg(&dir);
+        if let Some((user, password)) = credentials {
+            command.args(["--user", user, "--pass", password]);
+        }
+        let child = command
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .expect("start nats-server");
-        let server = Self { child, port, dir };
+        let server = Self {
+            child,
+            port,
+            dir,
+            credentials: credentials.map(|(user, password)| format!("{user}:{password}")),
+        };
         let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
         while tokio::net::TcpStream::connect(("127.0.0.1", port))
             .await
@@ -91,8 +112,18 @@ impl TestNats {
         format!("nats://127.0.0.1:{}", self.port)
     }
 
+    /// The URL with the server's credentials in it, when it has any.
+    pub fn authorized_url(&self) -> String {
+        match &self.credentials {
+            Some(credentials) => format!("nats://{credentials}@127.0.0.1:{}", self.port),
+            None => self.url(),
+        }
+    }
+
     pub async fn jetstream(&self) -> jetstream::Context {
-        let client = async_nats::connect(self.url())
+        let servers = super::parse_servers(&self.authorized_url()).expect("test NATS URL");
+        let client = super::client_options(&servers)
+            .connect(servers)
             .await
             .expect("connect to test NATS");
         jetstream::new(client)

@@ -380,3 +380,50 @@ async fn shutdown_with_nats_down_gives_up_at_the_drain_deadline_and_counts_what_
         3.0
     );
 }
+
+#[tokio::test]
+async fn credentials_in_the_url_are_used_and_wrong_ones_publish_nothing() {
+    let Some(nats) =
+        TestNats::start_with_password("credentials_in_the_url", "hoplink", "s3cret").await
+    else {
+        return;
+    };
+    let t = TestStore::with_shards(1).await;
+    let app = t.create_app("auth", "s1").await;
+    let (link, _) = t.create_labelled_link(app, &NewLink::default()).await;
+    let wrong = format!("nats://hoplink:wrong@127.0.0.1:{}", nats.port());
+    let (recorder, _batcher, _exporter) = t.start_exporting(&config(10_000), &export_to(&wrong));
+    for event in clicks_from(app, link, "2026-03-01T12:00:00Z", 3) {
+        recorder.record(event);
+    }
+    assert_eq!(recorder.flush().await, Ok(FlushReport { pending: 0 }));
+    assert!(
+        eventually(Duration::from_secs(10), || async {
+            t.metric("hoplink_export_errors_total", &[]) >= 1.0
+        })
+        .await,
+        "a refused login is an export error"
+    );
+    assert_eq!(
+        t.metric("hoplink_export_queue_depth", &[]),
+        3.0,
+        "held for a retry"
+    );
+    assert_eq!(nats.stored("HOPLINK_EVENTS").await, 0);
+
+    // Another service (its own registry) with the right credentials.
+    let right = TestStore::with_shards(1).await;
+    let app = right.create_app("auth-ok", "s1").await;
+    let (link, _) = right.create_labelled_link(app, &NewLink::default()).await;
+    let (recorder, _batcher, _exporter) =
+        right.start_exporting(&config(10_000), &export_to(&nats.authorized_url()));
+    for event in clicks_from(app, link, "2026-03-01T12:00:00Z", 3) {
+        recorder.record(event);
+    }
+    assert_eq!(recorder.flush().await, Ok(FlushReport { pending: 0 }));
+    let subject = format!("hoplink.events.click.{}", app.get());
+    let records = nats
+        .records("HOPLINK_EVENTS", &subject, 3, Duration::from_secs(10))
+        .await;
+    assert_eq!(records.len(), 3);
+}
