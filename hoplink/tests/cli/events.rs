@@ -18,11 +18,8 @@ async fn tail(nats: &str, args: &[&str]) -> std::process::Output {
         .expect("run hoplink")
 }
 
-#[tokio::test]
-async fn tail_prints_one_line_per_record_of_the_chosen_app_and_kind() {
-    let Some(nats) = TestNats::start("tail_prints_one_line_per_record").await else {
-        return;
-    };
+/// The stream the services would have created, on `nats`.
+async fn export_stream(nats: &TestNats) -> async_nats::jetstream::Context {
     let js = nats.jetstream().await;
     js.create_stream(async_nats::jetstream::stream::Config {
         name: "HOPLINK_EVENTS".into(),
@@ -31,6 +28,15 @@ async fn tail_prints_one_line_per_record_of_the_chosen_app_and_kind() {
     })
     .await
     .unwrap();
+    js
+}
+
+#[tokio::test]
+async fn tail_prints_one_line_per_record_of_the_chosen_app_and_kind() {
+    let Some(nats) = TestNats::start("tail_prints_one_line_per_record").await else {
+        return;
+    };
+    let js = export_stream(&nats).await;
     // As the services pack them: records of one kind and app, one per line.
     for (subject, payload) in [
         (
@@ -100,14 +106,7 @@ async fn tail_logs_in_with_the_credentials_in_its_url() {
     let Some(nats) = TestNats::start_with_password("tail_logs_in", "ops", "s3cret").await else {
         return;
     };
-    let js = nats.jetstream().await;
-    js.create_stream(async_nats::jetstream::stream::Config {
-        name: "HOPLINK_EVENTS".into(),
-        subjects: vec!["hoplink.events.>".into()],
-        ..Default::default()
-    })
-    .await
-    .unwrap();
+    let js = export_stream(&nats).await;
     js.publish("hoplink.events.open.3", "{\"kind\":\"open\"}\n".into())
         .await
         .unwrap()
