@@ -39,6 +39,8 @@ pub enum StartupError {
     HotTier(#[from] link_store::hot::HotTierError),
     #[error(transparent)]
     Export(#[from] link_store::export::ExportError),
+    #[error(transparent)]
+    Spool(#[from] link_store::events::SpoolError),
     #[error("could not start the HTTP server")]
     Serve(#[source] std::io::Error),
 }

@@ -36,6 +36,20 @@ impl Country {
     }
 }
 
+// As its two letters, so a spooled event reads back through the same check.
+impl serde::Serialize for Country {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Country {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let raw = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        Self::parse(&raw).ok_or_else(|| serde::de::Error::custom("not a country code"))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::Country;
@@ -51,6 +65,10 @@ mod tests {
             Some("br".into())
         );
         assert_eq!(Country::parse("de").map(Country::to_iso), Some("DE".into()));
+        let de = Country::parse("DE").unwrap();
+        assert_eq!(serde_json::to_string(&de).unwrap(), r#""de""#);
+        assert_eq!(serde_json::from_str::<Country>(r#""de""#).unwrap(), de);
+        assert!(serde_json::from_str::<Country>(r#""xx""#).is_err());
         for bad in ["", "d", "deu", "XX", "xx", "T1", "1d", "é", "d-"] {
             assert_eq!(Country::parse(bad), None, "{bad:?}");
         }

@@ -43,6 +43,8 @@ pub enum StartupError {
     HotTier(#[from] HotTierError),
     #[error(transparent)]
     Export(#[from] link_store::export::ExportError),
+    #[error(transparent)]
+    Events(#[from] link_store::events::PipelineError),
     #[error("could not start the HTTP server")]
     Serve(#[source] std::io::Error),
 }

@@ -94,15 +94,15 @@ pub fn start(
         events_config,
         &event_metrics,
         exporter.clone(),
-    );
+    )?;
     let (opens, opens_task) = start_pipeline(
         router.clone(),
         events_config,
         &event_metrics,
         exporter.clone(),
-    );
+    )?;
     let (events, events_task) =
-        start_pipeline(router.clone(), events_config, &event_metrics, exporter);
+        start_pipeline(router.clone(), events_config, &event_metrics, exporter)?;
     let state = SdkState {
         installs,
         opens,

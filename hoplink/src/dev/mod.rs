@@ -89,12 +89,16 @@ async fn serve(
     let mut link_config = LinkServiceConfig::for_catalog(catalog_url);
     link_config.link_addr = ([127, 0, 0, 1], args.link_port).into();
     link_config.export = export.clone();
+    // Clicks a stopped or unreachable shard could not take wait here for the next run.
+    let spool = dir.join("spool");
+    link_config.events.events_spool_dir = Some(spool.clone());
     let link = link_service::Application::build(link_config, shutdown.child_token())
         .await
         .context("starting the link service (is the port free? try --link-port)")?;
     let mut api_config = ApiServiceConfig::for_catalog(catalog_url);
     api_config.api_addr = ([127, 0, 0, 1], args.api_port).into();
     api_config.export = export;
+    api_config.events.events_spool_dir = Some(spool);
     // Short URLs the API hands out point at this local link service.
     api_config.link_scheme = "http".to_owned();
     api_config.link_port = Some(link.port());

@@ -34,10 +34,10 @@ mod tests;
 pub use classify::{MAX_SCAN_BYTES, classify};
 pub use memo::ClassifierMemo;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The platform family that decides where a click goes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Platform {
     Ios,
@@ -59,7 +59,7 @@ impl Platform {
 }
 
 /// Operating system family.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum OsFamily {
     Ios,
@@ -85,7 +85,7 @@ impl OsFamily {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DeviceClass {
     Mobile,
@@ -96,7 +96,7 @@ pub enum DeviceClass {
 }
 
 /// The browser engine family, as far as redirects care.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Browser {
     Safari,
@@ -110,7 +110,7 @@ pub enum Browser {
 }
 
 /// Android device makers with an app store of their own.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DeviceVendor {
     Samsung,
@@ -119,7 +119,7 @@ pub enum DeviceVendor {
 }
 
 /// Apps whose embedded browsers block Universal Links / App Links or scheme redirects.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum InAppBrowser {
     Facebook,
@@ -169,7 +169,7 @@ impl InAppBrowser {
 }
 
 /// Why a client is not a person.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum BotKind {
     /// Fetches a link to render a preview card (facebookexternalhit, Twitterbot, Slackbot,
@@ -183,7 +183,7 @@ pub enum BotKind {
 
 /// Everything the decision needs to know about a client. `Copy`, no heap: memoised per
 /// User-Agent and handed out by value.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct ClientInfo {
     pub platform: Platform,
     pub os: OsFamily,

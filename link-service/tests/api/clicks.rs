@@ -88,6 +88,59 @@ async fn shutdown_flushes_queued_clicks() {
 }
 
 #[tokio::test]
+async fn clicks_a_down_shard_could_not_take_by_shutdown_are_written_after_a_restart() {
+    let spool = std::env::temp_dir().join(format!("hoplink-spool-{}", uuid::Uuid::new_v4()));
+    let mut t = TestApp::spawn_with(Options {
+        proxy_first_shard: true,
+        spool_dir: Some(spool.clone()),
+        configure: Some(|c| c.events.events_drain_deadline_ms = 500),
+        ..Options::default()
+    })
+    .await;
+    t.create_link(t.app_id, "sale", json!({}), &[]).await;
+    // The first click caches the link and is written.
+    assert_eq!(t.get(HOST, "/sale", DESKTOP).await.status(), 302);
+    assert!(
+        wait_until(Duration::from_secs(5), || async {
+            count(&t, "SELECT count(*) FROM clicks").await == 1
+        })
+        .await
+    );
+
+    t.proxy.as_ref().unwrap().cut();
+    for _ in 0..20 {
+        assert_eq!(t.get(HOST, "/sale", IPHONE).await.status(), 302);
+    }
+    t.stop().await;
+    let spooled: Vec<_> = std::fs::read_dir(spool.join("click")).unwrap().collect();
+    assert!(spooled.len() > 1, "the lock file and the clicks' file");
+
+    t.proxy.as_ref().unwrap().restore();
+    t.restart().await;
+    assert!(
+        wait_until(Duration::from_secs(15), || async {
+            count(&t, "SELECT count(*) FROM clicks").await == 21
+        })
+        .await,
+        "the spooled clicks are written by the next process"
+    );
+    assert_eq!(
+        count(
+            &t,
+            "SELECT coalesce(sum(clicks), 0)::bigint FROM link_stats_daily"
+        )
+        .await,
+        21
+    );
+    assert_eq!(
+        t.metric("hoplink_events_replayed_total", &["kind=\"click\""])
+            .await,
+        20.0
+    );
+    let _ = std::fs::remove_dir_all(spool);
+}
+
+#[tokio::test]
 async fn a_one_time_link_resolves_for_its_first_click_only() {
     let t = TestApp::spawn().await;
     t.insert_link(

@@ -33,6 +33,8 @@ pub struct TestApp {
     pub shutdown: CancellationToken,
     pub proxy: Option<ChaosProxy>,
     server: Option<JoinHandle<std::io::Result<()>>>,
+    /// What the service was built with, for [`Self::restart`].
+    config: LinkServiceConfig,
 }
 
 /// Options for [`TestApp::spawn_with`].
@@ -43,6 +45,8 @@ pub struct Options {
     pub configure: Option<fn(&mut LinkServiceConfig)>,
     /// Export events to this NATS server (`HOPLINK_EXPORT_NATS_URL`).
     pub export_nats_url: Option<String>,
+    /// Spool events here (`HOPLINK_EVENTS_SPOOL_DIR`).
+    pub spool_dir: Option<std::path::PathBuf>,
 }
 
 impl TestApp {
@@ -112,15 +116,12 @@ impl TestApp {
         let mut config = LinkServiceConfig::for_catalog(&dbs.catalog_url);
         config.events.events_flush_interval_ms = 50;
         config.export.export_nats_url = options.export_nats_url;
+        config.events.events_spool_dir = options.spool_dir;
         if let Some(configure) = options.configure {
             configure(&mut config);
         }
         let shutdown = CancellationToken::new();
-        let app = Application::build(config, shutdown.clone())
-            .await
-            .expect("build link service");
-        let base = format!("http://127.0.0.1:{}", app.port());
-        let server = tokio::spawn(app.run_until_stopped());
+        let (base, server) = start(&config, &shutdown).await;
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             // A stalled answer fails the test instead of stalling the whole suite.
@@ -137,6 +138,7 @@ impl TestApp {
             shutdown,
             proxy,
             server: Some(server),
+            config,
         };
         // Change listeners connect asynchronously; wait until they are up so tests that
         // change links see the notification.
@@ -223,6 +225,28 @@ impl TestApp {
                 .expect("server result");
         }
     }
+
+    /// Stops the service and starts a new one with the same configuration, as a
+    /// redeployment would (on a new port).
+    pub async fn restart(&mut self) {
+        self.stop().await;
+        self.shutdown = CancellationToken::new();
+        let (base, server) = start(&self.config, &self.shutdown).await;
+        self.base = base;
+        self.server = Some(server);
+    }
+}
+
+/// Builds and runs a link service; returns its base URL and its task.
+async fn start(
+    config: &LinkServiceConfig,
+    shutdown: &CancellationToken,
+) -> (String, JoinHandle<std::io::Result<()>>) {
+    let app = Application::build(config.clone(), shutdown.clone())
+        .await
+        .expect("build link service");
+    let base = format!("http://127.0.0.1:{}", app.port());
+    (base, tokio::spawn(app.run_until_stopped()))
 }
 
 impl Drop for TestApp {

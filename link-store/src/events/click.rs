@@ -14,8 +14,9 @@ use super::kind::ShardEvent;
 use crate::export::record::ExportedLink;
 
 /// A click as the click path knows it. Plain data, on the heap only for the pairs a click
-/// appended to its link: building and queueing one costs next to nothing.
-#[derive(Clone, PartialEq, Eq)]
+/// appended to its link: building and queueing one costs next to nothing. Serde is for
+/// the spool ([`super::spool`]).
+#[derive(Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ClickEvent {
     pub click_id: ClickId,
     pub app_id: AppId,

@@ -4,6 +4,7 @@
 //! into its own config and read it from `HOPLINK_EVENTS_*` variables (see the table in
 //! [`crate::events`]).
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use serde::Deserialize;
@@ -34,6 +35,11 @@ pub struct EventsConfig {
     /// After the last recorder is dropped, how long the pipeline keeps writing (and
     /// retrying) what it still holds before giving up.
     pub events_drain_deadline_ms: u64,
+    /// Where events beyond `events_max_pending`, and those unwritten at shutdown, are kept
+    /// until their shards take writes again ([`super::spool`]); unset, they are dropped.
+    pub events_spool_dir: Option<PathBuf>,
+    /// The most bytes the spool keeps on disk per event kind; beyond it events are dropped.
+    pub events_spool_max_bytes: u64,
 }
 
 impl Default for EventsConfig {
@@ -48,6 +54,9 @@ impl Default for EventsConfig {
             events_flush_interval_ms: 200,
             events_max_pending: 100_000,
             events_drain_deadline_ms: 10_000,
+            events_spool_dir: None,
+            // About two million clicks.
+            events_spool_max_bytes: 1 << 30,
         }
     }
 }
@@ -107,6 +116,7 @@ mod tests {
             events_flush_interval_ms: 0,
             events_max_pending: 0,
             events_drain_deadline_ms: 0,
+            ..EventsConfig::default()
         };
         assert_eq!(config.queue_capacity(), 1);
         assert_eq!(config.max_batch(), 1);

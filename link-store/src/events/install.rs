@@ -11,7 +11,8 @@ use super::session::{SessionColumns, SessionStart, browser_marks, insert_session
 use crate::export::record::ExportedLink;
 
 /// An install as the API attributed it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(transparent)]
 pub struct InstallEvent(pub SessionStart);
 
 const INSERT_INSTALLS: &str = insert_sessions!("installs", extra_columns = "", extra_params = "");

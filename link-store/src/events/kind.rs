@@ -12,7 +12,12 @@ use crate::export::record::ExportedLink;
 ///
 /// The pipeline does the queueing, routing, fencing, retries and metrics; a kind only says
 /// whose it is and how a batch of it becomes rows.
-pub trait ShardEvent: Send + Sync + 'static {
+///
+/// Serde carries an event through the spool ([`super::spool`]) with every field, unlike
+/// [`Self::export_record`].
+pub trait ShardEvent:
+    serde::Serialize + serde::de::DeserializeOwned + Send + Sync + 'static
+{
     /// The `kind` label of the pipeline's metrics and logs, e.g. `"click"`.
     const KIND: &'static str;
 

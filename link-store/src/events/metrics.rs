@@ -26,10 +26,14 @@ pub(crate) enum DropReason {
     Rejected,
     /// Still unwritten when the drain deadline passed at shutdown.
     Shutdown,
+    /// Bound for the spool, which had no room left (`events_spool_max_bytes`).
+    SpoolFull,
+    /// Bound for the spool, which could not write them.
+    SpoolError,
 }
 
 impl DropReason {
-    const ALL: [Self; 7] = [
+    const ALL: [Self; 9] = [
         Self::QueueFull,
         Self::Closed,
         Self::UnknownApp,
@@ -37,6 +41,8 @@ impl DropReason {
         Self::WriteFailed,
         Self::Rejected,
         Self::Shutdown,
+        Self::SpoolFull,
+        Self::SpoolError,
     ];
 
     pub(crate) fn as_str(self) -> &'static str {
@@ -48,6 +54,8 @@ impl DropReason {
             Self::WriteFailed => "write_failed",
             Self::Rejected => "rejected",
             Self::Shutdown => "shutdown",
+            Self::SpoolFull => "spool_full",
+            Self::SpoolError => "spool_error",
         }
     }
 }
@@ -63,6 +71,9 @@ pub struct EventMetrics {
     queue_depth: IntGaugeVec,
     pending: IntGaugeVec,
     flush_seconds: HistogramVec,
+    spooled: IntCounterVec,
+    replayed: IntCounterVec,
+    spool_bytes: IntGaugeVec,
 }
 
 impl EventMetrics {
@@ -120,6 +131,27 @@ impl EventMetrics {
                 ]),
                 &["kind"],
             )?,
+            spooled: IntCounterVec::new(
+                Opts::new(
+                    "hoplink_events_spooled_total",
+                    "Events written to the spool on disk instead of being dropped.",
+                ),
+                &["kind"],
+            )?,
+            replayed: IntCounterVec::new(
+                Opts::new(
+                    "hoplink_events_replayed_total",
+                    "Events read back from the spool to be written to their shard.",
+                ),
+                &["kind"],
+            )?,
+            spool_bytes: IntGaugeVec::new(
+                Opts::new(
+                    "hoplink_events_spool_bytes",
+                    "Bytes of spool files on disk.",
+                ),
+                &["kind"],
+            )?,
         };
         registry.register(Box::new(metrics.written.clone()))?;
         registry.register(Box::new(metrics.batches.clone()))?;
@@ -128,6 +160,9 @@ impl EventMetrics {
         registry.register(Box::new(metrics.queue_depth.clone()))?;
         registry.register(Box::new(metrics.pending.clone()))?;
         registry.register(Box::new(metrics.flush_seconds.clone()))?;
+        registry.register(Box::new(metrics.spooled.clone()))?;
+        registry.register(Box::new(metrics.replayed.clone()))?;
+        registry.register(Box::new(metrics.spool_bytes.clone()))?;
         Ok(metrics)
     }
 
@@ -140,6 +175,9 @@ impl EventMetrics {
             queue_depth: self.queue_depth.with_label_values(&[kind]),
             pending: self.pending.with_label_values(&[kind]),
             flush_seconds: self.flush_seconds.with_label_values(&[kind]),
+            spooled: self.spooled.with_label_values(&[kind]),
+            replayed: self.replayed.with_label_values(&[kind]),
+            spool_bytes: self.spool_bytes.with_label_values(&[kind]),
         }
     }
 }
@@ -154,6 +192,9 @@ pub(crate) struct KindMetrics {
     pub queue_depth: IntGauge,
     pub pending: IntGauge,
     pub flush_seconds: Histogram,
+    pub spooled: IntCounter,
+    pub replayed: IntCounter,
+    pub spool_bytes: IntGauge,
 }
 
 impl KindMetrics {

@@ -26,6 +26,9 @@
 //! - **Shutdown**: when every recorder is dropped the batcher writes what it holds,
 //!   retrying until `events_drain_deadline_ms`, logs how many events it could not write,
 //!   and ends.
+//! - **Spool**: with `events_spool_dir`, the events the two points above would drop go to
+//!   files instead, and are written from there once their shards take writes, by this
+//!   process or the next one on that directory ([`spool`]).
 //!
 //! - **Export**: with an [`Exporter`], each committed batch is also handed to the event
 //!   stream export ([`crate::export`]), with its links' codes and labels read in the same
@@ -44,13 +47,18 @@
 //! | `HOPLINK_EVENTS_FLUSH_INTERVAL_MS` | `200` | longest wait for a batch to fill |
 //! | `HOPLINK_EVENTS_MAX_PENDING` | `100000` | events held for failing or lagging shards; the oldest beyond it are dropped |
 //! | `HOPLINK_EVENTS_DRAIN_DEADLINE_MS` | `10000` | how long shutdown keeps writing and retrying |
+//! | `HOPLINK_EVENTS_SPOOL_DIR` | unset | a directory of this process's own where events beyond `MAX_PENDING` and those unwritten at shutdown are kept and written later ([`spool`]); unset, they are dropped |
+//! | `HOPLINK_EVENTS_SPOOL_MAX_BYTES` | `1073741824` | the spool's bound per event kind; beyond it events are dropped (`spool_full`) |
 //!
 //! # Metrics
 //! All labelled `kind` (`click`, ...): `hoplink_events_written_total`,
 //! `hoplink_events_batches_written_total`, `hoplink_events_write_errors_total`,
 //! `hoplink_events_dropped_total` (also `reason`: `queue_full`, `closed`, `unknown_app`,
-//! `stale_route`, `write_failed`, `rejected`, `shutdown`), `hoplink_events_queue_depth`,
-//! `hoplink_events_pending` and the histogram `hoplink_events_flush_duration_seconds`.
+//! `stale_route`, `write_failed`, `rejected`, `shutdown`, `spool_full`, `spool_error`),
+//! `hoplink_events_queue_depth`, `hoplink_events_pending`, the histogram
+//! `hoplink_events_flush_duration_seconds`, and for the spool
+//! `hoplink_events_spooled_total`, `hoplink_events_replayed_total` and
+//! `hoplink_events_spool_bytes`.
 //!
 //! # Layout
 //! - [`config`]: the settings, [`EventsConfig`].
@@ -60,6 +68,7 @@
 //! - `pipeline.rs`: the batcher task, [`start_pipeline`].
 //! - `queue.rs`: one shard's waiting events and retry state.
 //! - `write.rs`: one fenced batch transaction, run as its own task.
+//! - [`spool`]: events kept on disk, and the file format.
 //! - [`metrics`]: the pipeline's metric families, [`EventMetrics`].
 
 pub mod browser_apps;
@@ -75,6 +84,7 @@ mod queue;
 pub mod recorder;
 pub mod sdk_event;
 pub mod session;
+pub mod spool;
 mod write;
 
 pub use click::ClickEvent;
@@ -87,11 +97,21 @@ pub use pipeline::start_pipeline;
 pub use recorder::{ClickRecorder, FlushReport, PipelineClosed, Recorder};
 pub use sdk_event::{SdkEvent, SdkEventCategory};
 pub use session::{MatchType, SessionStart};
+pub use spool::SpoolError;
 
 use shard_router::ShardRouter;
 use tokio::task::JoinHandle;
 
 use crate::export::Exporter;
+
+/// Why a pipeline could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum PipelineError {
+    #[error("could not register the event metrics")]
+    Metrics(#[from] prometheus::Error),
+    #[error(transparent)]
+    Spool(#[from] SpoolError),
+}
 
 /// Registers the event metrics on `registry` and starts the click pipeline, exporting
 /// what it writes to `export` when given. A service that records several kinds registers
@@ -101,7 +121,7 @@ pub fn start_click_pipeline(
     config: &EventsConfig,
     registry: &prometheus::Registry,
     export: Option<Exporter>,
-) -> Result<(ClickRecorder, JoinHandle<()>), prometheus::Error> {
+) -> Result<(ClickRecorder, JoinHandle<()>), PipelineError> {
     let metrics = EventMetrics::register(registry)?;
-    Ok(start_pipeline(router, config, &metrics, export))
+    Ok(start_pipeline(router, config, &metrics, export)?)
 }

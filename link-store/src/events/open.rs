@@ -10,7 +10,7 @@ use super::session::{SessionColumns, SessionStart, browser_marks, insert_session
 use crate::export::record::ExportedLink;
 
 /// An open as the API attributed it, with the session id it answered.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct OpenEvent {
     pub start: SessionStart,
     pub session_id: String,

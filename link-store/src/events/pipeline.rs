@@ -12,13 +12,15 @@ use shard_router::router::Routes;
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::{JoinError, JoinHandle, JoinSet};
 use tokio::time::{Duration, MissedTickBehavior};
+use tokio_util::sync::CancellationToken;
 
 use super::config::EventsConfig;
 use super::kind::ShardEvent;
 use super::metrics::{DropReason, EventMetrics, KindMetrics};
 use super::queue::{InFlight, Pending, ShardQueue};
 use super::recorder::{Buffer, FlushReport, Msg, Recorder};
-use super::write::{self, WriteDone, WriteJob, WriteResult};
+use super::spool::{Spool, SpoolError, Spooled};
+use super::write::{self, WriteDone, WriteError, WriteJob, WriteResult};
 use crate::export::Exporter;
 
 /// Write attempts an app's fence may refuse before its events are dropped as
@@ -31,14 +33,25 @@ const STALE_FIRST_DELAY: Duration = Duration::from_millis(100);
 /// Starts the pipeline of one event kind: returns its recorder and the batcher task, which
 /// ends once every clone of the recorder is dropped and what it held is written (or the
 /// drain deadline has passed). With an `export`, what the pipeline writes is also
-/// published there. Must be called inside a Tokio runtime.
+/// published there. With `events_spool_dir` it opens the kind's spool first, which fails
+/// when the directory cannot be used or another process holds it. Must be called inside a
+/// Tokio runtime.
 pub fn start_pipeline<E: ShardEvent>(
     router: ShardRouter,
     config: &EventsConfig,
     metrics: &EventMetrics,
     export: Option<Exporter>,
-) -> (Recorder<E>, JoinHandle<()>) {
+) -> Result<(Recorder<E>, JoinHandle<()>), SpoolError> {
     let metrics = metrics.kind(E::KIND);
+    let spool = match &config.events_spool_dir {
+        Some(dir) => Some(Spool::open(
+            dir,
+            config.events_spool_max_bytes,
+            config.max_batch(),
+            &metrics,
+        )?),
+        None => None,
+    };
     // The channel carries flush requests only; a few slots are plenty.
     let (tx, rx) = mpsc::channel(64);
     let buffer = Buffer::new(config.queue_capacity(), config.max_batch());
@@ -62,8 +75,11 @@ pub fn start_pipeline<E: ShardEvent>(
         waiters: Vec::new(),
         parked: Vec::new(),
         export,
+        spool,
+        spill: Vec::new(),
+        stop: CancellationToken::new(),
     };
-    (recorder, tokio::spawn(batcher.run()))
+    Ok((recorder, tokio::spawn(batcher.run())))
 }
 
 /// A caller of [`Recorder::flush`] waiting for the events that arrived before its request.
@@ -98,6 +114,11 @@ struct Batcher<E> {
     /// Events of apps whose fence refused them, waiting to be routed again.
     parked: Vec<(Instant, Pending<E>)>,
     export: Option<Exporter>,
+    spool: Option<Spool<E>>,
+    /// Events over `max_pending` on their way to the spool, sent a batch at a time.
+    spill: Vec<Spooled<E>>,
+    /// Cancelled at the deadline: running writes hand their batches back.
+    stop: CancellationToken,
 }
 
 impl<E: ShardEvent> Batcher<E> {
@@ -128,7 +149,9 @@ impl<E: ShardEvent> Batcher<E> {
                     self.take_buffer(&mut inbox);
                     self.accept(&mut inbox);
                     self.mark_due();
+                    self.send_spill();
                 }
+                loaded = loaded(&mut self.spool) => self.accept_loaded(loaded),
                 Some(joined) = self.writes.join_next_with_id() => self.finished(joined, DropReason::WriteFailed),
                 () = sleep_until(wake), if wake.is_some() => {}
             }
@@ -140,6 +163,9 @@ impl<E: ShardEvent> Batcher<E> {
             }
             self.unpark();
             self.start_writes();
+            if drain_until.is_none() {
+                self.load_spooled();
+            }
             self.metrics.pending.set(self.held() as i64);
             self.answer_flushes();
         }
@@ -301,6 +327,7 @@ impl<E: ShardEvent> Batcher<E> {
             epochs,
             generation: self.generation,
             export: self.export.clone(),
+            stop: self.stop.clone(),
         };
         let task = self.writes.spawn(write::run(job));
         self.tasks.insert(task.id(), (id.clone(), write));
@@ -360,6 +387,10 @@ impl<E: ShardEvent> Batcher<E> {
                 self.metrics.drop_n(DropReason::Rejected, batch.len());
                 tracing::error!(kind = E::KIND, shard = %done.shard, events = batch.len(), %error, "shard rejected an event batch; dropping it");
             }
+            WriteResult::Failed {
+                batch,
+                error: WriteError::Stopped,
+            } => queue.failed(batch, done.generation, true),
             WriteResult::Failed { batch, error } => {
                 self.metrics.write_errors.inc();
                 // A flush asked for while this attempt ran gets an attempt of its own now.
@@ -429,10 +460,69 @@ impl<E: ShardEvent> Batcher<E> {
                 break;
             };
             let n = excess.min(queue.queue.len());
-            queue.queue.drain(..n);
             excess -= n;
-            self.metrics.drop_n(DropReason::WriteFailed, n);
+            if self.spool.is_some() {
+                self.spill.extend(queue.queue.drain(..n).map(|p| Spooled {
+                    maybe_stored: p.maybe_stored,
+                    event: p.event,
+                }));
+            } else {
+                queue.queue.drain(..n);
+                self.metrics.drop_n(DropReason::WriteFailed, n);
+            }
         }
+        if self.spill.len() >= self.max_batch {
+            self.send_spill();
+        }
+    }
+
+    fn send_spill(&mut self) {
+        if let Some(spool) = &self.spool
+            && !self.spill.is_empty()
+        {
+            spool.store(std::mem::take(&mut self.spill));
+        }
+    }
+
+    /// Asks the spool for its oldest file when there is room for it and every shard takes
+    /// writes, so events read back are not spooled again at once.
+    fn load_spooled(&mut self) {
+        if !self.spool.as_ref().is_some_and(Spool::can_load) {
+            return;
+        }
+        let room = self.held() + self.spill.len() + self.max_batch <= self.max_pending;
+        let healthy = self.shards.values().all(|q| q.backoff.is_none());
+        if let Some(spool) = &mut self.spool
+            && room
+            && healthy
+        {
+            spool.request_load();
+        }
+    }
+
+    /// Routes events read back from the spool; they are written at once.
+    fn accept_loaded(&mut self, loaded: Vec<Spooled<E>>) {
+        if loaded.is_empty() {
+            return;
+        }
+        tracing::info!(
+            kind = E::KIND,
+            events = loaded.len(),
+            "writing events read back from the spool"
+        );
+        let routes = self.router.routes();
+        for spooled in loaded {
+            let seq = self.next_seq;
+            self.next_seq += 1;
+            let pending = Pending {
+                seq,
+                stale_attempts: 0,
+                maybe_stored: spooled.maybe_stored,
+                event: spooled.event,
+            };
+            self.route(pending, &routes, true);
+        }
+        self.enforce_limit();
     }
 
     fn answer_flushes(&mut self) {
@@ -480,19 +570,43 @@ impl<E: ShardEvent> Batcher<E> {
             && self.shards.values().all(ShardQueue::is_idle)
     }
 
-    /// Abandons writes still running at the deadline and reports what was not written.
+    /// Abandons writes still running at the deadline and spools or reports what was not
+    /// written.
     async fn stop(mut self) {
-        self.writes.abort_all();
+        // Writes give their batches back; one that committed first still counts.
+        self.stop.cancel();
         while let Some(joined) = self.writes.join_next_with_id().await {
-            // A write that finished before the abort still counts, and may requeue events.
             self.finished(joined, DropReason::Shutdown);
+        }
+        let mut spooled = 0;
+        if let Some(mut spool) = self.spool.take() {
+            // A file being read back is deleted once read: take its events too.
+            if spool.is_loading() {
+                let loaded = spool.loaded().await;
+                self.accept_loaded(loaded);
+            }
+            let mut left: Vec<Spooled<E>> = std::mem::take(&mut self.spill);
+            let parked = std::mem::take(&mut self.parked).into_iter().map(|(_, p)| p);
+            let queued = self.shards.values_mut().flat_map(|q| q.queue.drain(..));
+            left.extend(parked.chain(queued).map(|p| Spooled {
+                maybe_stored: p.maybe_stored,
+                event: p.event,
+            }));
+            spooled = left.len();
+            if spooled > 0 {
+                tracing::warn!(kind = E::KIND, events = left.len(), dir = %spool.dir().display(), "event pipeline stopped with events it could not write; spooling them for the next start");
+            }
+            spool.store(left);
+            spool.close().await;
         }
         let lost = self.held();
         self.metrics.drop_n(DropReason::Shutdown, lost);
         self.metrics.pending.set(0);
         self.answer_flushes();
         for waiter in self.waiters.drain(..) {
-            let _ = waiter.reply.send(FlushReport { pending: lost });
+            let _ = waiter.reply.send(FlushReport {
+                pending: lost + spooled,
+            });
         }
         if lost > 0 {
             tracing::warn!(
@@ -500,7 +614,7 @@ impl<E: ShardEvent> Batcher<E> {
                 lost,
                 "event pipeline stopped with events it could not write before the drain deadline"
             );
-        } else {
+        } else if spooled == 0 {
             tracing::info!(
                 kind = E::KIND,
                 "event pipeline stopped; every event was written"
@@ -512,6 +626,14 @@ impl<E: ShardEvent> Batcher<E> {
 async fn sleep_until(at: Option<Instant>) {
     match at {
         Some(at) => tokio::time::sleep_until(at.into()).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// The next answer of the spool's loads; never, without a spool.
+async fn loaded<E: ShardEvent>(spool: &mut Option<Spool<E>>) -> Vec<Spooled<E>> {
+    match spool {
+        Some(spool) => spool.loaded().await,
         None => std::future::pending().await,
     }
 }

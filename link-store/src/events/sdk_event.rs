@@ -16,7 +16,8 @@ use super::kind::ShardEvent;
 use crate::export::record::ExportedLink;
 
 /// Which endpoint an event came from (`sdk_events.category`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum SdkEventCategory {
     Standard,
     Custom,
@@ -33,7 +34,7 @@ impl SdkEventCategory {
     }
 }
 
-#[derive(Clone, PartialEq)]
+#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SdkEvent {
     pub id: Uuid,
     pub app_id: AppId,

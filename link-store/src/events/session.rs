@@ -7,7 +7,8 @@ use link_core::{AppId, ClickId, Country};
 use uuid::Uuid;
 
 /// How an install or open was attributed to a link.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum MatchType {
     /// By a click id or the link's own URL: certain.
     Deterministic,
@@ -29,7 +30,7 @@ impl MatchType {
 }
 
 /// One SDK session start (an install or an open), as the API decided it.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SessionStart {
     /// The row's id (UUIDv7, so rows stay append-mostly).
     pub id: Uuid,

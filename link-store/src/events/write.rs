@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use link_core::ShardId;
 use shard_router::{RouterError, ShardHandle, ShardRouter};
 use sqlx::PgConnection;
+use tokio_util::sync::CancellationToken;
 
 use crate::export::Exporter;
 use crate::export::record::ExportedLink;
@@ -41,6 +42,8 @@ pub(crate) struct WriteJob<E> {
     pub generation: u64,
     /// Where the written events are exported, when export is on.
     pub export: Option<Exporter>,
+    /// Cancelled when the pipeline stops: the write gives its batch back at once.
+    pub stop: CancellationToken,
 }
 
 pub(crate) struct WriteDone<E> {
@@ -72,6 +75,8 @@ pub(crate) enum WriteError {
     Database(#[from] sqlx::Error),
     #[error("the write did not finish within {0:?}")]
     Timeout(Duration),
+    #[error("the pipeline stopped during the write")]
+    Stopped,
 }
 
 impl WriteError {
@@ -83,7 +88,7 @@ impl WriteError {
                 .code()
                 .is_some_and(|code| code.starts_with("22") || code.starts_with("23")),
             Self::Database(sqlx::Error::Encode(_)) => true,
-            Self::Router(_) | Self::Database(_) | Self::Timeout(_) => false,
+            Self::Router(_) | Self::Database(_) | Self::Timeout(_) | Self::Stopped => false,
         }
     }
 }
@@ -97,14 +102,19 @@ pub(crate) async fn run<E: ShardEvent>(job: WriteJob<E>) -> WriteDone<E> {
         epochs,
         generation,
         export,
+        stop,
     } = job;
-    let attempt = tokio::time::timeout(
-        WRITE_TIMEOUT,
-        fenced_write(&shard, &epochs, &batch, export.as_ref()),
-    )
-    .await;
+    // A stop abandons the attempt (its outcome is then unknown, as after a timeout).
+    let attempt = tokio::select! {
+        biased;
+        attempt = tokio::time::timeout(
+            WRITE_TIMEOUT,
+            fenced_write(&shard, &epochs, &batch, export.as_ref()),
+        ) => attempt.unwrap_or(Err(WriteError::Timeout(WRITE_TIMEOUT))),
+        () = stop.cancelled() => Err(WriteError::Stopped),
+    };
     let result = match attempt {
-        Ok(Ok((open, links))) => {
+        Ok((open, links)) => {
             let (passed, stale): (Vec<_>, Vec<_>) = batch
                 .into_iter()
                 .partition(|p| open.contains(&p.event.app_id().get()));
@@ -122,11 +132,7 @@ pub(crate) async fn run<E: ShardEvent>(job: WriteJob<E>) -> WriteDone<E> {
                 stale,
             }
         }
-        Ok(Err(error)) => WriteResult::Failed { batch, error },
-        Err(_) => WriteResult::Failed {
-            batch,
-            error: WriteError::Timeout(WRITE_TIMEOUT),
-        },
+        Err(error) => WriteResult::Failed { batch, error },
     };
     WriteDone {
         shard: shard.id,

@@ -17,5 +17,6 @@ mod hot_links;
 mod hot_outage;
 mod shard_outage;
 mod shutdown;
+mod spool;
 mod stale_route;
 mod writer_bench;

@@ -1,0 +1,463 @@
+//! The spool: events a pipeline cannot hold in memory or write before it stops go to files
+//! on local disk, and come back once their shards take writes again, from this process or
+//! the next one started on the same directory.
+//!
+//! - **When:** events beyond `events_max_pending` (the oldest, failing shards first), and at
+//!   shutdown whatever the drain deadline left unwritten. Without a spool directory those
+//!   are dropped and counted, as before.
+//! - **Where:** `<events_spool_dir>/<kind>/<number>.spool`, one file per batch of at most
+//!   `events_max_batch` events ([`segment`] has the format), numbered in the order written.
+//!   A lock file keeps a second process off the directory: each process needs its own
+//!   (in Kubernetes a volume per pod, e.g. a StatefulSet's volume claim).
+//! - **Back:** the oldest file is read when the pipeline holds less than
+//!   `events_max_pending` minus a batch and no shard is backing off; its events are
+//!   routed like new ones (written with the statement that skips stored rows when an
+//!   attempt may have stored them), and the file is deleted once read. An event read back
+//!   and then lost to a hard kill is lost as any event in memory would be; one read back
+//!   and not written by the next shutdown is spooled again.
+//! - **Bounded:** at most `events_spool_max_bytes` on disk; beyond it events are dropped
+//!   (`spool_full`). A file that cannot be read is renamed `<number>.bad`, logged and left
+//!   for an operator; a file that cannot be written drops its events (`spool_error`).
+//!
+//! File work runs on a thread of its own, so the batcher never waits on the disk except
+//! at shutdown, for the last file to be synced.
+
+pub(crate) mod segment;
+
+use std::collections::BTreeMap;
+use std::fs::{self, File};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc as std_mpsc;
+
+use prometheus::{IntCounter, IntGauge};
+use tokio::sync::{mpsc, oneshot};
+
+use super::kind::ShardEvent;
+use super::metrics::{DropReason, KindMetrics};
+pub(crate) use segment::Spooled;
+
+const EXTENSION: &str = "spool";
+const TEMPORARY: &str = "tmp";
+const UNREADABLE: &str = "bad";
+
+#[derive(Debug, thiserror::Error)]
+pub enum SpoolError {
+    #[error("could not use the event spool directory {}", dir.display())]
+    Io {
+        dir: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(
+        "the event spool directory {0} is in use by another process; give each process its own"
+    )]
+    Locked(PathBuf),
+}
+
+enum Request<E> {
+    Store(Vec<Spooled<E>>),
+    Load,
+    Stop(oneshot::Sender<()>),
+}
+
+/// The batcher's end of one kind's spool.
+pub(crate) struct Spool<E> {
+    requests: std_mpsc::Sender<Request<E>>,
+    loaded: mpsc::UnboundedReceiver<Vec<Spooled<E>>>,
+    /// Files on disk, kept by the writer thread.
+    files: Arc<AtomicUsize>,
+    /// A load was asked for and its answer has not arrived.
+    loading: bool,
+    dir: PathBuf,
+}
+
+impl<E: ShardEvent> Spool<E> {
+    /// Opens (creating it if needed) `root/<kind>`, locks it, takes stock of the files a
+    /// previous process left, and starts the writer thread.
+    pub(crate) fn open(
+        root: &Path,
+        max_bytes: u64,
+        chunk: usize,
+        metrics: &KindMetrics,
+    ) -> Result<Self, SpoolError> {
+        let dir = root.join(E::KIND);
+        let io = |source| SpoolError::Io {
+            dir: dir.clone(),
+            source,
+        };
+        fs::create_dir_all(&dir).map_err(io)?;
+        restrict(&dir).map_err(io)?;
+        let lock = File::create(dir.join(".lock")).map_err(io)?;
+        lock.try_lock().map_err(|error| match error {
+            fs::TryLockError::WouldBlock => SpoolError::Locked(dir.clone()),
+            fs::TryLockError::Error(source) => io(source),
+        })?;
+        let mut files = BTreeMap::new();
+        for entry in fs::read_dir(&dir).map_err(io)? {
+            let path = entry.map_err(io)?.path();
+            let number = path
+                .file_stem()
+                .and_then(|s| s.to_str())
+                .and_then(|s| s.parse::<u64>().ok());
+            match (number, path.extension().and_then(|e| e.to_str())) {
+                // Cut short by a crash before its rename: never handed over as written.
+                (Some(_), Some(TEMPORARY)) => fs::remove_file(&path).map_err(io)?,
+                (Some(number), Some(EXTENSION)) => {
+                    let len = fs::metadata(&path).map_err(io)?.len();
+                    files.insert(number, len);
+                }
+                _ => {}
+            }
+        }
+        let count = Arc::new(AtomicUsize::new(files.len()));
+        let (requests, inbox) = std_mpsc::channel();
+        let (loaded_tx, loaded) = mpsc::unbounded_channel();
+        let bytes: u64 = files.values().sum();
+        if !files.is_empty() {
+            tracing::info!(kind = E::KIND, dir = %dir.display(), files = files.len(), bytes, "event spool holds events from before; writing them once their shards take writes");
+        }
+        let writer = Writer {
+            dir: dir.clone(),
+            next: files.last_key_value().map_or(1, |(n, _)| n + 1),
+            files,
+            bytes,
+            max_bytes,
+            chunk: chunk.max(1),
+            count: count.clone(),
+            loaded: loaded_tx,
+            spooled: metrics.spooled.clone(),
+            replayed: metrics.replayed.clone(),
+            spool_bytes: metrics.spool_bytes.clone(),
+            full: metrics.dropped(DropReason::SpoolFull).clone(),
+            failed: metrics.dropped(DropReason::SpoolError).clone(),
+            _lock: lock,
+        };
+        writer
+            .spool_bytes
+            .set(i64::try_from(bytes).unwrap_or(i64::MAX));
+        std::thread::Builder::new()
+            .name(format!("hoplink-spool-{}", E::KIND))
+            .spawn(move || writer.run(inbox))
+            .map_err(io)?;
+        Ok(Self {
+            requests,
+            loaded,
+            files: count,
+            loading: false,
+            dir,
+        })
+    }
+
+    /// Hands events to the writer thread; the thread counts them spooled or dropped.
+    pub(crate) fn store(&self, events: Vec<Spooled<E>>) {
+        if events.is_empty() {
+            return;
+        }
+        if let Err(std_mpsc::SendError(Request::Store(events))) =
+            self.requests.send(Request::Store(events))
+        {
+            // Only after the thread died (it logged why).
+            tracing::error!(
+                kind = E::KIND,
+                events = events.len(),
+                "event spool is gone; dropping events"
+            );
+        }
+    }
+
+    /// Whether files wait and no load is under way.
+    pub(crate) fn can_load(&self) -> bool {
+        !self.loading && self.files.load(Ordering::Relaxed) > 0
+    }
+
+    /// Asks for the oldest file; its events arrive through [`Self::loaded`].
+    pub(crate) fn request_load(&mut self) {
+        self.loading = self.requests.send(Request::Load).is_ok();
+    }
+
+    /// The answer to a load: the events of one file, or none when nothing could be read.
+    /// Every one is marked maybe stored: a file read again (one whose deletion failed)
+    /// must not write a row twice.
+    pub(crate) async fn loaded(&mut self) -> Vec<Spooled<E>> {
+        let events = self.loaded.recv().await;
+        self.loading = false;
+        match events {
+            Some(mut events) => {
+                for spooled in &mut events {
+                    spooled.maybe_stored = true;
+                }
+                events
+            }
+            // The thread is gone; nothing more will come.
+            None => std::future::pending().await,
+        }
+    }
+
+    pub(crate) fn is_loading(&self) -> bool {
+        self.loading
+    }
+
+    pub(crate) fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Writes what was handed over, then ends the thread.
+    pub(crate) async fn close(self) {
+        let (ack, done) = oneshot::channel();
+        if self.requests.send(Request::Stop(ack)).is_ok() {
+            let _ = done.await;
+        }
+    }
+}
+
+struct Writer<E> {
+    dir: PathBuf,
+    /// The number the next file gets.
+    next: u64,
+    /// Files on disk by number, with their sizes.
+    files: BTreeMap<u64, u64>,
+    bytes: u64,
+    max_bytes: u64,
+    /// Events per file.
+    chunk: usize,
+    count: Arc<AtomicUsize>,
+    loaded: mpsc::UnboundedSender<Vec<Spooled<E>>>,
+    spooled: IntCounter,
+    replayed: IntCounter,
+    spool_bytes: IntGauge,
+    full: IntCounter,
+    failed: IntCounter,
+    /// Held for the thread's life: the directory's lock.
+    _lock: File,
+}
+
+impl<E: ShardEvent> Writer<E> {
+    fn run(mut self, inbox: std_mpsc::Receiver<Request<E>>) {
+        for request in inbox {
+            match request {
+                Request::Store(events) => {
+                    for chunk in events.chunks(self.chunk) {
+                        self.store(chunk);
+                    }
+                }
+                Request::Load => {
+                    let events = self.load();
+                    if self.loaded.send(events).is_err() {
+                        return;
+                    }
+                }
+                Request::Stop(ack) => {
+                    let _ = ack.send(());
+                    return;
+                }
+            }
+        }
+    }
+
+    fn store(&mut self, events: &[Spooled<E>]) {
+        let n = events.len() as u64;
+        let bytes = match segment::encode(E::KIND, events) {
+            Ok(bytes) => bytes,
+            Err(error) => {
+                self.failed.inc_by(n);
+                tracing::error!(kind = E::KIND, events = n, %error, "could not encode events for the spool; dropping them");
+                return;
+            }
+        };
+        let len = bytes.len() as u64;
+        if self.bytes + len > self.max_bytes {
+            self.full.inc_by(n);
+            tracing::warn!(
+                kind = E::KIND,
+                events = n,
+                spooled_bytes = self.bytes,
+                "event spool is full; dropping events"
+            );
+            return;
+        }
+        let number = self.next;
+        self.next += 1;
+        match self.write_file(number, &bytes) {
+            Ok(()) => {
+                self.files.insert(number, len);
+                self.bytes += len;
+                self.spooled.inc_by(n);
+                self.publish();
+            }
+            Err(error) => {
+                self.failed.inc_by(n);
+                tracing::error!(kind = E::KIND, events = n, dir = %self.dir.display(), %error, "could not write to the event spool; dropping events");
+            }
+        }
+    }
+
+    /// Synced under a temporary name, then renamed: a file either is whole or is not there.
+    fn write_file(&self, number: u64, bytes: &[u8]) -> std::io::Result<()> {
+        let temporary = self.path(number, TEMPORARY);
+        let result = (|| {
+            let mut file = File::create(&temporary)?;
+            file.write_all(bytes)?;
+            file.sync_all()?;
+            fs::rename(&temporary, self.path(number, EXTENSION))?;
+            // The rename itself must survive a crash too.
+            File::open(&self.dir)?.sync_all()
+        })();
+        if result.is_err() {
+            let _ = fs::remove_file(&temporary);
+        }
+        result
+    }
+
+    /// Reads and deletes the oldest readable file. Unreadable ones are set aside.
+    fn load(&mut self) -> Vec<Spooled<E>> {
+        while let Some((number, len)) = self.files.pop_first() {
+            self.bytes = self.bytes.saturating_sub(len);
+            let path = self.path(number, EXTENSION);
+            let read = fs::read(&path)
+                .map_err(|e| e.to_string())
+                .and_then(|bytes| segment::decode::<E>(E::KIND, &bytes).map_err(|e| e.to_string()));
+            match read {
+                Ok(events) => {
+                    if let Err(error) = fs::remove_file(&path) {
+                        // Keeping it would replay it; drop it from our books and say so.
+                        tracing::error!(kind = E::KIND, file = %path.display(), %error, "could not delete a spool file after reading it; it will be read again at the next start");
+                    }
+                    self.replayed.inc_by(events.len() as u64);
+                    self.publish();
+                    return events;
+                }
+                Err(error) => {
+                    let aside = self.path(number, UNREADABLE);
+                    let _ = fs::rename(&path, &aside);
+                    tracing::error!(kind = E::KIND, file = %aside.display(), %error, "could not read a spool file; set it aside");
+                    self.publish();
+                }
+            }
+        }
+        Vec::new()
+    }
+
+    fn path(&self, number: u64, extension: &str) -> PathBuf {
+        self.dir.join(format!("{number:020}.{extension}"))
+    }
+
+    fn publish(&self) {
+        self.count.store(self.files.len(), Ordering::Relaxed);
+        self.spool_bytes
+            .set(i64::try_from(self.bytes).unwrap_or(i64::MAX));
+    }
+}
+
+/// Spooled events carry device tokens and fingerprints, as the shard does: owner only.
+#[cfg(unix)]
+fn restrict(dir: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    fs::set_permissions(dir, fs::Permissions::from_mode(0o700))
+}
+
+#[cfg(not(unix))]
+fn restrict(_dir: &Path) -> std::io::Result<()> {
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{TimeZone, Utc};
+    use link_core::client::{Browser, InAppBrowser, OsFamily, Platform};
+    use link_core::{AppId, ClickId, Country};
+    use serde_json::json;
+
+    use super::segment::{Spooled, decode, encode};
+    use crate::events::{
+        ClickEvent, InstallEvent, MatchType, OpenEvent, SdkEvent, SdkEventCategory, SessionStart,
+        ShardEvent,
+    };
+
+    /// Every field set, so a field serde would lose or refuse shows.
+    fn round_trip<E: ShardEvent + PartialEq + std::fmt::Debug>(event: E) {
+        let spooled = vec![Spooled {
+            maybe_stored: true,
+            event,
+        }];
+        let bytes = encode(E::KIND, &spooled).unwrap();
+        let back: Vec<Spooled<E>> = decode(E::KIND, &bytes).unwrap();
+        assert_eq!(back, spooled, "{}", String::from_utf8_lossy(&bytes));
+    }
+
+    fn start() -> SessionStart {
+        SessionStart {
+            id: uuid::Uuid::now_v7(),
+            app_id: AppId::new(7).unwrap(),
+            occurred_at: Utc.with_ymd_and_hms(2026, 12, 7, 3, 30, 1).unwrap(),
+            platform: Platform::Ios,
+            os: OsFamily::Ios,
+            os_version: Some((17, 4)),
+            device_model: Some("iPhone15,2".into()),
+            device_token: "device".into(),
+            bundle_token: "bundle".into(),
+            match_type: MatchType::Probabilistic,
+            click_id: Some(ClickId::generate()),
+            link_id: Some(42),
+            browser_id: Some(uuid::Uuid::new_v4()),
+            country: Country::parse("BR"),
+        }
+    }
+
+    #[test]
+    fn every_event_kind_reads_back_whole() {
+        round_trip(ClickEvent {
+            click_id: ClickId::generate(),
+            app_id: AppId::new(7).unwrap(),
+            link_id: 42,
+            occurred_at: Utc::now(),
+            platform: Platform::Android,
+            os: OsFamily::Android,
+            os_version: Some((14, 0)),
+            browser: Browser::WebView,
+            in_app: Some(InAppBrowser::Instagram),
+            is_bot: false,
+            fingerprint: Some([0xab; 32]),
+            browser_id: Some(uuid::Uuid::new_v4()),
+            country: Country::parse("de"),
+            counted: false,
+            uses_up_link: true,
+            query: Some("utm_source=push&coupon=%C3%A9".into()),
+        });
+        round_trip(InstallEvent(start()));
+        round_trip(OpenEvent {
+            start: SessionStart {
+                match_type: MatchType::Deterministic,
+                ..start()
+            },
+            session_id: "session-1".into(),
+        });
+        round_trip(SdkEvent {
+            id: uuid::Uuid::now_v7(),
+            app_id: AppId::new(7).unwrap(),
+            occurred_at: Utc::now(),
+            category: SdkEventCategory::Custom,
+            name: "level_up".into(),
+            customer_event_alias: Some("lvl".into()),
+            platform: Platform::Android,
+            os: Some(OsFamily::Android),
+            os_version: Some((13, 1)),
+            session_id: Some("s".into()),
+            device_token: Some("d".into()),
+            bundle_token: Some("b".into()),
+            developer_identity: Some("user-9".into()),
+            user_data: json!({"os": "Android", "screen_dpi": 420})
+                .as_object()
+                .unwrap()
+                .clone(),
+            event_data: json!({"revenue": 1.5, "currency": "EUR"})
+                .as_object()
+                .unwrap()
+                .clone(),
+            custom_data: json!({"level": "7"}).as_object().unwrap().clone(),
+            content_items: vec![json!({"$sku": "a1", "$quantity": 2})],
+        });
+    }
+}

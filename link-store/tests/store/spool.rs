@@ -1,0 +1,267 @@
+//! The spool: events a pipeline cannot hold, or could not write before it stopped, are
+//! kept on disk and written once their shard takes writes, by the same process or the
+//! next one on the directory.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use link_core::AppId;
+use link_store::events::{EventsConfig, PipelineError, SpoolError, start_click_pipeline};
+
+use crate::helpers::{TestStore, click, eventually};
+
+/// A directory of the test's own, removed when dropped.
+struct SpoolDir(PathBuf);
+
+impl SpoolDir {
+    fn new() -> Self {
+        Self(std::env::temp_dir().join(format!("hoplink-spool-{}", uuid::Uuid::new_v4())))
+    }
+
+    fn config(&self) -> EventsConfig {
+        EventsConfig {
+            events_max_batch: 10,
+            events_max_pending: 100,
+            events_flush_interval_ms: 20,
+            events_drain_deadline_ms: 300,
+            events_spool_dir: Some(self.0.clone()),
+            ..EventsConfig::default()
+        }
+    }
+
+    /// The click spool's files with this extension.
+    fn files(&self, extension: &str) -> Vec<PathBuf> {
+        files(&self.0.join("click"), extension)
+    }
+}
+
+impl Drop for SpoolDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn files(dir: &Path, extension: &str) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut found: Vec<PathBuf> = entries
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == extension))
+        .collect();
+    found.sort();
+    found
+}
+
+async fn stored_ids(t: &TestStore, app: AppId) -> Vec<uuid::Uuid> {
+    sqlx::query_scalar("SELECT id FROM clicks WHERE app_id = $1")
+        .bind(app.get())
+        .fetch_all(t.shard(1))
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn clicks_beyond_max_pending_are_spooled_and_written_once_the_shard_is_back() {
+    let t = TestStore::with_proxied_last_shard(1).await;
+    let app = t.create_app("spill", "s1").await;
+    let link = t.create_link(app).await;
+    let spool = SpoolDir::new();
+    let (recorder, _batcher) = t.start(&spool.config());
+
+    t.proxy().cut();
+    let now = chrono::Utc::now();
+    let mut recorded = HashSet::new();
+    for i in 0..300 {
+        let mut event = click(app, link, now);
+        event.is_bot = i % 3 == 0;
+        recorded.insert(event.click_id.as_uuid());
+        recorder.record(event);
+        if i % 50 == 49 {
+            // Let the batcher take them, so the queue never overflows.
+            tokio::time::sleep(Duration::from_millis(30)).await;
+        }
+    }
+    let spooled = || t.metric("hoplink_events_spooled_total", &[("kind", "click")]);
+    assert!(
+        eventually(Duration::from_secs(5), || async { spooled() >= 200.0 }).await,
+        "held 100, the other 200 go to disk; spooled {}",
+        spooled()
+    );
+    assert_eq!(t.dropped("write_failed"), 0, "spooled instead");
+    assert_eq!(t.dropped("queue_full"), 0);
+    assert!(!spool.files("spool").is_empty());
+    assert!(t.metric("hoplink_events_spool_bytes", &[("kind", "click")]) > 0.0);
+    assert_eq!(t.click_count(1, app).await, 0);
+
+    t.proxy().restore();
+    assert!(
+        eventually(Duration::from_secs(30), || async {
+            t.click_count(1, app).await == 300
+        })
+        .await,
+        "written: {} of 300",
+        t.click_count(1, app).await
+    );
+    let ids = stored_ids(&t, app).await;
+    assert_eq!(ids.len(), 300, "each click exactly once");
+    assert_eq!(ids.into_iter().collect::<HashSet<_>>(), recorded);
+    assert_eq!(t.rollup_totals(1, app).await, (200, 100));
+    let spooled = spooled();
+    assert_eq!(
+        t.metric("hoplink_events_replayed_total", &[("kind", "click")]),
+        spooled,
+        "every spooled click read back"
+    );
+    assert!(spool.files("spool").is_empty(), "read files are deleted");
+    assert_eq!(
+        t.metric("hoplink_events_spool_bytes", &[("kind", "click")]),
+        0.0
+    );
+}
+
+#[tokio::test]
+async fn clicks_unwritten_at_shutdown_are_written_by_the_next_process() {
+    let t = TestStore::with_proxied_last_shard(1).await;
+    let app = t.create_app("restart", "s1").await;
+    let link = t.create_link(app).await;
+    let spool = SpoolDir::new();
+    let (recorder, batcher) = t.start(&spool.config());
+
+    t.proxy().cut();
+    let now = chrono::Utc::now();
+    let recorded: HashSet<uuid::Uuid> = (0..50)
+        .map(|_| {
+            let event = click(app, link, now);
+            let id = event.click_id.as_uuid();
+            recorder.record(event);
+            id
+        })
+        .collect();
+    // Let at least one write attempt fail first, so some go to disk marked maybe stored.
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    drop(recorder);
+    tokio::time::timeout(Duration::from_secs(10), batcher)
+        .await
+        .expect("stops at the drain deadline")
+        .unwrap();
+    assert_eq!(t.dropped("shutdown"), 0, "spooled, not lost");
+    assert_eq!(
+        t.metric("hoplink_events_spooled_total", &[("kind", "click")]),
+        50.0
+    );
+    assert!(!spool.files("spool").is_empty());
+    assert_eq!(t.click_count(1, app).await, 0);
+
+    // The next process: the shard is back; it has nothing recorded of its own.
+    t.proxy().restore();
+    let registry = prometheus::Registry::new();
+    let (recorder, batcher) =
+        start_click_pipeline(t.router.clone(), &spool.config(), &registry, None).unwrap();
+    assert!(
+        eventually(Duration::from_secs(15), || async {
+            t.click_count(1, app).await == 50
+        })
+        .await,
+        "written: {} of 50",
+        t.click_count(1, app).await
+    );
+    let ids = stored_ids(&t, app).await;
+    assert_eq!(ids.len(), 50);
+    assert_eq!(ids.into_iter().collect::<HashSet<_>>(), recorded);
+    assert_eq!(t.rollup_totals(1, app).await, (50, 0));
+    assert!(spool.files("spool").is_empty());
+    drop(recorder);
+    tokio::time::timeout(Duration::from_secs(10), batcher)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(t.click_count(1, app).await, 50, "nothing written twice");
+}
+
+#[tokio::test]
+async fn a_spool_serves_one_process_and_sets_unreadable_files_aside() {
+    let t = TestStore::with_shards(1).await;
+    let app = t.create_app("files", "s1").await;
+    let link = t.create_link(app).await;
+    let spool = SpoolDir::new();
+    let dir = spool.0.join("click");
+    std::fs::create_dir_all(&dir).unwrap();
+    // A damaged file, and one a crash left before its rename.
+    std::fs::write(
+        dir.join("00000000000000000001.spool"),
+        b"{\"format\":\"hoplink-spool/1\",\"kind\":\"click\",\"events\":2}\n{\"maybe\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("00000000000000000002.tmp"), b"half").unwrap();
+
+    let (recorder, _batcher) = t.start(&spool.config());
+    assert!(
+        spool.files("tmp").is_empty(),
+        "a half-written file is removed"
+    );
+    assert!(
+        eventually(Duration::from_secs(5), || async {
+            spool.files("bad").len() == 1
+        })
+        .await,
+        "the damaged file is set aside"
+    );
+    assert!(spool.files("spool").is_empty());
+
+    let second = start_click_pipeline(
+        t.router.clone(),
+        &spool.config(),
+        &prometheus::Registry::new(),
+        None,
+    );
+    match second {
+        Err(PipelineError::Spool(SpoolError::Locked(locked))) => assert_eq!(locked, dir),
+        other => panic!("a second process got {:?}", other.map(|_| ())),
+    }
+
+    // The pipeline carries on as usual.
+    let now = chrono::Utc::now();
+    for _ in 0..5 {
+        recorder.record(click(app, link, now));
+    }
+    recorder.flush().await.unwrap();
+    assert_eq!(t.click_count(1, app).await, 5);
+}
+
+#[tokio::test]
+async fn a_full_spool_drops_and_counts() {
+    let t = TestStore::with_proxied_last_shard(1).await;
+    let app = t.create_app("full", "s1").await;
+    let link = t.create_link(app).await;
+    let spool = SpoolDir::new();
+    let config = EventsConfig {
+        // About two files of ten clicks.
+        events_spool_max_bytes: 8_000,
+        ..spool.config()
+    };
+    let (recorder, _batcher) = t.start(&config);
+
+    t.proxy().cut();
+    let now = chrono::Utc::now();
+    for i in 0..200 {
+        recorder.record(click(app, link, now));
+        if i % 50 == 49 {
+            tokio::time::sleep(Duration::from_millis(30)).await;
+        }
+    }
+    let spooled = || t.metric("hoplink_events_spooled_total", &[("kind", "click")]) as u64;
+    assert!(
+        eventually(Duration::from_secs(5), || async {
+            spooled() + t.dropped("spool_full") == 100
+        })
+        .await,
+        "spooled {} and dropped {}",
+        spooled(),
+        t.dropped("spool_full")
+    );
+    assert!(spooled() > 0 && spooled() < 100, "spooled {}", spooled());
+    assert!(t.metric("hoplink_events_spool_bytes", &[("kind", "click")]) <= 8_000.0);
+    assert_eq!(t.dropped("write_failed"), 0);
+}
