@@ -132,3 +132,74 @@ async fn an_unreadable_link_gets_the_fallback_and_does_not_open_its_shards_break
             >= 6.0
     );
 }
+
+#[tokio::test]
+async fn a_shard_that_fails_again_after_a_reconnect_still_has_its_links_served_stale() {
+    let t = TestApp::spawn_with(Options {
+        proxy_first_shard: true,
+        ..Options::default()
+    })
+    .await;
+    t.create_link(
+        t.app_id,
+        "flap",
+        json!({"$desktop_url": "https://acme.test/before"}),
+        &[],
+    )
+    .await;
+    assert_eq!(
+        location(&t.get(HOST, "/flap", DESKTOP).await),
+        "https://acme.test/before"
+    );
+    let resyncs = || async {
+        t.metric("hoplink_cache_invalidations_total", &[r#"cause="resync""#])
+            .await
+    };
+    let stale = || async {
+        t.metric(
+            "hoplink_cache_requests_total",
+            &[r#"cache="link""#, r#"result="stale""#],
+        )
+        .await
+    };
+    assert_eq!(resyncs().await, 0.0);
+
+    // The link changes while this service's change listener is cut off: it misses the
+    // notification.
+    let proxy = t.proxy.as_ref().unwrap();
+    proxy.cut();
+    let direct = sqlx::PgPool::connect(&t._dbs.shard_urls[0]).await.unwrap();
+    sqlx::query(
+        "UPDATE links SET data = '{\"$desktop_url\": \"https://acme.test/after\"}', \
+         version = version + 1 WHERE app_id = $1 AND code = 'flap'",
+    )
+    .bind(t.app_id.get())
+    .execute(&direct)
+    .await
+    .unwrap();
+
+    // The shard comes back just long enough for the listener to reconnect, then fails again
+    // before anyone asks for the link.
+    proxy.restore();
+    assert!(
+        wait_until(Duration::from_secs(10), || async { resyncs().await >= 1.0 }).await,
+        "the change listener reconnected"
+    );
+    proxy.cut();
+    // Nothing fresh can be had: the last known link is served, not the app's fallback.
+    assert_eq!(
+        location(&t.get(HOST, "/flap", DESKTOP).await),
+        "https://acme.test/before"
+    );
+    assert!(stale().await >= 1.0);
+
+    // Back for good: the reconnect expired the entry, so the missed change is read.
+    proxy.restore();
+    assert!(
+        wait_until(Duration::from_secs(5), || async {
+            location(&t.get(HOST, "/flap", DESKTOP).await) == "https://acme.test/after"
+        })
+        .await,
+        "the change missed during the outage is served once the shard is back"
+    );
+}

@@ -1,5 +1,6 @@
 //! What the cache holds per key: the value (or its known absence), when it was loaded,
-//! and whether a background refresh is already under way.
+//! whether a background refresh is already under way, and whether it must be reloaded
+//! before it is served again.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -13,6 +14,9 @@ pub struct Cached<T> {
     /// Approximate memory held, for the weigher.
     pub weight: u32,
     refreshing: AtomicBool,
+    /// Changes may have been missed since it was loaded: reload it before serving it, but
+    /// keep it to serve stale if the reload fails.
+    revalidate: AtomicBool,
 }
 
 /// How old an entry is relative to its time to live.
@@ -32,12 +36,13 @@ impl<T> Cached<T> {
             loaded_at,
             weight,
             refreshing: AtomicBool::new(false),
+            revalidate: AtomicBool::new(false),
         })
     }
 
     pub fn freshness(&self, now: Instant, ttl: Duration) -> Freshness {
         let age = now.saturating_duration_since(self.loaded_at);
-        if age >= ttl {
+        if age >= ttl || self.revalidate.load(Ordering::Relaxed) {
             Freshness::Expired
         } else if age >= ttl.mul_f32(0.9) {
             Freshness::Prefresh
@@ -49,5 +54,10 @@ impl<T> Cached<T> {
     /// True for exactly one caller per entry: the one that starts its background refresh.
     pub fn claim_refresh(&self) -> bool {
         !self.refreshing.swap(true, Ordering::AcqRel)
+    }
+
+    /// Makes the entry expired from now on, without dropping it.
+    pub fn mark_expired(&self) {
+        self.revalidate.store(true, Ordering::Relaxed);
     }
 }

@@ -3,8 +3,9 @@
 //! (and by explicit tag purges).
 //!
 //! Payloads: `link <app> <code>`, `config <app>`, `tag <app> <tag>`. When a listener
-//! (re)connects, notifications may have been missed, so that shard's apps are dropped
-//! from the cache.
+//! reconnects, notifications may have been missed, so that shard's apps are expired in
+//! the cache: reloaded before they are served again, and still served stale if the
+//! shard fails before the reload.
 
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
@@ -158,8 +159,8 @@ fn resync(router: &ShardRouter, shard: &ShardHandle, cache: &LinkCache) {
         .filter(|route| route.shard == shard.id)
         .map(|route| route.app_id)
         .collect();
-    tracing::info!(shard = %shard.id, apps = apps.len(), "change listener reconnected; dropping the shard's cached links");
-    cache.invalidate_apps(apps);
+    tracing::info!(shard = %shard.id, apps = apps.len(), "change listener reconnected; reloading the shard's cached links before serving them");
+    cache.expire_apps(&apps);
 }
 
 /// Applies one notification payload; malformed payloads are ignored (and logged).

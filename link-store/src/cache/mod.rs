@@ -608,23 +608,21 @@ impl LinkCache {
         }
     }
 
-    /// Drops every link and config of the given apps (their shard's notifications may have
-    /// been missed).
-    pub fn invalidate_apps(&self, apps: std::collections::HashSet<AppId>) {
+    /// Expires every link and config of the given apps (their shard's notifications may
+    /// have been missed): each is reloaded before it is served again. They are kept, not
+    /// dropped, so that if the shard fails again before they are reloaded they are still
+    /// served stale: a shard that flaps must not leave its links with nothing cached.
+    pub fn expire_apps(&self, apps: &std::collections::HashSet<AppId>) {
         self.bump_generation("resync");
-        let apps = Arc::new(apps);
-        let for_links = apps.clone();
-        let links = self
-            .inner
-            .links
-            .invalidate_entries_if(move |key, _| for_links.contains(&key.app));
-        let configs = self
-            .inner
-            .configs
-            .invalidate_entries_if(move |app, _| apps.contains(app));
-        if links.is_err() || configs.is_err() {
-            self.inner.links.invalidate_all();
-            self.inner.configs.invalidate_all();
+        for (key, entry) in self.inner.links.iter() {
+            if apps.contains(&key.app) {
+                entry.mark_expired();
+            }
+        }
+        for (app, entry) in self.inner.configs.iter() {
+            if apps.contains(&app) {
+                entry.mark_expired();
+            }
         }
     }
 
