@@ -54,6 +54,14 @@ fn files(dir: &Path, extension: &str) -> Vec<PathBuf> {
     found
 }
 
+/// A store whose one shard the test can cut, an app with a link on it, and a spool.
+async fn outage(name: &str) -> (TestStore, AppId, i64, SpoolDir) {
+    let t = TestStore::with_proxied_last_shard(1).await;
+    let app = t.create_app(name, "s1").await;
+    let link = t.create_link(app).await;
+    (t, app, link, SpoolDir::new())
+}
+
 async fn stored_ids(t: &TestStore, app: AppId) -> Vec<uuid::Uuid> {
     sqlx::query_scalar("SELECT id FROM clicks WHERE app_id = $1")
         .bind(app.get())
@@ -64,10 +72,7 @@ async fn stored_ids(t: &TestStore, app: AppId) -> Vec<uuid::Uuid> {
 
 #[tokio::test]
 async fn clicks_beyond_max_pending_are_spooled_and_written_once_the_shard_is_back() {
-    let t = TestStore::with_proxied_last_shard(1).await;
-    let app = t.create_app("spill", "s1").await;
-    let link = t.create_link(app).await;
-    let spool = SpoolDir::new();
+    let (t, app, link, spool) = outage("spill").await;
     let (recorder, _batcher) = t.start(&spool.config());
 
     t.proxy().cut();
@@ -123,10 +128,7 @@ async fn clicks_beyond_max_pending_are_spooled_and_written_once_the_shard_is_bac
 
 #[tokio::test]
 async fn clicks_unwritten_at_shutdown_are_written_by_the_next_process() {
-    let t = TestStore::with_proxied_last_shard(1).await;
-    let app = t.create_app("restart", "s1").await;
-    let link = t.create_link(app).await;
-    let spool = SpoolDir::new();
+    let (t, app, link, spool) = outage("restart").await;
     let (recorder, batcher) = t.start(&spool.config());
 
     t.proxy().cut();
@@ -232,10 +234,7 @@ async fn a_spool_serves_one_process_and_sets_unreadable_files_aside() {
 
 #[tokio::test]
 async fn a_full_spool_drops_and_counts() {
-    let t = TestStore::with_proxied_last_shard(1).await;
-    let app = t.create_app("full", "s1").await;
-    let link = t.create_link(app).await;
-    let spool = SpoolDir::new();
+    let (t, app, link, spool) = outage("full").await;
     let config = EventsConfig {
         // About two files of ten clicks.
         events_spool_max_bytes: 8_000,
