@@ -250,6 +250,9 @@ impl<E: ShardEvent> Writer<E> {
                     }
                 }
                 Request::Stop(ack) => {
+                    // Unlock the directory first: a pipeline started right after this one
+                    // (a restart in the same process) must find it free.
+                    drop(self);
                     let _ = ack.send(());
                     return;
                 }
