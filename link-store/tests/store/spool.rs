@@ -264,3 +264,43 @@ async fn a_full_spool_drops_and_counts() {
     assert!(t.metric("hoplink_events_spool_bytes", &[("kind", "click")]) <= 8_000.0);
     assert_eq!(t.dropped("write_failed"), 0);
 }
+
+#[tokio::test]
+async fn a_spool_that_cannot_be_written_drops_and_counts_and_recording_goes_on() {
+    let (t, app, link, spool) = outage("unwritable").await;
+    let (recorder, _batcher) = t.start(&spool.config());
+    // The directory disappears under the running service (a volume unmounted, say).
+    std::fs::remove_dir_all(&spool.0).unwrap();
+
+    t.proxy().cut();
+    let now = chrono::Utc::now();
+    for i in 0..150 {
+        recorder.record(click(app, link, now));
+        if i % 50 == 49 {
+            tokio::time::sleep(Duration::from_millis(30)).await;
+        }
+    }
+    assert!(
+        eventually(Duration::from_secs(5), || async {
+            t.dropped("spool_error") == 50
+        })
+        .await,
+        "the 50 beyond max_pending are counted; dropped {}",
+        t.dropped("spool_error")
+    );
+    assert_eq!(
+        t.metric("hoplink_events_spooled_total", &[("kind", "click")]),
+        0.0
+    );
+
+    // What memory held is written once the shard is back.
+    t.proxy().restore();
+    assert!(
+        eventually(Duration::from_secs(15), || async {
+            t.click_count(1, app).await == 100
+        })
+        .await,
+        "written: {}",
+        t.click_count(1, app).await
+    );
+}
