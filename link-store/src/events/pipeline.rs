@@ -462,10 +462,7 @@ impl<E: ShardEvent> Batcher<E> {
             let n = excess.min(queue.queue.len());
             excess -= n;
             if self.spool.is_some() {
-                self.spill.extend(queue.queue.drain(..n).map(|p| Spooled {
-                    maybe_stored: p.maybe_stored,
-                    event: p.event,
-                }));
+                self.spill.extend(queue.queue.drain(..n).map(Spooled::from));
             } else {
                 queue.queue.drain(..n);
                 self.metrics.drop_n(DropReason::WriteFailed, n);
@@ -505,7 +502,8 @@ impl<E: ShardEvent> Batcher<E> {
         if loaded.is_empty() {
             return;
         }
-        tracing::info!(
+        // Debug: a long catch-up reads a file every few milliseconds; the counters tell.
+        tracing::debug!(
             kind = E::KIND,
             events = loaded.len(),
             "writing events read back from the spool"
@@ -581,17 +579,15 @@ impl<E: ShardEvent> Batcher<E> {
         let mut spooled = 0;
         if let Some(mut spool) = self.spool.take() {
             // A file being read back is deleted once read: take its events too.
-            if spool.is_loading() {
-                let loaded = spool.loaded().await;
+            if spool.is_loading()
+                && let Some(loaded) = spool.loaded().await
+            {
                 self.accept_loaded(loaded);
             }
             let mut left: Vec<Spooled<E>> = std::mem::take(&mut self.spill);
             let parked = std::mem::take(&mut self.parked).into_iter().map(|(_, p)| p);
             let queued = self.shards.values_mut().flat_map(|q| q.queue.drain(..));
-            left.extend(parked.chain(queued).map(|p| Spooled {
-                maybe_stored: p.maybe_stored,
-                event: p.event,
-            }));
+            left.extend(parked.chain(queued).map(Spooled::from));
             spooled = left.len();
             if spooled > 0 {
                 tracing::warn!(kind = E::KIND, events = left.len(), dir = %spool.dir().display(), "event pipeline stopped with events it could not write; spooling them for the next start");
@@ -630,10 +626,13 @@ async fn sleep_until(at: Option<Instant>) {
     }
 }
 
-/// The next answer of the spool's loads; never, without a spool.
+/// The next answer of the spool's loads; never, without a spool or once its thread is gone.
 async fn loaded<E: ShardEvent>(spool: &mut Option<Spool<E>>) -> Vec<Spooled<E>> {
     match spool {
-        Some(spool) => spool.loaded().await,
+        Some(spool) => match spool.loaded().await {
+            Some(events) => events,
+            None => std::future::pending().await,
+        },
         None => std::future::pending().await,
     }
 }

@@ -20,6 +20,15 @@ pub(crate) struct Pending<E> {
     pub event: E,
 }
 
+impl<E> From<Pending<E>> for super::spool::Spooled<E> {
+    fn from(pending: Pending<E>) -> Self {
+        Self {
+            maybe_stored: pending.maybe_stored,
+            event: pending.event,
+        }
+    }
+}
+
 /// A batch being written: the batcher's number for the write, how many events, and the
 /// oldest of them.
 #[derive(Debug, Clone, Copy)]

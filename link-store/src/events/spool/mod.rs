@@ -178,22 +178,16 @@ impl<E: ShardEvent> Spool<E> {
         self.loading = self.requests.send(Request::Load).is_ok();
     }
 
-    /// The answer to a load: the events of one file, or none when nothing could be read.
-    /// Every one is marked maybe stored: a file read again (one whose deletion failed)
-    /// must not write a row twice.
-    pub(crate) async fn loaded(&mut self) -> Vec<Spooled<E>> {
-        let events = self.loaded.recv().await;
+    /// The answer to a load: the events of one file, or none when nothing could be read;
+    /// `None` once the writer thread is gone. Every event is marked maybe stored: a file
+    /// read again (one whose deletion failed) must not write a row twice.
+    pub(crate) async fn loaded(&mut self) -> Option<Vec<Spooled<E>>> {
+        let mut events = self.loaded.recv().await;
         self.loading = false;
-        match events {
-            Some(mut events) => {
-                for spooled in &mut events {
-                    spooled.maybe_stored = true;
-                }
-                events
-            }
-            // The thread is gone; nothing more will come.
-            None => std::future::pending().await,
+        for spooled in events.iter_mut().flatten() {
+            spooled.maybe_stored = true;
         }
+        events
     }
 
     pub(crate) fn is_loading(&self) -> bool {
