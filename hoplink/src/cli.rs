@@ -167,6 +167,9 @@ pub struct TailArgs {
     /// Exit after this many records.
     #[arg(long)]
     pub limit: Option<u64>,
+    /// PEM certificate of the authority that signed the NATS server's (TLS required).
+    #[arg(long, env = "HOPLINK_EXPORT_NATS_CA_FILE")]
+    pub nats_ca_file: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

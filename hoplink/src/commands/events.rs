@@ -33,7 +33,10 @@ async fn tail(args: TailArgs) -> anyhow::Result<()> {
         return Ok(());
     }
     let servers = link_store::export::parse_servers(&args.nats_url).map_err(anyhow::Error::msg)?;
-    let client = link_store::export::client_options(&servers)
+    if let Some(path) = &args.nats_ca_file {
+        link_store::export::check_ca_file(path).map_err(anyhow::Error::msg)?;
+    }
+    let client = link_store::export::client_options(&servers, args.nats_ca_file.as_deref())
         .name("hoplink-events-tail")
         .connection_timeout(Duration::from_secs(5))
         .connect(servers)
@@ -98,6 +101,7 @@ mod tests {
             kind,
             from_start: false,
             limit: None,
+            nats_ca_file: None,
         }
     }
 

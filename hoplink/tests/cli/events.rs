@@ -119,3 +119,30 @@ async fn tail_logs_in_with_the_credentials_in_its_url() {
     assert_eq!(out.status.code(), Some(1), "no credentials, no stream");
     assert!(!stderr(&out).contains("s3cret"));
 }
+
+#[tokio::test]
+async fn tail_reaches_a_tls_server_through_its_ca_file() {
+    let Some(nats) = TestNats::start_with_tls("tail_over_tls").await else {
+        return;
+    };
+    let js = export_stream(&nats).await;
+    js.publish(
+        "hoplink.events.install.4",
+        "{\"kind\":\"install\"}\n".into(),
+    )
+    .await
+    .unwrap()
+    .await
+    .unwrap();
+    let ca = nats.ca_file().unwrap().to_str().unwrap().to_owned();
+    let url = format!("tls://127.0.0.1:{}", nats.port());
+    let out = tail(
+        &url,
+        &["--nats-ca-file", &ca, "--from-start", "--limit", "1"],
+    )
+    .await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(json_lines(&out)[0]["kind"], "install");
+    let out = tail(&url, &["--limit", "1"]).await;
+    assert_eq!(out.status.code(), Some(1), "the server's CA is not trusted");
+}

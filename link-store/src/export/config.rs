@@ -37,6 +37,10 @@ pub struct ExportConfig {
     pub export_queue_capacity: usize,
     /// At shutdown, how long the exporter keeps publishing what it holds.
     pub export_drain_deadline_ms: u64,
+    /// PEM certificate(s) of the authority that signed the NATS servers' certificates, for
+    /// a private CA. Set, the connection must be TLS (`tls://` URLs need it only for a CA
+    /// the system does not trust).
+    pub export_nats_ca_file: Option<std::path::PathBuf>,
 }
 
 impl Default for ExportConfig {
@@ -49,6 +53,7 @@ impl Default for ExportConfig {
             export_events_per_message: DEFAULT_EVENTS_PER_MESSAGE,
             export_queue_capacity: 200_000,
             export_drain_deadline_ms: 10_000,
+            export_nats_ca_file: None,
         }
     }
 }
@@ -91,6 +96,9 @@ impl ExportConfig {
     /// service at start instead of dropping every event.
     pub(crate) fn validate(&self) -> Result<(), String> {
         self.servers()?;
+        if let Some(path) = &self.export_nats_ca_file {
+            check_ca_file(path)?;
+        }
         let stream = &self.export_stream;
         if stream.is_empty()
             || stream.len() > 255
@@ -134,16 +142,40 @@ pub fn parse_servers(urls: &str) -> Result<Vec<async_nats::ServerAddr>, String> 
 
 /// Client options for `servers`, with the credentials their URLs carry: async-nats
 /// ignores a URL's `user:password@` (or `token@`) itself, so they are passed on here.
-pub fn client_options(servers: &[async_nats::ServerAddr]) -> async_nats::ConnectOptions {
+/// With `ca_file`, TLS is required and that authority is trusted besides the system's.
+pub fn client_options(
+    servers: &[async_nats::ServerAddr],
+    ca_file: Option<&std::path::Path>,
+) -> async_nats::ConnectOptions {
     let credentials = servers
         .iter()
         .find_map(|s| s.username().map(|user| (user.to_owned(), s.password())));
-    match credentials {
+    let options = match credentials {
         Some((user, Some(password))) => {
             async_nats::ConnectOptions::with_user_and_password(user, password.to_owned())
         }
         Some((token, None)) => async_nats::ConnectOptions::with_token(token),
         None => async_nats::ConnectOptions::new(),
+    };
+    match ca_file {
+        Some(path) => options
+            .add_root_certificates(path.to_path_buf())
+            .require_tls(true),
+        None => options,
+    }
+}
+
+/// A CA file the client could not load would only show as failed connections, forever.
+pub fn check_ca_file(path: &std::path::Path) -> Result<(), String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|error| format!("HOPLINK_EXPORT_NATS_CA_FILE {}: {error}", path.display()))?;
+    if text.contains("-----BEGIN CERTIFICATE-----") {
+        Ok(())
+    } else {
+        Err(format!(
+            "HOPLINK_EXPORT_NATS_CA_FILE {}: no PEM certificate in it",
+            path.display()
+        ))
     }
 }
 

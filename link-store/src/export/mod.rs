@@ -53,7 +53,7 @@ use prometheus::Registry;
 use tokio::sync::{Notify, mpsc};
 use tokio::task::JoinHandle;
 
-pub use config::{ExportConfig, client_options, parse_servers};
+pub use config::{ExportConfig, check_ca_file, client_options, parse_servers};
 pub(crate) use message::ExportMessage;
 use metrics::{ExportDrop, ExportMetrics};
 use record::ExportedLink;

@@ -30,6 +30,7 @@ pub(crate) struct Settings {
     subjects: String,
     max_age: Duration,
     drain_deadline: Duration,
+    ca_file: Option<std::path::PathBuf>,
 }
 
 impl Settings {
@@ -40,6 +41,7 @@ impl Settings {
             subjects: format!("{}.>", config.export_subject_prefix),
             max_age: config.max_age(),
             drain_deadline: config.drain_deadline(),
+            ca_file: config.export_nats_ca_file.clone(),
         }
     }
 }
@@ -49,7 +51,7 @@ pub(crate) async fn run(settings: Settings, shared: Arc<Shared>, mut closed: mps
     // With `retry_on_initial_connect` this returns at once and the client keeps trying
     // in the background; only an unusable address fails here, and the config check has
     // already refused those.
-    let client = super::config::client_options(&settings.servers)
+    let client = super::config::client_options(&settings.servers, settings.ca_file.as_deref())
         .name("hoplink-export")
         .retry_on_initial_connect()
         .connection_timeout(Duration::from_secs(2))

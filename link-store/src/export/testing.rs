@@ -37,6 +37,8 @@ pub struct TestNats {
     dir: PathBuf,
     /// `user:password` when the server requires them.
     credentials: Option<String>,
+    /// The authority that signed the server's certificate, when it requires TLS.
+    ca_file: Option<PathBuf>,
 }
 
 impl TestNats {
@@ -48,15 +50,26 @@ impl TestNats {
 
     /// The same on a chosen port (to bring a server up where an exporter already waits).
     pub async fn start_on(test: &str, port: u16) -> Option<Self> {
-        Self::launch(test, port, None).await
+        Self::launch(test, port, None, false).await
     }
 
     /// A server that requires `user` and `password` of every client.
     pub async fn start_with_password(test: &str, user: &str, password: &str) -> Option<Self> {
-        Self::launch(test, free_port(), Some((user, password))).await
+        Self::launch(test, free_port(), Some((user, password)), false).await
     }
 
-    async fn launch(test: &str, port: u16, credentials: Option<(&str, &str)>) -> Option<Self> {
+    /// A server that requires TLS, with a certificate for `127.0.0.1` signed by a CA of its
+    /// own ([`Self::ca_file`]). Prints `SKIPPED` without `openssl` to make them.
+    pub async fn start_with_tls(test: &str) -> Option<Self> {
+        Self::launch(test, free_port(), None, true).await
+    }
+
+    async fn launch(
+        test: &str,
+        port: u16,
+        credentials: Option<(&str, &str)>,
+        tls: bool,
+    ) -> Option<Self> {
         let Some(binary) = server_binary() else {
             eprintln!(
                 "SKIPPED: no nats-server (install Debian's nats-server or set \
@@ -74,6 +87,20 @@ impl TestNats {
         if let Some((user, password)) = credentials {
             command.args(["--user", user, "--pass", password]);
         }
+        let ca_file = if tls {
+            let Some(ca_file) = make_certificates(&dir) else {
+                eprintln!("SKIPPED: no openssl to make a test certificate [{test}]");
+                return None;
+            };
+            command
+                .args(["--tls", "--tlscert"])
+                .arg(dir.join("server.pem"))
+                .arg("--tlskey")
+                .arg(dir.join("server.key"));
+            Some(ca_file)
+        } else {
+            None
+        };
         let child = command
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -84,6 +111,7 @@ impl TestNats {
             port,
             dir,
             credentials: credentials.map(|(user, password)| format!("{user}:{password}")),
+            ca_file,
         };
         let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
         while tokio::net::TcpStream::connect(("127.0.0.1", port))
@@ -108,6 +136,11 @@ impl TestNats {
         self.port
     }
 
+    /// The CA to trust for a TLS server.
+    pub fn ca_file(&self) -> Option<&std::path::Path> {
+        self.ca_file.as_deref()
+    }
+
     pub fn url(&self) -> String {
         format!("nats://127.0.0.1:{}", self.port)
     }
@@ -122,7 +155,7 @@ impl TestNats {
 
     pub async fn jetstream(&self) -> jetstream::Context {
         let servers = super::parse_servers(&self.authorized_url()).expect("test NATS URL");
-        let client = super::client_options(&servers)
+        let client = super::client_options(&servers, self.ca_file())
             .connect(servers)
             .await
             .expect("connect to test NATS");
@@ -239,4 +272,70 @@ impl Drop for TestNats {
         let _ = self.child.wait();
         let _ = std::fs::remove_dir_all(&self.dir);
     }
+}
+
+/// A CA and a server certificate for `127.0.0.1` signed by it, in `dir` (`ca.pem`,
+/// `server.pem`, `server.key`); the CA's path, or `None` without `openssl`.
+fn make_certificates(dir: &std::path::Path) -> Option<PathBuf> {
+    let openssl = |args: &[&str]| {
+        Command::new("openssl")
+            .args(args)
+            .current_dir(dir)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|status| status.success())
+    };
+    let key = [
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+    ];
+    let made = openssl(
+        &[
+            &["req", "-x509"][..],
+            &key,
+            &["-keyout", "ca.key", "-out", "ca.pem", "-days", "2"],
+            &["-subj", "/CN=hoplink test CA"],
+        ]
+        .concat(),
+    ) && openssl(
+        &[
+            &["req"][..],
+            &key,
+            &[
+                "-keyout",
+                "server.key",
+                "-out",
+                "server.csr",
+                "-subj",
+                "/CN=127.0.0.1",
+            ],
+        ]
+        .concat(),
+    ) && std::fs::write(
+        dir.join("server.ext"),
+        "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n",
+    )
+    .is_ok()
+        && openssl(&[
+            "x509",
+            "-req",
+            "-in",
+            "server.csr",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-out",
+            "server.pem",
+            "-days",
+            "2",
+            "-extfile",
+            "server.ext",
+        ]);
+    made.then(|| dir.join("ca.pem"))
 }

@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use link_core::AppId;
 use link_store::events::{ClickEvent, FlushReport};
-use link_store::export::ExportConfig;
 use link_store::export::testing::{TestNats, free_port, lines, message_id};
+use link_store::export::{ExportConfig, Exporter};
 use link_store::links::NewLink;
 use serde_json::{Value, json};
 
@@ -426,4 +426,61 @@ async fn credentials_in_the_url_are_used_and_wrong_ones_publish_nothing() {
         .records("HOPLINK_EVENTS", &subject, 3, Duration::from_secs(10))
         .await;
     assert_eq!(records.len(), 3);
+}
+
+#[tokio::test]
+async fn a_tls_server_is_reached_with_its_ca_and_refused_without() {
+    let Some(nats) = TestNats::start_with_tls("tls_server").await else {
+        return;
+    };
+    let ca_file = nats.ca_file().unwrap().to_path_buf();
+    let t = TestStore::with_shards(1).await;
+    let app = t.create_app("tls", "s1").await;
+    let (link, _) = t.create_labelled_link(app, &NewLink::default()).await;
+    let export = ExportConfig {
+        export_nats_ca_file: Some(ca_file.clone()),
+        ..export_to(&format!("tls://127.0.0.1:{}", nats.port()))
+    };
+    let (recorder, _batcher, _exporter) = t.start_exporting(&config(10_000), &export);
+    for event in clicks_from(app, link, "2026-03-01T12:00:00Z", 3) {
+        recorder.record(event);
+    }
+    assert_eq!(recorder.flush().await, Ok(FlushReport { pending: 0 }));
+    let subject = format!("hoplink.events.click.{}", app.get());
+    let records = nats
+        .records("HOPLINK_EVENTS", &subject, 3, Duration::from_secs(10))
+        .await;
+    assert_eq!(records.len(), 3, "published over TLS");
+
+    // Another service that does not trust the server's CA publishes nothing.
+    let untrusting = TestStore::with_shards(1).await;
+    let app = untrusting.create_app("tls-no-ca", "s1").await;
+    let (link, _) = untrusting
+        .create_labelled_link(app, &NewLink::default())
+        .await;
+    let (recorder, _batcher, _exporter) =
+        untrusting.start_exporting(&config(10_000), &export_to(&nats.url()));
+    for event in clicks_from(app, link, "2026-03-01T12:00:00Z", 2) {
+        recorder.record(event);
+    }
+    assert_eq!(recorder.flush().await, Ok(FlushReport { pending: 0 }));
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(
+        untrusting.metric("hoplink_export_published_total", &[]),
+        0.0
+    );
+    assert_eq!(untrusting.metric("hoplink_export_queue_depth", &[]), 2.0);
+
+    // A CA file that holds no certificate stops the service at start.
+    let bogus = std::env::temp_dir().join(format!("hoplink-ca-{}.pem", uuid::Uuid::new_v4()));
+    std::fs::write(&bogus, "not a certificate").unwrap();
+    let refused = Exporter::start(
+        &ExportConfig {
+            export_nats_ca_file: Some(bogus.clone()),
+            ..export_to(&nats.url())
+        },
+        &prometheus::Registry::new(),
+    );
+    assert!(refused.is_err());
+    let _ = std::fs::remove_file(bogus);
 }
