@@ -488,7 +488,11 @@ impl<E: ShardEvent> Batcher<E> {
             return;
         }
         let room = self.held() + self.spill.len() + self.max_batch <= self.max_pending;
-        let healthy = self.shards.values().all(|q| q.backoff.is_none());
+        // A shard that holds nothing (it left the map, say) keeps no one waiting.
+        let healthy = self
+            .shards
+            .values()
+            .all(|q| q.backoff.is_none() || q.is_idle());
         if let Some(spool) = &mut self.spool
             && room
             && healthy
