@@ -4,11 +4,12 @@
 use std::time::Duration;
 
 use link_core::AppId;
-use link_store::events::{ClickEvent, FlushReport};
+use link_store::events::{ClickEvent, ClickRecorder, FlushReport};
 use link_store::export::testing::{TestNats, free_port, lines, message_id};
 use link_store::export::{ExportConfig, Exporter};
 use link_store::links::NewLink;
 use serde_json::{Value, json};
+use tokio::task::JoinHandle;
 
 use crate::helpers::{TestStore, at, click, clicks_from, config, detailed_click, eventually};
 
@@ -18,6 +19,28 @@ fn export_to(url: &str) -> ExportConfig {
         export_drain_deadline_ms: 5_000,
         ..ExportConfig::default()
     }
+}
+
+/// A service of its own (store, registry, pipeline) exporting to `export`, with `n`
+/// clicks of a new app recorded and written; the pipeline's handles keep it running.
+async fn service_with_clicks(
+    name: &str,
+    export: &ExportConfig,
+    n: i64,
+) -> (
+    TestStore,
+    AppId,
+    (ClickRecorder, JoinHandle<()>, JoinHandle<()>),
+) {
+    let t = TestStore::with_shards(1).await;
+    let app = t.create_app(name, "s1").await;
+    let (link, _) = t.create_labelled_link(app, &NewLink::default()).await;
+    let running = t.start_exporting(&config(10_000), export);
+    for event in clicks_from(app, link, "2026-03-01T12:00:00Z", n) {
+        running.0.record(event);
+    }
+    assert_eq!(running.0.flush().await, Ok(FlushReport { pending: 0 }));
+    (t, app, running)
 }
 
 fn campaign_link() -> NewLink {
@@ -388,15 +411,8 @@ async fn credentials_in_the_url_are_used_and_wrong_ones_publish_nothing() {
     else {
         return;
     };
-    let t = TestStore::with_shards(1).await;
-    let app = t.create_app("auth", "s1").await;
-    let (link, _) = t.create_labelled_link(app, &NewLink::default()).await;
     let wrong = format!("nats://hoplink:wrong@127.0.0.1:{}", nats.port());
-    let (recorder, _batcher, _exporter) = t.start_exporting(&config(10_000), &export_to(&wrong));
-    for event in clicks_from(app, link, "2026-03-01T12:00:00Z", 3) {
-        recorder.record(event);
-    }
-    assert_eq!(recorder.flush().await, Ok(FlushReport { pending: 0 }));
+    let (t, _, _running) = service_with_clicks("auth", &export_to(&wrong), 3).await;
     assert!(
         eventually(Duration::from_secs(10), || async {
             t.metric("hoplink_export_errors_total", &[]) >= 1.0
@@ -412,15 +428,8 @@ async fn credentials_in_the_url_are_used_and_wrong_ones_publish_nothing() {
     assert_eq!(nats.stored("HOPLINK_EVENTS").await, 0);
 
     // Another service (its own registry) with the right credentials.
-    let right = TestStore::with_shards(1).await;
-    let app = right.create_app("auth-ok", "s1").await;
-    let (link, _) = right.create_labelled_link(app, &NewLink::default()).await;
-    let (recorder, _batcher, _exporter) =
-        right.start_exporting(&config(10_000), &export_to(&nats.authorized_url()));
-    for event in clicks_from(app, link, "2026-03-01T12:00:00Z", 3) {
-        recorder.record(event);
-    }
-    assert_eq!(recorder.flush().await, Ok(FlushReport { pending: 0 }));
+    let (_right, app, _running) =
+        service_with_clicks("auth-ok", &export_to(&nats.authorized_url()), 3).await;
     let subject = format!("hoplink.events.click.{}", app.get());
     let records = nats
         .records("HOPLINK_EVENTS", &subject, 3, Duration::from_secs(10))
@@ -433,19 +442,11 @@ async fn a_tls_server_is_reached_with_its_ca_and_refused_without() {
     let Some(nats) = TestNats::start_with_tls("tls_server").await else {
         return;
     };
-    let ca_file = nats.ca_file().unwrap().to_path_buf();
-    let t = TestStore::with_shards(1).await;
-    let app = t.create_app("tls", "s1").await;
-    let (link, _) = t.create_labelled_link(app, &NewLink::default()).await;
     let export = ExportConfig {
-        export_nats_ca_file: Some(ca_file.clone()),
+        export_nats_ca_file: nats.ca_file().map(std::path::Path::to_path_buf),
         ..export_to(&format!("tls://127.0.0.1:{}", nats.port()))
     };
-    let (recorder, _batcher, _exporter) = t.start_exporting(&config(10_000), &export);
-    for event in clicks_from(app, link, "2026-03-01T12:00:00Z", 3) {
-        recorder.record(event);
-    }
-    assert_eq!(recorder.flush().await, Ok(FlushReport { pending: 0 }));
+    let (_t, app, _running) = service_with_clicks("tls", &export, 3).await;
     let subject = format!("hoplink.events.click.{}", app.get());
     let records = nats
         .records("HOPLINK_EVENTS", &subject, 3, Duration::from_secs(10))
@@ -453,17 +454,8 @@ async fn a_tls_server_is_reached_with_its_ca_and_refused_without() {
     assert_eq!(records.len(), 3, "published over TLS");
 
     // Another service that does not trust the server's CA publishes nothing.
-    let untrusting = TestStore::with_shards(1).await;
-    let app = untrusting.create_app("tls-no-ca", "s1").await;
-    let (link, _) = untrusting
-        .create_labelled_link(app, &NewLink::default())
-        .await;
-    let (recorder, _batcher, _exporter) =
-        untrusting.start_exporting(&config(10_000), &export_to(&nats.url()));
-    for event in clicks_from(app, link, "2026-03-01T12:00:00Z", 2) {
-        recorder.record(event);
-    }
-    assert_eq!(recorder.flush().await, Ok(FlushReport { pending: 0 }));
+    let (untrusting, _, _running) =
+        service_with_clicks("tls-no-ca", &export_to(&nats.url()), 2).await;
     tokio::time::sleep(Duration::from_secs(2)).await;
     assert_eq!(
         untrusting.metric("hoplink_export_published_total", &[]),
