@@ -19,7 +19,7 @@ use super::kind::ShardEvent;
 use super::metrics::{DropReason, EventMetrics, KindMetrics};
 use super::queue::{InFlight, Pending, ShardQueue};
 use super::recorder::{Buffer, FlushReport, Msg, Recorder};
-use super::spool::{Spool, SpoolError, Spooled};
+use super::spool::{Loaded, Spool, SpoolError, Spooled};
 use super::write::{self, WriteDone, WriteError, WriteJob, WriteResult};
 use crate::export::Exporter;
 
@@ -77,9 +77,21 @@ pub fn start_pipeline<E: ShardEvent>(
         export,
         spool,
         spill: Vec::new(),
+        replays: Vec::new(),
         stop: CancellationToken::new(),
     };
     Ok((recorder, tokio::spawn(batcher.run())))
+}
+
+/// A spool file read back: the sequence numbers its events were given, and how many of
+/// them are neither written nor dropped yet.
+struct Replay {
+    file: u64,
+    seqs: std::ops::Range<u64>,
+    outstanding: usize,
+    /// Some of its events left memory unwritten and the file went back to the spool, to be
+    /// read again: it is not deleted when the rest are written.
+    returned: bool,
 }
 
 /// A caller of [`Recorder::flush`] waiting for the events that arrived before its request.
@@ -104,8 +116,9 @@ struct Batcher<E> {
     shards: HashMap<ShardId, ShardQueue<E>>,
     writes: JoinSet<WriteDone<E>>,
     /// Which shard and write each running write task is, to clear its in-flight record
-    /// (also for a task that panicked).
-    tasks: HashMap<tokio::task::Id, (ShardId, u64)>,
+    /// (also for a task that panicked), and the sequence numbers of the spooled events in
+    /// its batch.
+    tasks: HashMap<tokio::task::Id, (ShardId, u64, Vec<u64>)>,
     next_write: u64,
     next_seq: u64,
     /// Counts flush requests; a write remembers the value it started under.
@@ -117,6 +130,8 @@ struct Batcher<E> {
     spool: Option<Spool<E>>,
     /// Events over `max_pending` on their way to the spool, sent a batch at a time.
     spill: Vec<Spooled<E>>,
+    /// Spool files whose events are being written; each is deleted once all are.
+    replays: Vec<Replay>,
     /// Cancelled at the deadline: running writes hand their batches back.
     stop: CancellationToken,
 }
@@ -211,6 +226,7 @@ impl<E: ShardEvent> Batcher<E> {
     fn route(&mut self, pending: Pending<E>, routes: &Routes, due: bool) {
         let Some((route, _)) = routes.app(pending.event.app_id()) else {
             self.metrics.dropped(DropReason::UnknownApp).inc();
+            self.settle(pending.seq);
             return;
         };
         // Look up before inserting, so the common case does not clone the shard id.
@@ -294,6 +310,7 @@ impl<E: ShardEvent> Batcher<E> {
         };
         // Check each app against the current map: it may have moved since it was queued.
         let mut epochs = HashMap::new();
+        let mut unknown = Vec::new();
         let mut batch = Vec::with_capacity(taken.len());
         for pending in taken {
             let app = pending.event.app_id();
@@ -307,11 +324,26 @@ impl<E: ShardEvent> Batcher<E> {
                     batch.push(pending);
                 }
                 Some(_) => moved.push(pending),
-                None => self.metrics.dropped(DropReason::UnknownApp).inc(),
+                None => {
+                    self.metrics.dropped(DropReason::UnknownApp).inc();
+                    unknown.push(pending.seq);
+                }
             }
         }
         let Some(min_seq) = batch.iter().map(|p| p.seq).min() else {
+            for seq in unknown {
+                self.settle(seq);
+            }
             return true;
+        };
+        let replayed: Vec<u64> = if self.replays.is_empty() {
+            Vec::new()
+        } else {
+            batch
+                .iter()
+                .map(|p| p.seq)
+                .filter(|&seq| self.replays.iter().any(|r| r.seqs.contains(&seq)))
+                .collect()
         };
         self.next_write += 1;
         let write = self.next_write;
@@ -330,7 +362,10 @@ impl<E: ShardEvent> Batcher<E> {
             stop: self.stop.clone(),
         };
         let task = self.writes.spawn(write::run(job));
-        self.tasks.insert(task.id(), (id.clone(), write));
+        self.tasks.insert(task.id(), (id.clone(), write, replayed));
+        for seq in unknown {
+            self.settle(seq);
+        }
         true
     }
 
@@ -341,19 +376,24 @@ impl<E: ShardEvent> Batcher<E> {
         joined: Result<(tokio::task::Id, WriteDone<E>), JoinError>,
         lost_as: DropReason,
     ) {
-        let (done, write) = match joined {
-            Ok((task, done)) => {
-                let write = self.tasks.remove(&task).map(|(_, write)| write);
-                (done, write)
-            }
+        let (done, write, replayed) = match joined {
+            Ok((task, done)) => match self.tasks.remove(&task) {
+                Some((_, write, replayed)) => (done, Some(write), replayed),
+                None => (done, None, Vec::new()),
+            },
             Err(error) => {
+                let Some((id, write, replayed)) = self.tasks.remove(&error.id()) else {
+                    return;
+                };
                 let lost = self
-                    .tasks
-                    .remove(&error.id())
-                    .and_then(|(id, write)| Some((self.shards.get_mut(&id)?, write)))
-                    .and_then(|(queue, write)| queue.end_write(write))
+                    .shards
+                    .get_mut(&id)
+                    .and_then(|queue| queue.end_write(write))
                     .map_or(0, |f| f.len);
                 self.metrics.drop_n(lost_as, lost);
+                for seq in replayed {
+                    self.settle(seq);
+                }
                 if error.is_panic() {
                     tracing::error!(kind = E::KIND, lost, "event write task panicked");
                 }
@@ -380,12 +420,21 @@ impl<E: ShardEvent> Batcher<E> {
                     tracing::info!(kind = E::KIND, shard = %done.shard, failures = queue.failures, "event writes to shard recovered");
                 }
                 queue.succeeded();
+                // Refused events come back to be routed again: not settled yet.
+                for seq in replayed {
+                    if !stale.iter().any(|p| p.seq == seq) {
+                        self.settle(seq);
+                    }
+                }
                 self.park_stale(stale);
             }
             WriteResult::Failed { batch, error } if error.is_permanent() => {
                 self.metrics.write_errors.inc();
                 self.metrics.drop_n(DropReason::Rejected, batch.len());
                 tracing::error!(kind = E::KIND, shard = %done.shard, events = batch.len(), %error, "shard rejected an event batch; dropping it");
+                for pending in &batch {
+                    self.settle(pending.seq);
+                }
             }
             WriteResult::Failed {
                 batch,
@@ -415,6 +464,7 @@ impl<E: ShardEvent> Batcher<E> {
             pending.stale_attempts += 1;
             if pending.stale_attempts >= MAX_STALE_ATTEMPTS {
                 dropped += 1;
+                self.settle(pending.seq);
             } else {
                 let delay = STALE_FIRST_DELAY * 2u32.pow(u32::from(pending.stale_attempts) - 1);
                 self.parked.push((now + delay, pending));
@@ -461,13 +511,34 @@ impl<E: ShardEvent> Batcher<E> {
             };
             let n = excess.min(queue.queue.len());
             excess -= n;
-            if self.spool.is_some() {
-                self.spill.extend(queue.queue.drain(..n).map(Spooled::from));
-            } else {
+            if self.spool.is_none() {
                 queue.queue.drain(..n);
                 self.metrics.drop_n(DropReason::WriteFailed, n);
+                continue;
+            }
+            for pending in queue.queue.drain(..n) {
+                // An event read back is still in its file: put the file back instead of
+                // spooling the event again.
+                match self
+                    .replays
+                    .iter_mut()
+                    .find(|r| r.seqs.contains(&pending.seq))
+                {
+                    Some(replay) => {
+                        replay.outstanding -= 1;
+                        if !replay.returned
+                            && let Some(spool) = &self.spool
+                        {
+                            spool.give_back(replay.file);
+                        }
+                        replay.returned = true;
+                    }
+                    None => self.spill.push(Spooled::from(pending)),
+                }
             }
         }
+        // A file given back whose events have all left memory: nothing waits on it.
+        self.replays.retain(|r| r.outstanding > 0);
         if self.spill.len() >= self.max_batch {
             self.send_spill();
         }
@@ -501,21 +572,35 @@ impl<E: ShardEvent> Batcher<E> {
         }
     }
 
-    /// Routes events read back from the spool; they are written at once.
-    fn accept_loaded(&mut self, loaded: Vec<Spooled<E>>) {
-        if loaded.is_empty() {
+    /// Routes events read back from the spool; they are written at once, and the file is
+    /// deleted once all of them are.
+    fn accept_loaded(&mut self, loaded: Option<Loaded<E>>) {
+        let Some(Loaded { file, events }) = loaded else {
+            return;
+        };
+        if events.is_empty() {
+            if let Some(spool) = &self.spool {
+                spool.done(file);
+            }
             return;
         }
         // Debug: a long catch-up reads a file every few milliseconds; the counters tell.
         tracing::debug!(
             kind = E::KIND,
-            events = loaded.len(),
+            file,
+            events = events.len(),
             "writing events read back from the spool"
         );
+        let first = self.next_seq;
+        self.next_seq += events.len() as u64;
+        self.replays.push(Replay {
+            file,
+            seqs: first..self.next_seq,
+            outstanding: events.len(),
+            returned: false,
+        });
         let routes = self.router.routes();
-        for spooled in loaded {
-            let seq = self.next_seq;
-            self.next_seq += 1;
+        for (seq, spooled) in (first..).zip(events) {
             let pending = Pending {
                 seq,
                 stale_attempts: 0,
@@ -525,6 +610,25 @@ impl<E: ShardEvent> Batcher<E> {
             self.route(pending, &routes, true);
         }
         self.enforce_limit();
+    }
+
+    /// The event numbered `seq` was written or dropped; a spool file it came from is
+    /// deleted once that holds for all of its events.
+    fn settle(&mut self, seq: u64) {
+        let Some(i) = self.replays.iter().position(|r| r.seqs.contains(&seq)) else {
+            return;
+        };
+        let replay = &mut self.replays[i];
+        replay.outstanding = replay.outstanding.saturating_sub(1);
+        if replay.outstanding > 0 {
+            return;
+        }
+        let replay = self.replays.swap_remove(i);
+        if !replay.returned
+            && let Some(spool) = &self.spool
+        {
+            spool.done(replay.file);
+        }
     }
 
     fn answer_flushes(&mut self) {
@@ -581,20 +685,23 @@ impl<E: ShardEvent> Batcher<E> {
             self.finished(joined, DropReason::Shutdown);
         }
         let mut spooled = 0;
-        if let Some(mut spool) = self.spool.take() {
-            // A file being read back is deleted once read: take its events too.
-            if spool.is_loading()
-                && let Some(loaded) = spool.loaded().await
-            {
-                self.accept_loaded(loaded);
-            }
+        if let Some(spool) = self.spool.take() {
             let mut left: Vec<Spooled<E>> = std::mem::take(&mut self.spill);
             let parked = std::mem::take(&mut self.parked).into_iter().map(|(_, p)| p);
             let queued = self.shards.values_mut().flat_map(|q| q.queue.drain(..));
-            left.extend(parked.chain(queued).map(Spooled::from));
-            spooled = left.len();
+            // Events read back stay in their files, which the writer thread leaves on disk
+            // (as it does one whose load is still under way): the next start reads them.
+            let mut kept = 0;
+            for pending in parked.chain(queued) {
+                if self.replays.iter().any(|r| r.seqs.contains(&pending.seq)) {
+                    kept += 1;
+                } else {
+                    left.push(Spooled::from(pending));
+                }
+            }
+            spooled = left.len() + kept;
             if spooled > 0 {
-                tracing::warn!(kind = E::KIND, events = left.len(), dir = %spool.dir().display(), "event pipeline stopped with events it could not write; spooling them for the next start");
+                tracing::warn!(kind = E::KIND, events = left.len(), read_back = kept, dir = %spool.dir().display(), "event pipeline stopped with events it could not write; spooling them (and leaving the files read back) for the next start");
             }
             spool.store(left);
             spool.close().await;
@@ -631,10 +738,10 @@ async fn sleep_until(at: Option<Instant>) {
 }
 
 /// The next answer of the spool's loads; never, without a spool or once its thread is gone.
-async fn loaded<E: ShardEvent>(spool: &mut Option<Spool<E>>) -> Vec<Spooled<E>> {
+async fn loaded<E: ShardEvent>(spool: &mut Option<Spool<E>>) -> Option<Loaded<E>> {
     match spool {
         Some(spool) => match spool.loaded().await {
-            Some(events) => events,
+            Some(answer) => answer,
             None => std::future::pending().await,
         },
         None => std::future::pending().await,

@@ -182,6 +182,191 @@ async fn clicks_unwritten_at_shutdown_are_written_by_the_next_process() {
     assert_eq!(t.click_count(1, app).await, 50, "nothing written twice");
 }
 
+/// A click counter of `registry` (a pipeline of its own, as in another process).
+fn click_counter(registry: &prometheus::Registry, name: &str) -> f64 {
+    registry
+        .gather()
+        .iter()
+        .filter(|family| family.name() == name)
+        .flat_map(|family| family.get_metric())
+        .filter(|m| m.get_label().iter().any(|l| l.value() == "click"))
+        .map(|m| m.get_counter().get_value())
+        .sum()
+}
+
+/// Starts a pipeline on the spool directory as a new process would, waiting for a killed
+/// one's writer thread to let go of the lock.
+async fn next_process(
+    t: &TestStore,
+    spool: &SpoolDir,
+    registry: &prometheus::Registry,
+) -> (
+    link_store::events::ClickRecorder,
+    tokio::task::JoinHandle<()>,
+) {
+    for _ in 0..100 {
+        match start_click_pipeline(t.router.clone(), &spool.config(), registry, None) {
+            Err(PipelineError::Spool(SpoolError::Locked(_))) => {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            started => return started.unwrap(),
+        }
+    }
+    panic!("the spool directory stayed locked");
+}
+
+#[tokio::test]
+async fn a_process_killed_while_writing_a_spool_file_back_leaves_it_for_the_next() {
+    let (t, app, link, spool) = outage("killed").await;
+    let (recorder, batcher) = t.start(&spool.config());
+    t.proxy().cut();
+    let now = chrono::Utc::now();
+    let recorded: HashSet<uuid::Uuid> = (0..50)
+        .map(|_| {
+            let event = click(app, link, now);
+            let id = event.click_id.as_uuid();
+            recorder.record(event);
+            id
+        })
+        .collect();
+    drop(recorder);
+    tokio::time::timeout(Duration::from_secs(10), batcher)
+        .await
+        .expect("stops at the drain deadline")
+        .unwrap();
+    assert_eq!(
+        t.metric("hoplink_events_spooled_total", &[("kind", "click")]),
+        50.0
+    );
+    let on_disk = spool.files("spool");
+
+    // A second process reads the files back while the shard is still down, and is killed
+    // outright (no drain, no shutdown) before it could write them.
+    let registry = prometheus::Registry::new();
+    let (recorder, batcher) = next_process(&t, &spool, &registry).await;
+    assert!(
+        eventually(Duration::from_secs(5), || async {
+            // Files of ten; reading stops once a write has failed.
+            click_counter(&registry, "hoplink_events_replayed_total") >= 10.0
+                && click_counter(&registry, "hoplink_events_write_errors_total") >= 1.0
+        })
+        .await,
+        "read back {} and failed to write them",
+        click_counter(&registry, "hoplink_events_replayed_total")
+    );
+    assert_eq!(
+        spool.files("spool"),
+        on_disk,
+        "files read back stay until written"
+    );
+    batcher.abort();
+    assert!(batcher.await.unwrap_err().is_cancelled());
+    drop(recorder);
+
+    // The third process finds them and writes each click once.
+    t.proxy().restore();
+    let registry = prometheus::Registry::new();
+    let (recorder, batcher) = next_process(&t, &spool, &registry).await;
+    assert!(
+        eventually(Duration::from_secs(15), || async {
+            t.click_count(1, app).await == 50
+        })
+        .await,
+        "written: {} of 50",
+        t.click_count(1, app).await
+    );
+    let ids = stored_ids(&t, app).await;
+    assert_eq!(ids.into_iter().collect::<HashSet<_>>(), recorded);
+    assert_eq!(t.rollup_totals(1, app).await, (50, 0));
+    assert!(
+        eventually(Duration::from_secs(5), || async {
+            spool.files("spool").is_empty()
+        })
+        .await,
+        "written files are deleted: {:?}",
+        spool.files("spool")
+    );
+    drop(recorder);
+    batcher.await.unwrap();
+}
+
+#[tokio::test]
+async fn events_read_back_that_overflow_again_go_back_to_their_file_and_are_written_once() {
+    let (t, app, link, spool) = outage("overflow").await;
+    let (recorder, batcher) = t.start(&spool.config());
+    t.proxy().cut();
+    let now = chrono::Utc::now();
+    let mut recorded = HashSet::new();
+    for _ in 0..50 {
+        let event = click(app, link, now);
+        recorded.insert(event.click_id.as_uuid());
+        recorder.record(event);
+    }
+    drop(recorder);
+    tokio::time::timeout(Duration::from_secs(10), batcher)
+        .await
+        .expect("stops at the drain deadline")
+        .unwrap();
+
+    // The next process reads files back, fails to write them, then records more clicks
+    // than it may hold: the oldest it holds, those read back, must give way.
+    let registry = prometheus::Registry::new();
+    let (recorder, _batcher) = next_process(&t, &spool, &registry).await;
+    assert!(
+        eventually(Duration::from_secs(5), || async {
+            click_counter(&registry, "hoplink_events_replayed_total") >= 10.0
+                && click_counter(&registry, "hoplink_events_write_errors_total") >= 1.0
+        })
+        .await
+    );
+    for i in 0..150 {
+        let event = click(app, link, now);
+        recorded.insert(event.click_id.as_uuid());
+        recorder.record(event);
+        if i % 50 == 49 {
+            tokio::time::sleep(Duration::from_millis(30)).await;
+        }
+    }
+    let spooled = || click_counter(&registry, "hoplink_events_spooled_total");
+    assert!(
+        eventually(Duration::from_secs(5), || async { spooled() >= 50.0 }).await,
+        "spooled {}",
+        spooled()
+    );
+    // 50 + R over the limit, R the clicks read back: those went back to their files, so
+    // fewer than 50 + R were spooled (all of them would be if R were spooled again).
+    // Let the last spill reach the disk (sent on the 20 ms tick).
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let read_back = click_counter(&registry, "hoplink_events_replayed_total");
+    assert!(
+        spooled() < 50.0 + read_back,
+        "spooled {} with {read_back} read back",
+        spooled()
+    );
+
+    t.proxy().restore();
+    assert!(
+        eventually(Duration::from_secs(30), || async {
+            t.click_count(1, app).await == 200
+        })
+        .await,
+        "written: {} of 200",
+        t.click_count(1, app).await
+    );
+    let ids = stored_ids(&t, app).await;
+    assert_eq!(ids.len(), 200, "each click exactly once");
+    assert_eq!(ids.into_iter().collect::<HashSet<_>>(), recorded);
+    assert_eq!(t.rollup_totals(1, app).await, (200, 0));
+    assert!(
+        eventually(Duration::from_secs(5), || async {
+            spool.files("spool").is_empty()
+        })
+        .await,
+        "every file deleted once written: {:?}",
+        spool.files("spool")
+    );
+}
+
 #[tokio::test]
 async fn a_spool_serves_one_process_and_sets_unreadable_files_aside() {
     let t = TestStore::with_shards(1).await;

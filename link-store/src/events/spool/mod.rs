@@ -11,10 +11,12 @@
 //!   (in Kubernetes a volume per pod, e.g. a StatefulSet's volume claim).
 //! - **Back:** the oldest file is read when the pipeline holds less than
 //!   `events_max_pending` minus a batch and no shard is backing off; its events are
-//!   routed like new ones (written with the statement that skips stored rows when an
-//!   attempt may have stored them), and the file is deleted once read. An event read back
-//!   and then lost to a hard kill is lost as any event in memory would be; one read back
-//!   and not written by the next shutdown is spooled again.
+//!   routed like new ones, always with the statement that skips stored rows, and the file
+//!   is deleted only once every one of them is written (or dropped for a reason that is
+//!   counted). Until then it stays on disk: a process killed outright while writing it
+//!   leaves it for the next start, which writes what is missing and skips the rest. Events
+//!   of a file that must leave memory unwritten (the pipeline overflows again, or stops)
+//!   are not spooled a second time; the file is put back to be read again.
 //! - **Bounded:** at most `events_spool_max_bytes` on disk; beyond it events are dropped
 //!   (`spool_full`). A file that cannot be read is renamed `<number>.bad`, logged and left
 //!   for an operator; a file that cannot be written drops its events (`spool_error`).
@@ -60,14 +62,25 @@ pub enum SpoolError {
 enum Request<E> {
     Store(Vec<Spooled<E>>),
     Load,
+    /// Every event of this file read back is written: delete it.
+    Done(u64),
+    /// Some events of this file read back left memory unwritten: read it again later.
+    Return(u64),
     Stop(oneshot::Sender<()>),
+}
+
+/// One file read back: its number, to settle it with [`Spool::done`] or
+/// [`Spool::give_back`], and its events.
+pub(crate) struct Loaded<E> {
+    pub file: u64,
+    pub events: Vec<Spooled<E>>,
 }
 
 /// The batcher's end of one kind's spool.
 pub(crate) struct Spool<E> {
     requests: std_mpsc::Sender<Request<E>>,
-    loaded: mpsc::UnboundedReceiver<Vec<Spooled<E>>>,
-    /// Files on disk, kept by the writer thread.
+    loaded: mpsc::UnboundedReceiver<Option<Loaded<E>>>,
+    /// Files waiting to be read, kept by the writer thread.
     files: Arc<AtomicUsize>,
     /// A load was asked for and its answer has not arrived.
     loading: bool,
@@ -123,6 +136,7 @@ impl<E: ShardEvent> Spool<E> {
             dir: dir.clone(),
             next: files.last_key_value().map_or(1, |(n, _)| n + 1),
             files,
+            checked_out: BTreeMap::new(),
             bytes,
             max_bytes,
             chunk: chunk.max(1),
@@ -178,20 +192,30 @@ impl<E: ShardEvent> Spool<E> {
         self.loading = self.requests.send(Request::Load).is_ok();
     }
 
-    /// The answer to a load: the events of one file, or none when nothing could be read;
-    /// `None` once the writer thread is gone. Every event is marked maybe stored: a file
-    /// read again (one whose deletion failed) must not write a row twice.
-    pub(crate) async fn loaded(&mut self) -> Option<Vec<Spooled<E>>> {
-        let mut events = self.loaded.recv().await;
+    /// The answer to a load: one file's events, or `None` when no file could be read;
+    /// nothing once the writer thread is gone. Every event is marked maybe stored: a file
+    /// is read again after a crash or a [`Self::give_back`], and must not write a row twice.
+    pub(crate) async fn loaded(&mut self) -> Option<Option<Loaded<E>>> {
+        let mut answer = self.loaded.recv().await;
         self.loading = false;
-        for spooled in events.iter_mut().flatten() {
+        for spooled in answer
+            .iter_mut()
+            .flatten()
+            .flat_map(|l| l.events.iter_mut())
+        {
             spooled.maybe_stored = true;
         }
-        events
+        answer
     }
 
-    pub(crate) fn is_loading(&self) -> bool {
-        self.loading
+    /// Every event of `file` was written or counted dropped: the file can go.
+    pub(crate) fn done(&self, file: u64) {
+        let _ = self.requests.send(Request::Done(file));
+    }
+
+    /// Puts `file` back with the files waiting to be read.
+    pub(crate) fn give_back(&self, file: u64) {
+        let _ = self.requests.send(Request::Return(file));
     }
 
     pub(crate) fn dir(&self) -> &Path {
@@ -211,14 +235,17 @@ struct Writer<E> {
     dir: PathBuf,
     /// The number the next file gets.
     next: u64,
-    /// Files on disk by number, with their sizes.
+    /// Files waiting to be read, by number, with their sizes.
     files: BTreeMap<u64, u64>,
+    /// Files read back whose events are not all written yet; they stay on disk (and in
+    /// `bytes`) until then, and a stop leaves them for the next start.
+    checked_out: BTreeMap<u64, u64>,
     bytes: u64,
     max_bytes: u64,
     /// Events per file.
     chunk: usize,
     count: Arc<AtomicUsize>,
-    loaded: mpsc::UnboundedSender<Vec<Spooled<E>>>,
+    loaded: mpsc::UnboundedSender<Option<Loaded<E>>>,
     spooled: IntCounter,
     replayed: IntCounter,
     spool_bytes: IntGauge,
@@ -241,6 +268,13 @@ impl<E: ShardEvent> Writer<E> {
                     let events = self.load();
                     if self.loaded.send(events).is_err() {
                         return;
+                    }
+                }
+                Request::Done(number) => self.delete(number),
+                Request::Return(number) => {
+                    if let Some(len) = self.checked_out.remove(&number) {
+                        self.files.insert(number, len);
+                        self.publish();
                     }
                 }
                 Request::Stop(ack) => {
@@ -308,25 +342,25 @@ impl<E: ShardEvent> Writer<E> {
         result
     }
 
-    /// Reads and deletes the oldest readable file. Unreadable ones are set aside.
-    fn load(&mut self) -> Vec<Spooled<E>> {
+    /// Reads the oldest readable file and checks it out. Unreadable ones are set aside.
+    fn load(&mut self) -> Option<Loaded<E>> {
         while let Some((number, len)) = self.files.pop_first() {
-            self.bytes = self.bytes.saturating_sub(len);
             let path = self.path(number, EXTENSION);
             let read = fs::read(&path)
                 .map_err(|e| e.to_string())
                 .and_then(|bytes| segment::decode::<E>(E::KIND, &bytes).map_err(|e| e.to_string()));
             match read {
                 Ok(events) => {
-                    if let Err(error) = fs::remove_file(&path) {
-                        // Keeping it would replay it; drop it from our books and say so.
-                        tracing::error!(kind = E::KIND, file = %path.display(), %error, "could not delete a spool file after reading it; it will be read again at the next start");
-                    }
+                    self.checked_out.insert(number, len);
                     self.replayed.inc_by(events.len() as u64);
                     self.publish();
-                    return events;
+                    return Some(Loaded {
+                        file: number,
+                        events,
+                    });
                 }
                 Err(error) => {
+                    self.bytes = self.bytes.saturating_sub(len);
                     let aside = self.path(number, UNREADABLE);
                     let _ = fs::rename(&path, &aside);
                     tracing::error!(kind = E::KIND, file = %aside.display(), %error, "could not read a spool file; set it aside");
@@ -334,7 +368,20 @@ impl<E: ShardEvent> Writer<E> {
                 }
             }
         }
-        Vec::new()
+        None
+    }
+
+    fn delete(&mut self, number: u64) {
+        let Some(len) = self.checked_out.remove(&number) else {
+            return;
+        };
+        self.bytes = self.bytes.saturating_sub(len);
+        let path = self.path(number, EXTENSION);
+        if let Err(error) = fs::remove_file(&path) {
+            // Not read again by this process; the next start skips what it holds.
+            tracing::error!(kind = E::KIND, file = %path.display(), %error, "could not delete a spool file whose events are written; the next start reads it again");
+        }
+        self.publish();
     }
 
     fn path(&self, number: u64, extension: &str) -> PathBuf {
