@@ -10,8 +10,12 @@
 # counters at the end; compare the written count with the clicks table yourself
 # (docs/benchmarks.md shows how). Needs wrk and Postgres' pg_ctl; run as root or as the
 # cluster's owner.
+#
+# With KILL_AFTER (seconds), the `hoplink dev` serving DIR is killed outright (SIGKILL)
+# that long after Postgres started, while it writes the spool back; start it again on DIR
+# and it writes what is left, each click once.
 set -euo pipefail
-DIR=${1:?usage: spool-outage.sh DIR [seconds]}
+DIR=${1:?usage: [KILL_AFTER=seconds] spool-outage.sh DIR [seconds]}
 SECS=${2:-10}
 LINK=${HOPLINK_LINK_URL:-http://127.0.0.1:8080}
 PGBIN=${HOPLINK_PG_BIN:-$(pg_config --bindir 2>/dev/null || ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)}
@@ -37,6 +41,16 @@ for m in hoplink_events_pending hoplink_events_spooled_total hoplink_events_spoo
 done
 as_owner "$PGBIN/pg_ctl -D $DATA -l $DIR/postgres/postgres.log -w -o \"-p $PORT -c listen_addresses=127.0.0.1 -c unix_socket_directories='' -c max_connections=200 -c fsync=off\" start" >/dev/null
 started=$(date +%s.%N)
+if [ -n "${KILL_AFTER:-}" ]; then
+  sleep "$KILL_AFTER"
+  for m in hoplink_events_written_total hoplink_events_replayed_total; do
+    echo "$m: $(click_metric $m)"
+  done
+  pkill -KILL -f "hoplink dev .*--dir $DIR"
+  sleep 1
+  echo "killed $KILL_AFTER s after Postgres started; spool files left: $(find "$DIR/spool/click" -name '*.spool' | wc -l)"
+  exit 0
+fi
 previous=""
 for _ in $(seq 1 600); do
   sleep 0.5
