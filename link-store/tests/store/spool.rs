@@ -70,6 +70,34 @@ async fn stored_ids(t: &TestStore, app: AppId) -> Vec<uuid::Uuid> {
         .unwrap()
 }
 
+/// An outage, `n` clicks recorded into it, and the pipeline stopped: the clicks are in the
+/// spool. Returns their ids.
+async fn spooled_by_a_stopped_process(
+    name: &str,
+    n: usize,
+) -> (TestStore, AppId, i64, SpoolDir, HashSet<uuid::Uuid>) {
+    let (t, app, link, spool) = outage(name).await;
+    let (recorder, batcher) = t.start(&spool.config());
+    t.proxy().cut();
+    let now = chrono::Utc::now();
+    let recorded = (0..n)
+        .map(|_| {
+            let event = click(app, link, now);
+            let id = event.click_id.as_uuid();
+            recorder.record(event);
+            id
+        })
+        .collect();
+    // Let at least one write attempt fail first, so some go to disk marked maybe stored.
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    drop(recorder);
+    tokio::time::timeout(Duration::from_secs(10), batcher)
+        .await
+        .expect("stops at the drain deadline")
+        .unwrap();
+    (t, app, link, spool, recorded)
+}
+
 #[tokio::test]
 async fn clicks_beyond_max_pending_are_spooled_and_written_once_the_shard_is_back() {
     let (t, app, link, spool) = outage("spill").await;
@@ -128,26 +156,7 @@ async fn clicks_beyond_max_pending_are_spooled_and_written_once_the_shard_is_bac
 
 #[tokio::test]
 async fn clicks_unwritten_at_shutdown_are_written_by_the_next_process() {
-    let (t, app, link, spool) = outage("restart").await;
-    let (recorder, batcher) = t.start(&spool.config());
-
-    t.proxy().cut();
-    let now = chrono::Utc::now();
-    let recorded: HashSet<uuid::Uuid> = (0..50)
-        .map(|_| {
-            let event = click(app, link, now);
-            let id = event.click_id.as_uuid();
-            recorder.record(event);
-            id
-        })
-        .collect();
-    // Let at least one write attempt fail first, so some go to disk marked maybe stored.
-    tokio::time::sleep(Duration::from_millis(100)).await;
-    drop(recorder);
-    tokio::time::timeout(Duration::from_secs(10), batcher)
-        .await
-        .expect("stops at the drain deadline")
-        .unwrap();
+    let (t, app, _, spool, recorded) = spooled_by_a_stopped_process("restart", 50).await;
     assert_eq!(t.dropped("shutdown"), 0, "spooled, not lost");
     assert_eq!(
         t.metric("hoplink_events_spooled_total", &[("kind", "click")]),
@@ -194,46 +203,50 @@ fn click_counter(registry: &prometheus::Registry, name: &str) -> f64 {
         .sum()
 }
 
-/// Starts a pipeline on the spool directory as a new process would, waiting for a killed
-/// one's writer thread to let go of the lock.
+/// Starts a pipeline on the spool directory as a new process would (with a registry of
+/// its own), waiting for a killed one's writer thread to let go of the lock.
 async fn next_process(
     t: &TestStore,
     spool: &SpoolDir,
-    registry: &prometheus::Registry,
 ) -> (
     link_store::events::ClickRecorder,
     tokio::task::JoinHandle<()>,
+    prometheus::Registry,
 ) {
     for _ in 0..100 {
-        match start_click_pipeline(t.router.clone(), &spool.config(), registry, None) {
+        // A refused start has registered its metrics already: each attempt gets a new
+        // registry, as each start of a process would.
+        let registry = prometheus::Registry::new();
+        match start_click_pipeline(t.router.clone(), &spool.config(), &registry, None) {
             Err(PipelineError::Spool(SpoolError::Locked(_))) => {
                 tokio::time::sleep(Duration::from_millis(20)).await;
             }
-            started => return started.unwrap(),
+            started => {
+                let (recorder, batcher) = started.unwrap();
+                return (recorder, batcher, registry);
+            }
         }
     }
     panic!("the spool directory stayed locked");
 }
 
+/// Waits until the pipeline of `registry` has read files back and failed to write them.
+async fn read_back_and_failed(registry: &prometheus::Registry) {
+    assert!(
+        eventually(Duration::from_secs(5), || async {
+            // Files of ten; reading stops once a write has failed.
+            click_counter(registry, "hoplink_events_replayed_total") >= 10.0
+                && click_counter(registry, "hoplink_events_write_errors_total") >= 1.0
+        })
+        .await,
+        "read back {} and failed to write them",
+        click_counter(registry, "hoplink_events_replayed_total")
+    );
+}
+
 #[tokio::test]
 async fn a_process_killed_while_writing_a_spool_file_back_leaves_it_for_the_next() {
-    let (t, app, link, spool) = outage("killed").await;
-    let (recorder, batcher) = t.start(&spool.config());
-    t.proxy().cut();
-    let now = chrono::Utc::now();
-    let recorded: HashSet<uuid::Uuid> = (0..50)
-        .map(|_| {
-            let event = click(app, link, now);
-            let id = event.click_id.as_uuid();
-            recorder.record(event);
-            id
-        })
-        .collect();
-    drop(recorder);
-    tokio::time::timeout(Duration::from_secs(10), batcher)
-        .await
-        .expect("stops at the drain deadline")
-        .unwrap();
+    let (t, app, _, spool, recorded) = spooled_by_a_stopped_process("killed", 50).await;
     assert_eq!(
         t.metric("hoplink_events_spooled_total", &[("kind", "click")]),
         50.0
@@ -242,18 +255,8 @@ async fn a_process_killed_while_writing_a_spool_file_back_leaves_it_for_the_next
 
     // A second process reads the files back while the shard is still down, and is killed
     // outright (no drain, no shutdown) before it could write them.
-    let registry = prometheus::Registry::new();
-    let (recorder, batcher) = next_process(&t, &spool, &registry).await;
-    assert!(
-        eventually(Duration::from_secs(5), || async {
-            // Files of ten; reading stops once a write has failed.
-            click_counter(&registry, "hoplink_events_replayed_total") >= 10.0
-                && click_counter(&registry, "hoplink_events_write_errors_total") >= 1.0
-        })
-        .await,
-        "read back {} and failed to write them",
-        click_counter(&registry, "hoplink_events_replayed_total")
-    );
+    let (recorder, batcher, registry) = next_process(&t, &spool).await;
+    read_back_and_failed(&registry).await;
     assert_eq!(
         spool.files("spool"),
         on_disk,
@@ -265,8 +268,7 @@ async fn a_process_killed_while_writing_a_spool_file_back_leaves_it_for_the_next
 
     // The third process finds them and writes each click once.
     t.proxy().restore();
-    let registry = prometheus::Registry::new();
-    let (recorder, batcher) = next_process(&t, &spool, &registry).await;
+    let (recorder, batcher, registry) = next_process(&t, &spool).await;
     assert!(
         eventually(Duration::from_secs(15), || async {
             t.click_count(1, app).await == 50
@@ -292,33 +294,13 @@ async fn a_process_killed_while_writing_a_spool_file_back_leaves_it_for_the_next
 
 #[tokio::test]
 async fn events_read_back_that_overflow_again_go_back_to_their_file_and_are_written_once() {
-    let (t, app, link, spool) = outage("overflow").await;
-    let (recorder, batcher) = t.start(&spool.config());
-    t.proxy().cut();
-    let now = chrono::Utc::now();
-    let mut recorded = HashSet::new();
-    for _ in 0..50 {
-        let event = click(app, link, now);
-        recorded.insert(event.click_id.as_uuid());
-        recorder.record(event);
-    }
-    drop(recorder);
-    tokio::time::timeout(Duration::from_secs(10), batcher)
-        .await
-        .expect("stops at the drain deadline")
-        .unwrap();
+    let (t, app, link, spool, mut recorded) = spooled_by_a_stopped_process("overflow", 50).await;
 
     // The next process reads files back, fails to write them, then records more clicks
     // than it may hold: the oldest it holds, those read back, must give way.
-    let registry = prometheus::Registry::new();
-    let (recorder, _batcher) = next_process(&t, &spool, &registry).await;
-    assert!(
-        eventually(Duration::from_secs(5), || async {
-            click_counter(&registry, "hoplink_events_replayed_total") >= 10.0
-                && click_counter(&registry, "hoplink_events_write_errors_total") >= 1.0
-        })
-        .await
-    );
+    let (recorder, _batcher, registry) = next_process(&t, &spool).await;
+    read_back_and_failed(&registry).await;
+    let now = chrono::Utc::now();
     for i in 0..150 {
         let event = click(app, link, now);
         recorded.insert(event.click_id.as_uuid());
