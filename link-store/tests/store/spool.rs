@@ -70,6 +70,30 @@ async fn stored_ids(t: &TestStore, app: AppId) -> Vec<uuid::Uuid> {
         .unwrap()
 }
 
+/// Waits up to `secs` for the recorded clicks to be stored, then checks each is stored
+/// once and the rollups say (clicks, bot views).
+async fn written_once(
+    t: &TestStore,
+    app: AppId,
+    recorded: &HashSet<uuid::Uuid>,
+    rollups: (i64, i64),
+    secs: u64,
+) {
+    let expected = recorded.len() as i64;
+    assert!(
+        eventually(Duration::from_secs(secs), || async {
+            t.click_count(1, app).await == expected
+        })
+        .await,
+        "written: {} of {expected}",
+        t.click_count(1, app).await
+    );
+    let ids = stored_ids(t, app).await;
+    assert_eq!(ids.len(), recorded.len(), "each click exactly once");
+    assert_eq!(&ids.into_iter().collect::<HashSet<_>>(), recorded);
+    assert_eq!(t.rollup_totals(1, app).await, rollups);
+}
+
 /// An outage, `n` clicks recorded into it, and the pipeline stopped: the clicks are in the
 /// spool. Returns their ids.
 async fn spooled_by_a_stopped_process(
@@ -129,18 +153,7 @@ async fn clicks_beyond_max_pending_are_spooled_and_written_once_the_shard_is_bac
     assert_eq!(t.click_count(1, app).await, 0);
 
     t.proxy().restore();
-    assert!(
-        eventually(Duration::from_secs(30), || async {
-            t.click_count(1, app).await == 300
-        })
-        .await,
-        "written: {} of 300",
-        t.click_count(1, app).await
-    );
-    let ids = stored_ids(&t, app).await;
-    assert_eq!(ids.len(), 300, "each click exactly once");
-    assert_eq!(ids.into_iter().collect::<HashSet<_>>(), recorded);
-    assert_eq!(t.rollup_totals(1, app).await, (200, 100));
+    written_once(&t, app, &recorded, (200, 100), 30).await;
     let spooled = spooled();
     assert_eq!(
         t.metric("hoplink_events_replayed_total", &[("kind", "click")]),
@@ -170,18 +183,7 @@ async fn clicks_unwritten_at_shutdown_are_written_by_the_next_process() {
     let registry = prometheus::Registry::new();
     let (recorder, batcher) =
         start_click_pipeline(t.router.clone(), &spool.config(), &registry, None).unwrap();
-    assert!(
-        eventually(Duration::from_secs(15), || async {
-            t.click_count(1, app).await == 50
-        })
-        .await,
-        "written: {} of 50",
-        t.click_count(1, app).await
-    );
-    let ids = stored_ids(&t, app).await;
-    assert_eq!(ids.len(), 50);
-    assert_eq!(ids.into_iter().collect::<HashSet<_>>(), recorded);
-    assert_eq!(t.rollup_totals(1, app).await, (50, 0));
+    written_once(&t, app, &recorded, (50, 0), 15).await;
     assert!(spool.files("spool").is_empty());
     drop(recorder);
     tokio::time::timeout(Duration::from_secs(10), batcher)
@@ -268,18 +270,8 @@ async fn a_process_killed_while_writing_a_spool_file_back_leaves_it_for_the_next
 
     // The third process finds them and writes each click once.
     t.proxy().restore();
-    let (recorder, batcher, registry) = next_process(&t, &spool).await;
-    assert!(
-        eventually(Duration::from_secs(15), || async {
-            t.click_count(1, app).await == 50
-        })
-        .await,
-        "written: {} of 50",
-        t.click_count(1, app).await
-    );
-    let ids = stored_ids(&t, app).await;
-    assert_eq!(ids.into_iter().collect::<HashSet<_>>(), recorded);
-    assert_eq!(t.rollup_totals(1, app).await, (50, 0));
+    let (recorder, batcher, _) = next_process(&t, &spool).await;
+    written_once(&t, app, &recorded, (50, 0), 15).await;
     assert!(
         eventually(Duration::from_secs(5), || async {
             spool.files("spool").is_empty()
@@ -327,18 +319,7 @@ async fn events_read_back_that_overflow_again_go_back_to_their_file_and_are_writ
     );
 
     t.proxy().restore();
-    assert!(
-        eventually(Duration::from_secs(30), || async {
-            t.click_count(1, app).await == 200
-        })
-        .await,
-        "written: {} of 200",
-        t.click_count(1, app).await
-    );
-    let ids = stored_ids(&t, app).await;
-    assert_eq!(ids.len(), 200, "each click exactly once");
-    assert_eq!(ids.into_iter().collect::<HashSet<_>>(), recorded);
-    assert_eq!(t.rollup_totals(1, app).await, (200, 0));
+    written_once(&t, app, &recorded, (200, 0), 30).await;
     assert!(
         eventually(Duration::from_secs(5), || async {
             spool.files("spool").is_empty()
