@@ -40,6 +40,10 @@ pub enum Command {
     /// The event stream export (NATS JetStream).
     #[command(subcommand)]
     Events(EventsCommand),
+    /// The events a service keeps on disk while their shards do not take writes
+    /// (HOPLINK_EVENTS_SPOOL_DIR).
+    #[command(subcommand)]
+    Spool(SpoolCommand),
     /// Run the whole stack locally with demo data (a private Postgres unless
     /// HOPLINK_CATALOG_URL is set).
     Dev(DevArgs),
@@ -170,6 +174,35 @@ pub struct TailArgs {
     /// PEM certificate of the authority that signed the NATS server's (TLS required).
     #[arg(long, env = "HOPLINK_EXPORT_NATS_CA_FILE")]
     pub nats_ca_file: Option<std::path::PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SpoolCommand {
+    /// What a spool directory holds: one JSON line per event kind.
+    Status(SpoolDirArgs),
+    /// Write to their shards the events of a spool no service runs on any more (a pod
+    /// scaled away, a retired host); one JSON line per event kind. Fails while a service
+    /// holds the directory (it writes them itself), and when events are left at the
+    /// timeout (their shards did not take writes): run it again.
+    Drain(DrainArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SpoolDirArgs {
+    /// The spool directory: the service's HOPLINK_EVENTS_SPOOL_DIR.
+    #[arg(long, env = "HOPLINK_EVENTS_SPOOL_DIR")]
+    pub dir: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct DrainArgs {
+    #[command(flatten)]
+    pub spool: SpoolDirArgs,
+    /// Stop after this many seconds; what is not written by then stays in the spool.
+    #[arg(long, default_value_t = 600)]
+    pub timeout_secs: u64,
+    #[command(flatten)]
+    pub catalog: CatalogArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

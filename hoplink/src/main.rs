@@ -29,6 +29,7 @@ async fn main() -> ExitCode {
         Command::Clicks(cmd) => commands::prune::clicks(cmd).await,
         Command::Sessions(cmd) => commands::prune::sessions(cmd).await,
         Command::Events(cmd) => commands::events::run(cmd).await,
+        Command::Spool(cmd) => commands::spool::run(cmd).await,
         Command::Dev(args) => dev::run(args).await,
     };
     match result {

@@ -7,6 +7,7 @@ pub mod keys;
 pub mod migrate;
 pub mod prune;
 pub mod shards;
+pub mod spool;
 
 use shard_router::{RouterConfig, ShardRouter};
 

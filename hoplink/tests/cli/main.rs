@@ -9,3 +9,4 @@ mod commands;
 mod dev_stack;
 mod events;
 mod helpers;
+mod spool;

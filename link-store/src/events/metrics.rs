@@ -202,6 +202,14 @@ impl KindMetrics {
         &self.dropped[reason as usize]
     }
 
+    /// Every reason's count so far, in a fixed order.
+    pub fn dropped_counts(&self) -> Vec<(&'static str, u64)> {
+        DropReason::ALL
+            .iter()
+            .map(|r| (r.as_str(), self.dropped(*r).get()))
+            .collect()
+    }
+
     pub fn drop_n(&self, reason: DropReason, n: usize) {
         if n > 0 {
             self.dropped(reason).inc_by(n as u64);

@@ -345,6 +345,17 @@ async fn a_spool_serves_one_process_and_sets_unreadable_files_aside() {
     )
     .unwrap();
     std::fs::write(dir.join("00000000000000000002.tmp"), b"half").unwrap();
+    let before = link_store::events::spool::stock(&spool.0, "click").unwrap();
+    assert_eq!(
+        (
+            before.files,
+            before.events,
+            before.unreadable,
+            before.in_use
+        ),
+        (1, 2, 0, false),
+        "as its header announces"
+    );
 
     let (recorder, _batcher) = t.start(&spool.config());
     assert!(
@@ -359,6 +370,11 @@ async fn a_spool_serves_one_process_and_sets_unreadable_files_aside() {
         "the damaged file is set aside"
     );
     assert!(spool.files("spool").is_empty());
+    let held = link_store::events::spool::stock(&spool.0, "click").unwrap();
+    assert_eq!(
+        (held.files, held.events, held.unreadable, held.in_use),
+        (0, 0, 1, true)
+    );
 
     let second = start_click_pipeline(
         t.router.clone(),

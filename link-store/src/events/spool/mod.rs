@@ -23,8 +23,13 @@
 //!
 //! File work runs on a thread of its own, so the batcher never waits on the disk except
 //! at shutdown, for the last file to be synced.
+//!
+//! [`stock`] reads what a directory holds without opening it; [`drain`] writes out a
+//! directory no service runs on any more (`hoplink spool status` and `drain`).
 
+mod drain;
 pub(crate) mod segment;
+mod stock;
 
 use std::collections::BTreeMap;
 use std::fs::{self, File};
@@ -39,11 +44,14 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::kind::ShardEvent;
 use super::metrics::{DropReason, KindMetrics};
+pub use drain::{DrainReport, drain};
 pub(crate) use segment::Spooled;
+pub use stock::{SpoolStock, stock};
 
 const EXTENSION: &str = "spool";
 const TEMPORARY: &str = "tmp";
 const UNREADABLE: &str = "bad";
+const LOCK: &str = ".lock";
 
 #[derive(Debug, thiserror::Error)]
 pub enum SpoolError {
@@ -103,7 +111,7 @@ impl<E: ShardEvent> Spool<E> {
         };
         fs::create_dir_all(&dir).map_err(io)?;
         restrict(&dir).map_err(io)?;
-        let lock = File::create(dir.join(".lock")).map_err(io)?;
+        let lock = File::create(dir.join(LOCK)).map_err(io)?;
         lock.try_lock().map_err(|error| match error {
             fs::TryLockError::WouldBlock => SpoolError::Locked(dir.clone()),
             fs::TryLockError::Error(source) => io(source),

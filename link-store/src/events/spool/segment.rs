@@ -132,6 +132,12 @@ pub(crate) fn decode<E: DeserializeOwned>(
     Ok(events)
 }
 
+/// The event count a file's first line announces, if it is a header of this format.
+pub(crate) fn announced_events(header: &[u8]) -> Option<usize> {
+    let header: Header<'_> = serde_json::from_slice(header.trim_ascii_end()).ok()?;
+    (header.format == FORMAT).then_some(header.events)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -167,6 +173,13 @@ mod tests {
         assert_eq!(bytes.iter().filter(|&&b| b == b'\n').count(), 3);
         assert!(bytes.starts_with(br#"{"format":"hoplink-spool/1","kind":"click","events":2}"#));
         assert_eq!(decode::<Ev>("click", &bytes).unwrap(), events());
+        let header = &bytes[..=bytes.iter().position(|&b| b == b'\n').unwrap()];
+        assert_eq!(announced_events(header), Some(2));
+        assert_eq!(
+            announced_events(b"{\"format\":\"hoplink-spool/9\",\"kind\":\"click\",\"events\":2}"),
+            None
+        );
+        assert_eq!(announced_events(b"not json"), None);
         let empty = encode::<Ev>("click", &[]).unwrap();
         assert_eq!(decode::<Ev>("click", &empty).unwrap(), []);
     }
