@@ -188,26 +188,17 @@ async fn drain_writes_a_stopped_services_spool_once_its_shard_takes_writes() {
 
 #[tokio::test]
 async fn a_missing_spool_directory_is_refused() {
-    let out = spool(
-        "postgres://unused",
-        &["status", "--dir", "/nonexistent/hoplink-spool"],
-    )
-    .await;
-    assert!(!out.status.success());
-    assert!(
-        stderr(&out).contains("is not a directory"),
-        "{}",
-        stderr(&out)
-    );
-    let out = spool(
-        "postgres://unused",
-        &["drain", "--dir", "/nonexistent/hoplink-spool"],
-    )
-    .await;
-    assert!(!out.status.success());
-    assert!(
-        stderr(&out).contains("is not a directory"),
-        "{}",
-        stderr(&out)
-    );
+    for command in ["status", "drain"] {
+        let out = spool(
+            "postgres://unused",
+            &[command, "--dir", "/nonexistent/hoplink-spool"],
+        )
+        .await;
+        assert!(!out.status.success(), "{command}");
+        assert!(
+            stderr(&out).contains("is not a directory"),
+            "{command}: {}",
+            stderr(&out)
+        );
+    }
 }

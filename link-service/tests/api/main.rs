@@ -7,6 +7,7 @@
 
 mod association;
 mod bad_input;
+mod browser;
 mod cache;
 mod clicks;
 mod cookies;
