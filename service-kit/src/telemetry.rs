@@ -2,7 +2,7 @@
 //!
 //! | variable | default | meaning |
 //! |---|---|---|
-//! | `HOPLINK_LOG` (or `RUST_LOG`) | `info` | `tracing` filter, e.g. `info,link_service=debug` |
+//! | `HOPLINK_LOG` (or `RUST_LOG`) | `info,sqlx::postgres::notice=warn` | `tracing` filter, e.g. `info,link_service=debug` |
 //! | `HOPLINK_LOG_FORMAT` | `text` | `json` for one JSON object per line (production) |
 //!
 //! Logs must never carry IPs, cookies, keys or device ids: callers log ids of apps,
@@ -28,6 +28,10 @@ use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::layer::{Context, Layer, SubscriberExt};
 use tracing_subscriber::util::SubscriberInitExt;
 
+/// Postgres' routine notices ("relation ... already exists, skipping" at every start, from
+/// idempotent migrations) are not news; its warnings still are.
+const DEFAULT_FILTER: &str = "info,sqlx::postgres::notice=warn";
+
 /// Installs the global subscriber, logging to stderr. Calling it again (tests,
 /// `hoplink dev`) is harmless.
 pub fn init() {
@@ -41,8 +45,8 @@ where
 {
     let filter = std::env::var("HOPLINK_LOG")
         .or_else(|_| std::env::var("RUST_LOG"))
-        .unwrap_or_else(|_| "info".to_owned());
-    let filter = EnvFilter::try_new(&filter).unwrap_or_else(|_| EnvFilter::new("info"));
+        .unwrap_or_else(|_| DEFAULT_FILTER.to_owned());
+    let filter = EnvFilter::try_new(&filter).unwrap_or_else(|_| EnvFilter::new(DEFAULT_FILTER));
     let json = std::env::var("HOPLINK_LOG_FORMAT").is_ok_and(|f| f.eq_ignore_ascii_case("json"));
     // The filter applies to the log lines only, so client errors are counted even when
     // the operator turns actix-http's logging off.
