@@ -13,6 +13,7 @@ use anyhow::Context;
 use api_service::ApiServiceConfig;
 use link_service::LinkServiceConfig;
 use link_store::export::ExportConfig;
+use secrecy::SecretString;
 use shard_router::{RouterConfig, ShardRouter, migrate};
 use sqlx::Connection;
 
@@ -86,8 +87,12 @@ async fn serve(
     export.export_nats_url = args.export_nats_url.clone();
 
     let shutdown = service_kit::shutdown::on_signal();
+    // The built-in key, named: a warning about it belongs to deployments, not to this.
+    let fingerprint_key =
+        SecretString::from(link_service::config::DEFAULT_FINGERPRINT_KEY.to_owned());
     let mut link_config = LinkServiceConfig::for_catalog(catalog_url);
     link_config.link_addr = ([127, 0, 0, 1], args.link_port).into();
+    link_config.fingerprint_key = Some(fingerprint_key.clone());
     link_config.export = export.clone();
     // Clicks a stopped or unreachable shard could not take wait here for the next run.
     let spool = dir.join("spool");
@@ -97,6 +102,7 @@ async fn serve(
         .context("starting the link service (is the port free? try --link-port)")?;
     let mut api_config = ApiServiceConfig::for_catalog(catalog_url);
     api_config.api_addr = ([127, 0, 0, 1], args.api_port).into();
+    api_config.fingerprint_key = Some(fingerprint_key);
     api_config.export = export;
     api_config.events.events_spool_dir = Some(spool);
     // Short URLs the API hands out point at this local link service.
