@@ -260,6 +260,45 @@ async fn the_interstitial_opens_the_app_and_falls_back_only_while_the_page_stays
 }
 
 #[tokio::test]
+async fn firefox_on_android_tries_the_scheme_then_the_play_store_naming_the_same_click() {
+    let t = TestApp::spawn().await;
+    t.create_link(
+        t.app_id,
+        "promo",
+        json!({"$deeplink_path": "p/1", "$android_uri_redirect_mode": 2, "$android_redirect_timeout": 1000}),
+        &[],
+    )
+    .await;
+    let Some(chromium) = Chromium::launch(&t).await else {
+        return;
+    };
+    let tab = chromium.tab(ANDROID_FIREFOX, true).await;
+    tab.visit("/promo?utm_source=push").await;
+    let seen = tab.navigated(3).await;
+    let click_id = seen[1]
+        .strip_prefix("acme://p/1?utm_source=push&link_click_id=")
+        .unwrap_or_else(|| panic!("the scheme first: {seen:?}"));
+    assert!(
+        click_id.len() == 32 && click_id.bytes().all(|b| b.is_ascii_hexdigit()),
+        "{seen:?}"
+    );
+    // The install referrer carries the click, so the install is matched to it exactly.
+    let store = url::Url::parse(&seen[2]).unwrap();
+    assert_eq!(
+        store.as_str().split('?').next(),
+        Some("https://play.google.com/store/apps/details"),
+        "{seen:?}"
+    );
+    let query: std::collections::HashMap<_, _> = store.query_pairs().collect();
+    assert_eq!(query["id"], "com.acme.app");
+    assert!(
+        query["referrer"].contains(click_id),
+        "referrer {} should name click {click_id}",
+        query["referrer"]
+    );
+}
+
+#[tokio::test]
 async fn in_an_in_app_browser_only_the_button_opens_the_app() {
     let t = TestApp::spawn().await;
     t.create_link(t.app_id, "promo", json!({"$deeplink_path": "p/1"}), &[])
