@@ -37,6 +37,8 @@ struct StatusLine {
     kind: &'static str,
     files: usize,
     events: u64,
+    /// Events of files that wait for one shard, by shard; the rest wait for all.
+    by_shard: BTreeMap<String, u64>,
     bytes: u64,
     /// Files set aside because they could not be read (`<number>.bad`).
     unreadable: usize,
@@ -52,6 +54,8 @@ struct DrainLine {
     dropped: BTreeMap<&'static str, u64>,
     files_left: usize,
     events_left: u64,
+    /// What is left, by the shard it waits for.
+    events_left_by_shard: BTreeMap<String, u64>,
     unreadable: usize,
 }
 
@@ -71,6 +75,7 @@ fn status(args: &SpoolDirArgs) -> anyhow::Result<()> {
         let SpoolStock {
             files,
             events,
+            by_shard,
             bytes,
             unreadable,
             oldest,
@@ -80,6 +85,7 @@ fn status(args: &SpoolDirArgs) -> anyhow::Result<()> {
             kind,
             files,
             events,
+            by_shard,
             bytes,
             unreadable,
             oldest: oldest.map(DateTime::<Utc>::from),
@@ -102,9 +108,11 @@ async fn drain(args: &DrainArgs) -> anyhow::Result<()> {
         drain_kind::<SdkEvent>(&router, dir, &metrics, deadline).await?,
     ];
     let (mut files_left, mut events_left, mut set_aside) = (0, 0, 0);
+    let mut waiting_for = std::collections::BTreeSet::new();
     for (kind, report) in KINDS.into_iter().zip(reports) {
         files_left += report.after.files;
         events_left += report.after.events;
+        waiting_for.extend(report.after.by_shard.keys().cloned());
         set_aside += report
             .after
             .unreadable
@@ -116,12 +124,21 @@ async fn drain(args: &DrainArgs) -> anyhow::Result<()> {
             dropped: report.dropped.into_iter().collect(),
             files_left: report.after.files,
             events_left: report.after.events,
+            events_left_by_shard: report.after.by_shard,
             unreadable: report.after.unreadable,
         });
     }
     if files_left > 0 {
+        let shards = if waiting_for.is_empty() {
+            "their shards".to_owned()
+        } else {
+            format!(
+                "their shards ({})",
+                waiting_for.into_iter().collect::<Vec<_>>().join(", ")
+            )
+        };
         bail!(
-            "{events_left} events in {files_left} files are still in {}: their shards did not \
+            "{events_left} events in {files_left} files are still in {}: {shards} did not \
              take writes within {} s; run the drain again once they do",
             dir.display(),
             args.timeout_secs

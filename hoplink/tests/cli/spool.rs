@@ -126,6 +126,8 @@ async fn drain_writes_a_stopped_services_spool_once_its_shard_takes_writes() {
     assert!(out.status.success(), "{}", stderr(&out));
     let click_line = line(&out, "click");
     assert_eq!(click_line["events"], CLICKS);
+    // Every event was bound for s1 when it was spooled: the files wait for that shard only.
+    assert_eq!(click_line["by_shard"], serde_json::json!({ "s1": CLICKS }));
     // Files of at most a batch (10).
     let files = click_line["files"].as_u64().unwrap();
     assert!(files >= (CLICKS / 10) as u64, "{click_line}");
@@ -141,7 +143,8 @@ async fn drain_writes_a_stopped_services_spool_once_its_shard_takes_writes() {
     .await;
     assert!(!out.status.success());
     assert!(
-        stderr(&out).contains(&format!("{CLICKS} events in {files} files are still in")),
+        stderr(&out).contains(&format!("{CLICKS} events in {files} files are still in"))
+            && stderr(&out).contains("their shards (s1) did not take writes"),
         "{}",
         stderr(&out)
     );
@@ -149,6 +152,10 @@ async fn drain_writes_a_stopped_services_spool_once_its_shard_takes_writes() {
     assert_eq!(
         (drained["written"].as_u64(), drained["events_left"].as_u64()),
         (Some(0), Some(CLICKS as u64))
+    );
+    assert_eq!(
+        drained["events_left_by_shard"],
+        serde_json::json!({ "s1": CLICKS })
     );
 
     proxy.restore();

@@ -4,6 +4,7 @@
 //! only awaits are on the channel, the clock and finished writes.
 
 use foldhash::{HashMap, HashMapExt};
+use std::collections::BTreeMap;
 use std::time::Instant;
 
 use link_core::ShardId;
@@ -19,7 +20,7 @@ use super::kind::ShardEvent;
 use super::metrics::{DropReason, EventMetrics, KindMetrics};
 use super::queue::{InFlight, Pending, ShardQueue};
 use super::recorder::{Buffer, FlushReport, Msg, Recorder};
-use super::spool::{Loaded, Spool, SpoolError, Spooled};
+use super::spool::{LoadFilter, Loaded, Spool, SpoolError, Spooled};
 use super::write::{self, WriteDone, WriteError, WriteJob, WriteResult};
 use crate::export::Exporter;
 
@@ -128,8 +129,9 @@ struct Batcher<E> {
     parked: Vec<(Instant, Pending<E>)>,
     export: Option<Exporter>,
     spool: Option<Spool<E>>,
-    /// Events over `max_pending` on their way to the spool, sent a batch at a time.
-    spill: Vec<Spooled<E>>,
+    /// Events over `max_pending` on their way to the spool, sent a batch at a time, with
+    /// the shard each was bound for.
+    spill: Vec<(Option<ShardId>, Spooled<E>)>,
     /// Spool files whose events are being written; each is deleted once all are.
     replays: Vec<Replay>,
     /// Cancelled at the deadline: running writes hand their batches back.
@@ -501,11 +503,11 @@ impl<E: ShardEvent> Batcher<E> {
     fn enforce_limit(&mut self) {
         let mut excess = self.held().saturating_sub(self.max_pending);
         while excess > 0 {
-            let Some(queue) = self
+            let Some((shard, queue)) = self
                 .shards
-                .values_mut()
-                .filter(|q| !q.queue.is_empty())
-                .max_by_key(|q| (q.backoff.is_some(), q.queue.len()))
+                .iter_mut()
+                .filter(|(_, q)| !q.queue.is_empty())
+                .max_by_key(|(_, q)| (q.backoff.is_some(), q.queue.len()))
             else {
                 break;
             };
@@ -533,7 +535,9 @@ impl<E: ShardEvent> Batcher<E> {
                         }
                         replay.returned = true;
                     }
-                    None => self.spill.push(Spooled::from(pending)),
+                    None => self
+                        .spill
+                        .push((Some(shard.clone()), Spooled::from(pending))),
                 }
             }
         }
@@ -548,27 +552,34 @@ impl<E: ShardEvent> Batcher<E> {
         if let Some(spool) = &self.spool
             && !self.spill.is_empty()
         {
-            spool.store(std::mem::take(&mut self.spill));
+            store_by_shard(spool, std::mem::take(&mut self.spill));
         }
     }
 
-    /// Asks the spool for its oldest file when there is room for it and every shard takes
-    /// writes, so events read back are not spooled again at once.
+    /// Asks the spool for its oldest file when there is room for it and the shard it
+    /// names could start writing it at once, so events read back are not spooled again at
+    /// once and a shard whose failure has not shown yet does not fill memory with its files.
     fn load_spooled(&mut self) {
-        if !self.spool.as_ref().is_some_and(Spool::can_load) {
+        let room = self.held() + self.spill.len() + self.max_batch <= self.max_pending;
+        if !room || self.spool.is_none() {
             return;
         }
-        let room = self.held() + self.spill.len() + self.max_batch <= self.max_pending;
         // A shard that holds nothing (it left the map, say) keeps no one waiting.
-        let healthy = self
-            .shards
-            .values()
-            .all(|q| q.backoff.is_none() || q.is_idle());
+        let backing_off = |q: &ShardQueue<E>| q.backoff.is_some() && !q.is_idle();
+        let full = self.writers * self.max_batch;
+        let filter = LoadFilter {
+            closed: self
+                .shards
+                .iter()
+                .filter(|(_, q)| backing_off(q) || q.held() >= full)
+                .map(|(shard, _)| shard.clone())
+                .collect(),
+            unnamed: !self.shards.values().any(backing_off),
+        };
         if let Some(spool) = &mut self.spool
-            && room
-            && healthy
+            && spool.can_load(&filter)
         {
-            spool.request_load();
+            spool.request_load(filter);
         }
     }
 
@@ -686,24 +697,30 @@ impl<E: ShardEvent> Batcher<E> {
         }
         let mut spooled = 0;
         if let Some(spool) = self.spool.take() {
-            let mut left: Vec<Spooled<E>> = std::mem::take(&mut self.spill);
-            let parked = std::mem::take(&mut self.parked).into_iter().map(|(_, p)| p);
-            let queued = self.shards.values_mut().flat_map(|q| q.queue.drain(..));
+            let mut left = std::mem::take(&mut self.spill);
+            // A parked event's app had no usable route: its file names no shard.
+            let parked = std::mem::take(&mut self.parked)
+                .into_iter()
+                .map(|(_, p)| (None, p));
+            let queued = self
+                .shards
+                .iter_mut()
+                .flat_map(|(shard, q)| q.queue.drain(..).map(|p| (Some(shard.clone()), p)));
             // Events read back stay in their files, which the writer thread leaves on disk
             // (as it does one whose load is still under way): the next start reads them.
             let mut kept = 0;
-            for pending in parked.chain(queued) {
+            for (shard, pending) in parked.chain(queued) {
                 if self.replays.iter().any(|r| r.seqs.contains(&pending.seq)) {
                     kept += 1;
                 } else {
-                    left.push(Spooled::from(pending));
+                    left.push((shard, Spooled::from(pending)));
                 }
             }
             spooled = left.len() + kept;
             if spooled > 0 {
                 tracing::warn!(kind = E::KIND, events = left.len(), read_back = kept, dir = %spool.dir().display(), "event pipeline stopped with events it could not write; spooling them (and leaving the files read back) for the next start");
             }
-            spool.store(left);
+            store_by_shard(&spool, left);
             spool.close().await;
         }
         let lost = self.held();
@@ -727,6 +744,18 @@ impl<E: ShardEvent> Batcher<E> {
                 "event pipeline stopped; every event was written"
             );
         }
+    }
+}
+
+/// Hands `events` to the spool in one group per shard, each in the order given, so each
+/// file waits only for the shard its events were bound for.
+fn store_by_shard<E: ShardEvent>(spool: &Spool<E>, events: Vec<(Option<ShardId>, Spooled<E>)>) {
+    let mut groups: BTreeMap<Option<ShardId>, Vec<Spooled<E>>> = BTreeMap::new();
+    for (shard, spooled) in events {
+        groups.entry(shard).or_default().push(spooled);
+    }
+    for (shard, events) in groups {
+        spool.store(shard, events);
     }
 }
 

@@ -18,8 +18,8 @@ use tokio::task::JoinHandle;
 pub struct TestStore {
     pub router: ShardRouter,
     pub registry: prometheus::Registry,
-    /// In front of the last shard, when asked for.
-    pub proxy: Option<ChaosProxy>,
+    /// In front of shards, when asked for: (shard number from 1, its proxy).
+    proxies: Vec<(usize, ChaosProxy)>,
     /// Straight to each shard database (never through the proxy), to check what was written.
     direct: Vec<PgPool>,
     /// Last, so the databases are dropped after every pool on them.
@@ -28,27 +28,33 @@ pub struct TestStore {
 
 impl TestStore {
     pub async fn with_shards(shards: usize) -> Self {
-        Self::build(shards, false).await
+        Self::build(shards, shards).await
     }
 
     /// `shards` shards, the last of which is reached through a proxy the test can cut.
     pub async fn with_proxied_last_shard(shards: usize) -> Self {
-        Self::build(shards, true).await
+        Self::build(shards, shards - 1).await
     }
 
-    async fn build(shards: usize, proxy_last: bool) -> Self {
+    /// `shards` shards, each reached through a proxy of its own ([`Self::shard_proxy`]).
+    pub async fn with_proxied_shards(shards: usize) -> Self {
+        Self::build(shards, 0).await
+    }
+
+    /// Shards from index `first_proxied` on are reached through a proxy.
+    async fn build(shards: usize, first_proxied: usize) -> Self {
         let dbs = TestDatabases::create(shards).await;
         let router = router_for(&dbs.catalog_url);
         migrate::migrate_catalog(router.catalog())
             .await
             .expect("migrate catalog");
         router.refresh().await.expect("load empty map");
-        let mut proxy = None;
+        let mut proxies = Vec::new();
         for (i, url) in dbs.shard_urls.iter().enumerate() {
-            let url = if proxy_last && i + 1 == shards {
+            let url = if i >= first_proxied {
                 let started = ChaosProxy::start(server_addr(url)).await;
                 let proxied = started.proxied_url(url);
-                proxy = Some(started);
+                proxies.push((i + 1, started));
                 proxied
             } else {
                 url.clone()
@@ -63,16 +69,27 @@ impl TestStore {
         Self {
             router,
             registry: prometheus::Registry::new(),
-            proxy,
+            proxies,
             direct,
             _dbs: dbs,
         }
     }
 
+    /// The proxy of the last shard.
     pub fn proxy(&self) -> &ChaosProxy {
-        self.proxy
-            .as_ref()
+        &self
+            .proxies
+            .last()
             .expect("store built with a proxied shard")
+            .1
+    }
+
+    /// The proxy of shard `n` (from 1).
+    pub fn shard_proxy(&self, n: usize) -> &ChaosProxy {
+        self.proxies
+            .iter()
+            .find_map(|(i, p)| (*i == n).then_some(p))
+            .expect("shard built with a proxy")
     }
 
     /// Starts the click pipeline; once per store (its metrics go to `self.registry`).

@@ -2,12 +2,15 @@
 //! kept on disk and written once their shard takes writes, by the same process or the
 //! next one on the directory.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use link_core::AppId;
-use link_store::events::{EventsConfig, PipelineError, SpoolError, start_click_pipeline};
+use link_store::events::spool::stock;
+use link_store::events::{
+    ClickRecorder, EventsConfig, PipelineError, SpoolError, start_click_pipeline,
+};
 
 use crate::helpers::{TestStore, click, eventually};
 
@@ -62,10 +65,10 @@ async fn outage(name: &str) -> (TestStore, AppId, i64, SpoolDir) {
     (t, app, link, SpoolDir::new())
 }
 
-async fn stored_ids(t: &TestStore, app: AppId) -> Vec<uuid::Uuid> {
+async fn stored_ids(t: &TestStore, shard: usize, app: AppId) -> Vec<uuid::Uuid> {
     sqlx::query_scalar("SELECT id FROM clicks WHERE app_id = $1")
         .bind(app.get())
-        .fetch_all(t.shard(1))
+        .fetch_all(t.shard(shard))
         .await
         .unwrap()
 }
@@ -79,19 +82,31 @@ async fn written_once(
     rollups: (i64, i64),
     secs: u64,
 ) {
+    written_once_on(t, 1, app, recorded, rollups, secs).await;
+}
+
+/// [`written_once`] for an app on shard `shard`.
+async fn written_once_on(
+    t: &TestStore,
+    shard: usize,
+    app: AppId,
+    recorded: &HashSet<uuid::Uuid>,
+    rollups: (i64, i64),
+    secs: u64,
+) {
     let expected = recorded.len() as i64;
     assert!(
         eventually(Duration::from_secs(secs), || async {
-            t.click_count(1, app).await == expected
+            t.click_count(shard, app).await == expected
         })
         .await,
         "written: {} of {expected}",
-        t.click_count(1, app).await
+        t.click_count(shard, app).await
     );
-    let ids = stored_ids(t, app).await;
+    let ids = stored_ids(t, shard, app).await;
     assert_eq!(ids.len(), recorded.len(), "each click exactly once");
     assert_eq!(&ids.into_iter().collect::<HashSet<_>>(), recorded);
-    assert_eq!(t.rollup_totals(1, app).await, rollups);
+    assert_eq!(t.rollup_totals(shard, app).await, rollups);
 }
 
 /// An outage, `n` clicks recorded into it, and the pipeline stopped: the clicks are in the
@@ -191,6 +206,85 @@ async fn clicks_unwritten_at_shutdown_are_written_by_the_next_process() {
         .unwrap()
         .unwrap();
     assert_eq!(t.click_count(1, app).await, 50, "nothing written twice");
+}
+
+/// Stops a pipeline as SIGTERM would: its recorders gone, then the batcher's drain.
+async fn stop(recorder: ClickRecorder, batcher: tokio::task::JoinHandle<()>) {
+    drop(recorder);
+    tokio::time::timeout(Duration::from_secs(10), batcher)
+        .await
+        .expect("stops at the drain deadline")
+        .unwrap();
+}
+
+/// Records 30 clicks of `app` and returns their ids.
+fn record_30(recorder: &ClickRecorder, app: AppId, link: i64) -> HashSet<uuid::Uuid> {
+    let now = chrono::Utc::now();
+    (0..30)
+        .map(|_| {
+            let event = click(app, link, now);
+            let id = event.click_id.as_uuid();
+            recorder.record(event);
+            id
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn one_shards_outage_does_not_hold_back_the_clicks_spooled_for_another() {
+    let t = TestStore::with_proxied_shards(2).await;
+    let (healthy, down) = (
+        t.create_app("healthy", "s1").await,
+        t.create_app("down", "s2").await,
+    );
+    let (healthy_link, down_link) = (t.create_link(healthy).await, t.create_link(down).await);
+    let spool = SpoolDir::new();
+
+    // A process stops while s2 is down: its clicks for s2 are the spool's oldest files.
+    t.shard_proxy(2).cut();
+    let (recorder, batcher, _) = next_process(&t, &spool).await;
+    let for_down = record_30(&recorder, down, down_link);
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    stop(recorder, batcher).await;
+    // The next one stops while both are down: its clicks for s1 come after them.
+    t.shard_proxy(1).cut();
+    let (recorder, batcher, _) = next_process(&t, &spool).await;
+    let for_healthy = record_30(&recorder, healthy, healthy_link);
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    stop(recorder, batcher).await;
+    let held = stock(&spool.0, "click").unwrap();
+    assert_eq!(held.events, 60);
+    assert_eq!(
+        held.by_shard,
+        BTreeMap::from([("s1".to_owned(), 30), ("s2".to_owned(), 30)]),
+        "each file names the shard its clicks were bound for"
+    );
+
+    // s1 is back and s2 is not: s1's clicks are written though s2's files are older.
+    t.shard_proxy(1).restore();
+    let (recorder, batcher, registry) = next_process(&t, &spool).await;
+    written_once_on(&t, 1, healthy, &for_healthy, (30, 0), 15).await;
+    assert!(click_counter(&registry, "hoplink_events_write_errors_total") >= 1.0);
+    assert_eq!(t.click_count(2, down).await, 0);
+    let held = stock(&spool.0, "click").unwrap();
+    assert_eq!(
+        (held.events, held.by_shard),
+        (30, BTreeMap::from([("s2".to_owned(), 30)])),
+        "s2's files stay until s2 takes them"
+    );
+    // Read back no faster than s2 could write them: a batch per writer, not the whole
+    // spool, waits in memory while s2 is down.
+    let replayed = click_counter(&registry, "hoplink_events_replayed_total") - 30.0;
+    assert!(
+        (10.0..=20.0).contains(&replayed),
+        "read back for s2: {replayed}"
+    );
+
+    t.shard_proxy(2).restore();
+    written_once_on(&t, 2, down, &for_down, (30, 0), 20).await;
+    stop(recorder, batcher).await;
+    assert!(spool.files("spool").is_empty());
+    assert_eq!(t.click_count(1, healthy).await, 30, "nothing written twice");
 }
 
 /// A click counter of `registry` (a pipeline of its own, as in another process).

@@ -10,7 +10,11 @@
 //!   A lock file keeps a second process off the directory: each process needs its own
 //!   (in Kubernetes a volume per pod, e.g. a StatefulSet's volume claim).
 //! - **Back:** the oldest file is read when the pipeline holds less than
-//!   `events_max_pending` minus a batch and no shard is backing off; its events are
+//!   `events_max_pending` minus a batch and the shard the file names could start writing
+//!   it (it is not backing off, and holds less than a batch per writer): one shard's
+//!   outage does not hold back the others' files, and its own files do not fill memory
+//!   before its first failure shows. A file that names no shard (events whose app had no
+//!   route, or a file of an older version) waits until no shard backs off. Its events are
 //!   routed like new ones, always with the statement that skips stored rows, and the file
 //!   is deleted only once every one of them is written (or dropped for a reason that is
 //!   counted). Until then it stays on disk: a process killed outright while writing it
@@ -31,14 +35,14 @@ mod drain;
 pub(crate) mod segment;
 mod stock;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fs::{self, File};
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc as std_mpsc;
+use std::sync::{Arc, Mutex, PoisonError};
 
+use link_core::ShardId;
 use prometheus::{IntCounter, IntGauge};
 use tokio::sync::{mpsc, oneshot};
 
@@ -68,8 +72,10 @@ pub enum SpoolError {
 }
 
 enum Request<E> {
-    Store(Vec<Spooled<E>>),
-    Load,
+    /// Events bound for a shard (or for none known), to be written to files naming it.
+    Store(Option<ShardId>, Vec<Spooled<E>>),
+    /// The oldest file that may be read now.
+    Load(LoadFilter),
     /// Every event of this file read back is written: delete it.
     Done(u64),
     /// Some events of this file read back left memory unwritten: read it again later.
@@ -84,12 +90,39 @@ pub(crate) struct Loaded<E> {
     pub events: Vec<Spooled<E>>,
 }
 
+/// Files waiting to be read, counted by the shard they name; kept by the writer thread.
+type Waiting = Arc<Mutex<HashMap<Option<ShardId>, usize>>>;
+
+/// Which files may be read now, by the shard they name.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct LoadFilter {
+    /// Shards that cannot start writing a file now.
+    pub closed: Vec<ShardId>,
+    /// Whether a file naming no shard may be read (no shard backs off).
+    pub unnamed: bool,
+}
+
+impl LoadFilter {
+    fn admits(&self, shard: Option<&ShardId>) -> bool {
+        match shard {
+            Some(shard) => !self.closed.contains(shard),
+            None => self.unnamed,
+        }
+    }
+}
+
+/// A file waiting to be read, or read and not yet settled.
+#[derive(Debug, Clone)]
+struct FileInfo {
+    len: u64,
+    shard: Option<ShardId>,
+}
+
 /// The batcher's end of one kind's spool.
 pub(crate) struct Spool<E> {
     requests: std_mpsc::Sender<Request<E>>,
     loaded: mpsc::UnboundedReceiver<Option<Loaded<E>>>,
-    /// Files waiting to be read, kept by the writer thread.
-    files: Arc<AtomicUsize>,
+    waiting: Waiting,
     /// A load was asked for and its answer has not arrived.
     loading: bool,
     dir: PathBuf,
@@ -128,15 +161,18 @@ impl<E: ShardEvent> Spool<E> {
                 (Some(_), Some(TEMPORARY)) => fs::remove_file(&path).map_err(io)?,
                 (Some(number), Some(EXTENSION)) => {
                     let len = fs::metadata(&path).map_err(io)?.len();
-                    files.insert(number, len);
+                    // A header that cannot be read names no shard; loading the file sets
+                    // it aside.
+                    let shard = segment::read_announced(&path).and_then(|a| a.shard);
+                    files.insert(number, FileInfo { len, shard });
                 }
                 _ => {}
             }
         }
-        let count = Arc::new(AtomicUsize::new(files.len()));
+        let waiting = Waiting::default();
         let (requests, inbox) = std_mpsc::channel();
         let (loaded_tx, loaded) = mpsc::unbounded_channel();
-        let bytes: u64 = files.values().sum();
+        let bytes: u64 = files.values().map(|f| f.len).sum();
         if !files.is_empty() {
             tracing::info!(kind = E::KIND, dir = %dir.display(), files = files.len(), bytes, "event spool holds events from before; writing them once their shards take writes");
         }
@@ -148,7 +184,7 @@ impl<E: ShardEvent> Spool<E> {
             bytes,
             max_bytes,
             chunk: chunk.max(1),
-            count: count.clone(),
+            waiting: waiting.clone(),
             loaded: loaded_tx,
             spooled: metrics.spooled.clone(),
             replayed: metrics.replayed.clone(),
@@ -157,9 +193,7 @@ impl<E: ShardEvent> Spool<E> {
             failed: metrics.dropped(DropReason::SpoolError).clone(),
             _lock: lock,
         };
-        writer
-            .spool_bytes
-            .set(i64::try_from(bytes).unwrap_or(i64::MAX));
+        writer.publish();
         std::thread::Builder::new()
             .name(format!("hoplink-spool-{}", E::KIND))
             .spawn(move || writer.run(inbox))
@@ -167,19 +201,20 @@ impl<E: ShardEvent> Spool<E> {
         Ok(Self {
             requests,
             loaded,
-            files: count,
+            waiting,
             loading: false,
             dir,
         })
     }
 
-    /// Hands events to the writer thread; the thread counts them spooled or dropped.
-    pub(crate) fn store(&self, events: Vec<Spooled<E>>) {
+    /// Hands events bound for `shard` to the writer thread; the thread counts them spooled
+    /// or dropped.
+    pub(crate) fn store(&self, shard: Option<ShardId>, events: Vec<Spooled<E>>) {
         if events.is_empty() {
             return;
         }
-        if let Err(std_mpsc::SendError(Request::Store(events))) =
-            self.requests.send(Request::Store(events))
+        if let Err(std_mpsc::SendError(Request::Store(_, events))) =
+            self.requests.send(Request::Store(shard, events))
         {
             // Only after the thread died (it logged why).
             tracing::error!(
@@ -190,14 +225,21 @@ impl<E: ShardEvent> Spool<E> {
         }
     }
 
-    /// Whether files wait and no load is under way.
-    pub(crate) fn can_load(&self) -> bool {
-        !self.loading && self.files.load(Ordering::Relaxed) > 0
+    /// Whether no load is under way and a file waits that `filter` admits.
+    pub(crate) fn can_load(&self, filter: &LoadFilter) -> bool {
+        !self.loading
+            && self
+                .waiting
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .iter()
+                .any(|(shard, &n)| n > 0 && filter.admits(shard.as_ref()))
     }
 
-    /// Asks for the oldest file; its events arrive through [`Self::loaded`].
-    pub(crate) fn request_load(&mut self) {
-        self.loading = self.requests.send(Request::Load).is_ok();
+    /// Asks for the oldest file `filter` admits; its events arrive through
+    /// [`Self::loaded`].
+    pub(crate) fn request_load(&mut self, filter: LoadFilter) {
+        self.loading = self.requests.send(Request::Load(filter)).is_ok();
     }
 
     /// The answer to a load: one file's events, or `None` when no file could be read;
@@ -243,16 +285,16 @@ struct Writer<E> {
     dir: PathBuf,
     /// The number the next file gets.
     next: u64,
-    /// Files waiting to be read, by number, with their sizes.
-    files: BTreeMap<u64, u64>,
+    /// Files waiting to be read, by number.
+    files: BTreeMap<u64, FileInfo>,
     /// Files read back whose events are not all written yet; they stay on disk (and in
     /// `bytes`) until then, and a stop leaves them for the next start.
-    checked_out: BTreeMap<u64, u64>,
+    checked_out: BTreeMap<u64, FileInfo>,
     bytes: u64,
     max_bytes: u64,
     /// Events per file.
     chunk: usize,
-    count: Arc<AtomicUsize>,
+    waiting: Waiting,
     loaded: mpsc::UnboundedSender<Option<Loaded<E>>>,
     spooled: IntCounter,
     replayed: IntCounter,
@@ -267,21 +309,21 @@ impl<E: ShardEvent> Writer<E> {
     fn run(mut self, inbox: std_mpsc::Receiver<Request<E>>) {
         for request in inbox {
             match request {
-                Request::Store(events) => {
+                Request::Store(shard, events) => {
                     for chunk in events.chunks(self.chunk) {
-                        self.store(chunk);
+                        self.store(shard.as_ref(), chunk);
                     }
                 }
-                Request::Load => {
-                    let events = self.load();
+                Request::Load(filter) => {
+                    let events = self.load(&filter);
                     if self.loaded.send(events).is_err() {
                         return;
                     }
                 }
                 Request::Done(number) => self.delete(number),
                 Request::Return(number) => {
-                    if let Some(len) = self.checked_out.remove(&number) {
-                        self.files.insert(number, len);
+                    if let Some(file) = self.checked_out.remove(&number) {
+                        self.files.insert(number, file);
                         self.publish();
                     }
                 }
@@ -296,9 +338,9 @@ impl<E: ShardEvent> Writer<E> {
         }
     }
 
-    fn store(&mut self, events: &[Spooled<E>]) {
+    fn store(&mut self, shard: Option<&ShardId>, events: &[Spooled<E>]) {
         let n = events.len() as u64;
-        let bytes = match segment::encode(E::KIND, events) {
+        let bytes = match segment::encode(E::KIND, shard, events) {
             Ok(bytes) => bytes,
             Err(error) => {
                 self.failed.inc_by(n);
@@ -321,7 +363,13 @@ impl<E: ShardEvent> Writer<E> {
         self.next += 1;
         match self.write_file(number, &bytes) {
             Ok(()) => {
-                self.files.insert(number, len);
+                self.files.insert(
+                    number,
+                    FileInfo {
+                        len,
+                        shard: shard.cloned(),
+                    },
+                );
                 self.bytes += len;
                 self.spooled.inc_by(n);
                 self.publish();
@@ -350,16 +398,23 @@ impl<E: ShardEvent> Writer<E> {
         result
     }
 
-    /// Reads the oldest readable file and checks it out. Unreadable ones are set aside.
-    fn load(&mut self) -> Option<Loaded<E>> {
-        while let Some((number, len)) = self.files.pop_first() {
+    /// Reads the oldest readable file `filter` admits and checks it out. Unreadable ones are
+    /// set aside.
+    fn load(&mut self, filter: &LoadFilter) -> Option<Loaded<E>> {
+        loop {
+            let number = *self
+                .files
+                .iter()
+                .find(|(_, file)| filter.admits(file.shard.as_ref()))?
+                .0;
+            let file = self.files.remove(&number)?;
             let path = self.path(number, EXTENSION);
             let read = fs::read(&path)
                 .map_err(|e| e.to_string())
                 .and_then(|bytes| segment::decode::<E>(E::KIND, &bytes).map_err(|e| e.to_string()));
             match read {
                 Ok(events) => {
-                    self.checked_out.insert(number, len);
+                    self.checked_out.insert(number, file);
                     self.replayed.inc_by(events.len() as u64);
                     self.publish();
                     return Some(Loaded {
@@ -368,7 +423,7 @@ impl<E: ShardEvent> Writer<E> {
                     });
                 }
                 Err(error) => {
-                    self.bytes = self.bytes.saturating_sub(len);
+                    self.bytes = self.bytes.saturating_sub(file.len);
                     let aside = self.path(number, UNREADABLE);
                     let _ = fs::rename(&path, &aside);
                     tracing::error!(kind = E::KIND, file = %aside.display(), %error, "could not read a spool file; set it aside");
@@ -376,14 +431,13 @@ impl<E: ShardEvent> Writer<E> {
                 }
             }
         }
-        None
     }
 
     fn delete(&mut self, number: u64) {
-        let Some(len) = self.checked_out.remove(&number) else {
+        let Some(file) = self.checked_out.remove(&number) else {
             return;
         };
-        self.bytes = self.bytes.saturating_sub(len);
+        self.bytes = self.bytes.saturating_sub(file.len);
         let path = self.path(number, EXTENSION);
         if let Err(error) = fs::remove_file(&path) {
             // Not read again by this process; the next start skips what it holds.
@@ -397,7 +451,12 @@ impl<E: ShardEvent> Writer<E> {
     }
 
     fn publish(&self) {
-        self.count.store(self.files.len(), Ordering::Relaxed);
+        let mut waiting = self.waiting.lock().unwrap_or_else(PoisonError::into_inner);
+        waiting.clear();
+        for file in self.files.values() {
+            *waiting.entry(file.shard.clone()).or_default() += 1;
+        }
+        drop(waiting);
         self.spool_bytes
             .set(i64::try_from(self.bytes).unwrap_or(i64::MAX));
     }
@@ -434,7 +493,7 @@ mod tests {
             maybe_stored: true,
             event,
         }];
-        let bytes = encode(E::KIND, &spooled).unwrap();
+        let bytes = encode(E::KIND, None, &spooled).unwrap();
         let back: Vec<Spooled<E>> = decode(E::KIND, &bytes).unwrap();
         assert_eq!(back, spooled, "{}", String::from_utf8_lossy(&bytes));
     }

@@ -1,13 +1,20 @@
 //! One spool file: events that could not be written to their shard, as JSON lines.
 //!
 //! A file (`hoplink-spool/1`) is a header line, `{"format":"hoplink-spool/1","kind":
-//! "click","events":N}`, then N lines `{"maybe_stored":false,"event":{...}}`. The writer
+//! "click","events":N,"shard":"s1"}`, then N lines `{"maybe_stored":false,"event":{...}}`.
+//! `shard` names the shard the events were bound for when they were spooled, so a file
+//! waits only for that shard; it is absent when they were not routed to one (and in files
+//! of versions before it, which ignore it when reading). The writer
 //! syncs it under a temporary name and renames it, so a reader only meets whole files; the
 //! header's kind and count catch a file put in the wrong place or cut short anyway. JSON,
 //! because a file that will not load should be readable by whoever has to look at it.
 
 use std::borrow::Cow;
+use std::fs::File;
+use std::io::{BufRead, BufReader};
+use std::path::Path;
 
+use link_core::ShardId;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
@@ -29,6 +36,15 @@ struct Header<'a> {
     #[serde(borrow)]
     kind: Cow<'a, str>,
     events: usize,
+    #[serde(borrow, default, skip_serializing_if = "Option::is_none")]
+    shard: Option<Cow<'a, str>>,
+}
+
+/// What a file's header line says about it.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct Announced {
+    pub events: usize,
+    pub shard: Option<ShardId>,
 }
 
 #[derive(Serialize)]
@@ -61,9 +77,10 @@ pub(crate) enum SegmentError {
     Count { expected: usize, found: usize },
 }
 
-/// The file's bytes for `events` of `kind`.
+/// The file's bytes for `events` of `kind`, bound for `shard`.
 pub(crate) fn encode<E: Serialize>(
     kind: &str,
+    shard: Option<&ShardId>,
     events: &[Spooled<E>],
 ) -> serde_json::Result<Vec<u8>> {
     let mut out = Vec::with_capacity(64 + events.len() * 256);
@@ -73,6 +90,7 @@ pub(crate) fn encode<E: Serialize>(
             format: FORMAT.into(),
             kind: kind.into(),
             events: events.len(),
+            shard: shard.map(|s| s.as_str().into()),
         },
     )?;
     out.push(b'\n');
@@ -132,10 +150,23 @@ pub(crate) fn decode<E: DeserializeOwned>(
     Ok(events)
 }
 
-/// The event count a file's first line announces, if it is a header of this format.
-pub(crate) fn announced_events(header: &[u8]) -> Option<usize> {
+/// What the file at `path` announces in its first line; `None` when it cannot be read.
+pub(crate) fn read_announced(path: &Path) -> Option<Announced> {
+    let mut line = Vec::new();
+    BufReader::new(File::open(path).ok()?)
+        .read_until(b'\n', &mut line)
+        .ok()?;
+    announced(&line)
+}
+
+/// What a file's first line announces, if it is a header of this format. A shard name
+/// that is not a valid id counts as none: the file then waits for every shard.
+pub(crate) fn announced(header: &[u8]) -> Option<Announced> {
     let header: Header<'_> = serde_json::from_slice(header.trim_ascii_end()).ok()?;
-    (header.format == FORMAT).then_some(header.events)
+    (header.format == FORMAT).then(|| Announced {
+        events: header.events,
+        shard: header.shard.and_then(|s| ShardId::parse(&s).ok()),
+    })
 }
 
 #[cfg(test)]
@@ -167,26 +198,61 @@ mod tests {
         ]
     }
 
+    fn header(bytes: &[u8]) -> &[u8] {
+        &bytes[..=bytes.iter().position(|&b| b == b'\n').unwrap()]
+    }
+
     #[test]
     fn a_file_reads_back_as_written() {
-        let bytes = encode("click", &events()).unwrap();
+        let bytes = encode("click", None, &events()).unwrap();
         assert_eq!(bytes.iter().filter(|&&b| b == b'\n').count(), 3);
         assert!(bytes.starts_with(br#"{"format":"hoplink-spool/1","kind":"click","events":2}"#));
         assert_eq!(decode::<Ev>("click", &bytes).unwrap(), events());
-        let header = &bytes[..=bytes.iter().position(|&b| b == b'\n').unwrap()];
-        assert_eq!(announced_events(header), Some(2));
         assert_eq!(
-            announced_events(b"{\"format\":\"hoplink-spool/9\",\"kind\":\"click\",\"events\":2}"),
+            announced(header(&bytes)),
+            Some(Announced {
+                events: 2,
+                shard: None
+            })
+        );
+        assert_eq!(
+            announced(b"{\"format\":\"hoplink-spool/9\",\"kind\":\"click\",\"events\":2}"),
             None
         );
-        assert_eq!(announced_events(b"not json"), None);
-        let empty = encode::<Ev>("click", &[]).unwrap();
+        assert_eq!(announced(b"not json"), None);
+        let empty = encode::<Ev>("click", None, &[]).unwrap();
         assert_eq!(decode::<Ev>("click", &empty).unwrap(), []);
     }
 
     #[test]
+    fn a_file_names_the_shard_its_events_were_bound_for() {
+        let shard = ShardId::parse("eu-2").unwrap();
+        let bytes = encode("click", Some(&shard), &events()).unwrap();
+        assert!(bytes.starts_with(
+            br#"{"format":"hoplink-spool/1","kind":"click","events":2,"shard":"eu-2"}"#
+        ));
+        assert_eq!(decode::<Ev>("click", &bytes).unwrap(), events());
+        assert_eq!(
+            announced(header(&bytes)),
+            Some(Announced {
+                events: 2,
+                shard: Some(shard)
+            })
+        );
+        // A name no shard can have: the file waits for all of them, as one without a name.
+        let odd = br#"{"format":"hoplink-spool/1","kind":"click","events":2,"shard":"no such/id"}"#;
+        assert_eq!(
+            announced(odd),
+            Some(Announced {
+                events: 2,
+                shard: None
+            })
+        );
+    }
+
+    #[test]
     fn a_damaged_or_foreign_file_is_refused_whole() {
-        let bytes = encode("click", &events()).unwrap();
+        let bytes = encode("click", None, &events()).unwrap();
         let cut = &bytes[..bytes.len() - 20];
         assert!(matches!(
             decode::<Ev>("click", cut),

@@ -2,8 +2,8 @@
 //! directory (`hoplink spool status`), and for a drain to know when it is done. Nothing
 //! here takes the directory's lock or changes a file.
 
+use std::collections::BTreeMap;
 use std::fs::{self, File};
-use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::time::SystemTime;
 
@@ -17,6 +17,9 @@ pub struct SpoolStock {
     pub files: usize,
     /// Their events, as the files' headers announce them.
     pub events: u64,
+    /// Of those, the events of files that name the shard they wait for, by shard; the rest
+    /// wait for every shard to take writes.
+    pub by_shard: BTreeMap<String, u64>,
     pub bytes: u64,
     /// Files set aside as unreadable (`<number>.bad`), left for an operator.
     pub unreadable: usize,
@@ -59,7 +62,15 @@ pub fn stock(root: &Path, kind: &str) -> Result<SpoolStock, SpoolError> {
                 };
                 stock.files += 1;
                 stock.bytes += metadata.len();
-                stock.events += announced_events(&path).unwrap_or(0) as u64;
+                // A header that cannot be read counts nothing: loading the file will set it
+                // aside.
+                if let Some(announced) = segment::read_announced(&path) {
+                    let events = announced.events as u64;
+                    stock.events += events;
+                    if let Some(shard) = announced.shard {
+                        *stock.by_shard.entry(shard.as_str().to_owned()).or_default() += events;
+                    }
+                }
                 if let Ok(modified) = metadata.modified() {
                     stock.oldest = Some(stock.oldest.map_or(modified, |o| o.min(modified)));
                 }
@@ -69,16 +80,6 @@ pub fn stock(root: &Path, kind: &str) -> Result<SpoolStock, SpoolError> {
         }
     }
     Ok(stock)
-}
-
-/// The event count in a file's header line; `None` when it cannot be read (loading the
-/// file will set it aside).
-fn announced_events(path: &Path) -> Option<usize> {
-    let mut line = Vec::new();
-    BufReader::new(File::open(path).ok()?)
-        .read_until(b'\n', &mut line)
-        .ok()?;
-    segment::announced_events(&line)
 }
 
 /// Whether another process holds the lock file. A shared lock is tried and let go at once,
