@@ -88,11 +88,25 @@ macro_rules! link_columns {
 
 /// The epoch fence as a CTE: a share lock on the app's config row for the statement,
 /// present only when the route's epoch is current and the app is not being moved.
+///
+/// And `relaxed`: the claim's commit does not wait for its WAL to reach the disk
+/// (`synchronous_commit` off for this transaction alone). A database crash can then forget
+/// the last fraction of a second of claims, which only makes those clicks claimable again;
+/// the open or install itself is recorded by the batcher, which never waited for the disk
+/// either. The final `SELECT` reads `relaxed`, so the setting is made before the commit.
 macro_rules! fence {
     () => {
         "fence AS MATERIALIZED (
     SELECT 1 FROM app_configs WHERE app_id = $1 AND epoch = $2 AND NOT fenced FOR SHARE
-)"
+),
+relaxed AS MATERIALIZED (SELECT set_config('synchronous_commit', 'off', true) AS setting)"
+    };
+}
+
+/// The fence's verdict, and the read that makes `relaxed` run.
+macro_rules! fence_open {
+    () => {
+        "EXISTS (SELECT 1 FROM fence) AND EXISTS (SELECT 1 FROM relaxed) AS open"
     };
 }
 
@@ -115,7 +129,9 @@ claimed AS (
       AND id IN (SELECT click_id FROM found WHERE matched_at IS NULL)
     RETURNING id
 )
-SELECT EXISTS (SELECT 1 FROM fence) AS open, found.*, claimed.id IS NOT NULL AS claimed
+SELECT ",
+    fence_open!(),
+    ", found.*, claimed.id IS NOT NULL AS claimed
 FROM (SELECT 1) AS one
 LEFT JOIN found ON true
 LEFT JOIN claimed ON claimed.id = found.click_id"
@@ -163,7 +179,9 @@ claimed AS (
     WHERE c.id = candidate.id AND c.matched_at IS NULL
     RETURNING c.id, c.link_id, c.occurred_at, c.browser_id, c.query
 )
-SELECT EXISTS (SELECT 1 FROM fence) AS open, claimed.id AS click_id,
+SELECT ",
+    fence_open!(),
+    ", claimed.id AS click_id,
        claimed.occurred_at AS clicked_at, claimed.browser_id, claimed.query, true AS claimed, ",
     link_columns!(),
     "
