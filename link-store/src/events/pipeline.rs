@@ -561,7 +561,7 @@ impl<E: ShardEvent> Batcher<E> {
     /// once and a shard whose failure has not shown yet does not fill memory with its files.
     fn load_spooled(&mut self) {
         let room = self.held() + self.spill.len() + self.max_batch <= self.max_pending;
-        if !room || self.spool.is_none() {
+        if !room || !self.spool.as_ref().is_some_and(Spool::may_load) {
             return;
         }
         // A shard that holds nothing (it left the map, say) keeps no one waiting.

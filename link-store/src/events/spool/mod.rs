@@ -225,6 +225,17 @@ impl<E: ShardEvent> Spool<E> {
         }
     }
 
+    /// Whether no load is under way and a file waits: the cheap check before
+    /// [`Self::can_load`].
+    pub(crate) fn may_load(&self) -> bool {
+        !self.loading
+            && !self
+                .waiting
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .is_empty()
+    }
+
     /// Whether no load is under way and a file waits that `filter` admits.
     pub(crate) fn can_load(&self, filter: &LoadFilter) -> bool {
         !self.loading
