@@ -74,6 +74,7 @@ pub struct EventMetrics {
     spooled: IntCounterVec,
     replayed: IntCounterVec,
     spool_bytes: IntGaugeVec,
+    spool_files: IntGaugeVec,
 }
 
 impl EventMetrics {
@@ -152,6 +153,14 @@ impl EventMetrics {
                 ),
                 &["kind"],
             )?,
+            spool_files: IntGaugeVec::new(
+                Opts::new(
+                    "hoplink_events_spool_files",
+                    "Spool files on disk, by the shard their events wait for ('' for files \
+                     that wait for every shard).",
+                ),
+                &["kind", "shard"],
+            )?,
         };
         registry.register(Box::new(metrics.written.clone()))?;
         registry.register(Box::new(metrics.batches.clone()))?;
@@ -163,6 +172,7 @@ impl EventMetrics {
         registry.register(Box::new(metrics.spooled.clone()))?;
         registry.register(Box::new(metrics.replayed.clone()))?;
         registry.register(Box::new(metrics.spool_bytes.clone()))?;
+        registry.register(Box::new(metrics.spool_files.clone()))?;
         Ok(metrics)
     }
 
@@ -178,6 +188,10 @@ impl EventMetrics {
             spooled: self.spooled.with_label_values(&[kind]),
             replayed: self.replayed.with_label_values(&[kind]),
             spool_bytes: self.spool_bytes.with_label_values(&[kind]),
+            spool_files: SpoolFiles {
+                gauges: self.spool_files.clone(),
+                kind: kind.to_owned(),
+            },
         }
     }
 }
@@ -195,6 +209,23 @@ pub(crate) struct KindMetrics {
     pub spooled: IntCounter,
     pub replayed: IntCounter,
     pub spool_bytes: IntGauge,
+    pub spool_files: SpoolFiles,
+}
+
+/// One kind's `hoplink_events_spool_files`, whose shard labels come and go with the files.
+#[derive(Clone)]
+pub(crate) struct SpoolFiles {
+    gauges: IntGaugeVec,
+    kind: String,
+}
+
+impl SpoolFiles {
+    /// Sets the count of files waiting for `shard` (`None`: for every shard).
+    pub fn set(&self, shard: Option<&str>, files: usize) {
+        self.gauges
+            .with_label_values(&[self.kind.as_str(), shard.unwrap_or("")])
+            .set(i64::try_from(files).unwrap_or(i64::MAX));
+    }
 }
 
 impl KindMetrics {

@@ -272,6 +272,11 @@ async fn one_shards_outage_does_not_hold_back_the_clicks_spooled_for_another() {
         (30, BTreeMap::from([("s2".to_owned(), 30)])),
         "s2's files stay until s2 takes them"
     );
+    assert_eq!(
+        (spool_files(&registry, "s1"), spool_files(&registry, "s2")),
+        (0.0, 3.0),
+        "hoplink_events_spool_files by shard: s1's files are gone, s2's three remain"
+    );
     // Read back no faster than s2 could write them: a batch per writer, not the whole
     // spool, waits in memory while s2 is down.
     let replayed = click_counter(&registry, "hoplink_events_replayed_total") - 30.0;
@@ -282,9 +287,35 @@ async fn one_shards_outage_does_not_hold_back_the_clicks_spooled_for_another() {
 
     t.shard_proxy(2).restore();
     written_once_on(&t, 2, down, &for_down, (30, 0), 20).await;
+    assert!(
+        eventually(Duration::from_secs(5), || async {
+            spool_files(&registry, "s2") == 0.0
+        })
+        .await
+    );
     stop(recorder, batcher).await;
     assert!(spool.files("spool").is_empty());
     assert_eq!(t.click_count(1, healthy).await, 30, "nothing written twice");
+}
+
+/// `hoplink_events_spool_files` of the click spool for `shard`, in `registry`.
+fn spool_files(registry: &prometheus::Registry, shard: &str) -> f64 {
+    registry
+        .gather()
+        .iter()
+        .filter(|family| family.name() == "hoplink_events_spool_files")
+        .flat_map(|family| family.get_metric())
+        .filter(|m| {
+            let label = |name: &str| {
+                m.get_label()
+                    .iter()
+                    .find(|l| l.name() == name)
+                    .map(|l| l.value().to_owned())
+            };
+            label("kind").as_deref() == Some("click") && label("shard").as_deref() == Some(shard)
+        })
+        .map(|m| m.get_gauge().get_value())
+        .sum()
 }
 
 /// A click counter of `registry` (a pipeline of its own, as in another process).

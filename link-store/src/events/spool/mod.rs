@@ -47,7 +47,7 @@ use prometheus::{IntCounter, IntGauge};
 use tokio::sync::{mpsc, oneshot};
 
 use super::kind::ShardEvent;
-use super::metrics::{DropReason, KindMetrics};
+use super::metrics::{DropReason, KindMetrics, SpoolFiles};
 pub use drain::{DrainReport, drain};
 pub(crate) use segment::Spooled;
 pub use stock::{SpoolStock, stock};
@@ -176,7 +176,7 @@ impl<E: ShardEvent> Spool<E> {
         if !files.is_empty() {
             tracing::info!(kind = E::KIND, dir = %dir.display(), files = files.len(), bytes, "event spool holds events from before; writing them once their shards take writes");
         }
-        let writer = Writer {
+        let mut writer = Writer {
             dir: dir.clone(),
             next: files.last_key_value().map_or(1, |(n, _)| n + 1),
             files,
@@ -189,6 +189,8 @@ impl<E: ShardEvent> Spool<E> {
             spooled: metrics.spooled.clone(),
             replayed: metrics.replayed.clone(),
             spool_bytes: metrics.spool_bytes.clone(),
+            spool_files: metrics.spool_files.clone(),
+            on_disk: HashMap::new(),
             full: metrics.dropped(DropReason::SpoolFull).clone(),
             failed: metrics.dropped(DropReason::SpoolError).clone(),
             _lock: lock,
@@ -310,6 +312,9 @@ struct Writer<E> {
     spooled: IntCounter,
     replayed: IntCounter,
     spool_bytes: IntGauge,
+    spool_files: SpoolFiles,
+    /// Files on disk (waiting or read back) by the shard they name, as last published.
+    on_disk: HashMap<Option<ShardId>, usize>,
     full: IntCounter,
     failed: IntCounter,
     /// Held for the thread's life: the directory's lock.
@@ -461,13 +466,28 @@ impl<E: ShardEvent> Writer<E> {
         self.dir.join(format!("{number:020}.{extension}"))
     }
 
-    fn publish(&self) {
+    fn publish(&mut self) {
         let mut waiting = self.waiting.lock().unwrap_or_else(PoisonError::into_inner);
         waiting.clear();
         for file in self.files.values() {
             *waiting.entry(file.shard.clone()).or_default() += 1;
         }
+        let mut on_disk = waiting.clone();
         drop(waiting);
+        for file in self.checked_out.values() {
+            *on_disk.entry(file.shard.clone()).or_default() += 1;
+        }
+        // A shard whose files are all gone reads 0 rather than its last count.
+        for shard in self.on_disk.keys() {
+            if !on_disk.contains_key(shard) {
+                self.spool_files.set(shard.as_ref().map(ShardId::as_str), 0);
+            }
+        }
+        for (shard, &files) in &on_disk {
+            self.spool_files
+                .set(shard.as_ref().map(ShardId::as_str), files);
+        }
+        self.on_disk = on_disk;
         self.spool_bytes
             .set(i64::try_from(self.bytes).unwrap_or(i64::MAX));
     }
