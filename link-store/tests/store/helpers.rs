@@ -201,21 +201,7 @@ impl TestStore {
     /// A metric's value from the registry's text exposition; series that carry every one of
     /// `labels` are summed (0 when there is none).
     pub fn metric(&self, name: &str, labels: &[(&str, &str)]) -> f64 {
-        let text = prometheus::TextEncoder::new()
-            .encode_to_string(&self.registry.gather())
-            .expect("encode metrics");
-        text.lines()
-            .filter(|line| !line.starts_with('#'))
-            .filter_map(|line| line.rsplit_once(' '))
-            .filter(|(series, _)| {
-                let (series_name, series_labels) = series.split_once('{').unwrap_or((series, ""));
-                series_name == name
-                    && labels
-                        .iter()
-                        .all(|(k, v)| series_labels.contains(&format!("{k}=\"{v}\"")))
-            })
-            .map(|(_, value)| value.parse::<f64>().expect("metric value"))
-            .sum()
+        registry_metric(&self.registry, name, labels)
     }
 
     pub fn dropped(&self, reason: &str) -> u64 {
@@ -345,4 +331,27 @@ async fn add_shard(router: &ShardRouter, name: &str, url: &str) {
     )
     .await
     .expect("add shard");
+}
+
+/// The sum of `name`'s series in `registry` that carry all of `labels`.
+pub fn registry_metric(
+    registry: &prometheus::Registry,
+    name: &str,
+    labels: &[(&str, &str)],
+) -> f64 {
+    let text = prometheus::TextEncoder::new()
+        .encode_to_string(&registry.gather())
+        .expect("encode metrics");
+    text.lines()
+        .filter(|line| !line.starts_with('#'))
+        .filter_map(|line| line.rsplit_once(' '))
+        .filter(|(series, _)| {
+            let (series_name, series_labels) = series.split_once('{').unwrap_or((series, ""));
+            series_name == name
+                && labels
+                    .iter()
+                    .all(|(k, v)| series_labels.contains(&format!("{k}=\"{v}\"")))
+        })
+        .map(|(_, value)| value.parse::<f64>().expect("metric value"))
+        .sum()
 }

@@ -12,7 +12,7 @@ use link_store::events::{
     ClickRecorder, EventsConfig, PipelineError, SpoolError, start_click_pipeline,
 };
 
-use crate::helpers::{TestStore, click, eventually};
+use crate::helpers::{TestStore, click, eventually, registry_metric};
 
 /// A directory of the test's own, removed when dropped.
 struct SpoolDir(PathBuf);
@@ -300,34 +300,16 @@ async fn one_shards_outage_does_not_hold_back_the_clicks_spooled_for_another() {
 
 /// `hoplink_events_spool_files` of the click spool for `shard`, in `registry`.
 fn spool_files(registry: &prometheus::Registry, shard: &str) -> f64 {
-    registry
-        .gather()
-        .iter()
-        .filter(|family| family.name() == "hoplink_events_spool_files")
-        .flat_map(|family| family.get_metric())
-        .filter(|m| {
-            let label = |name: &str| {
-                m.get_label()
-                    .iter()
-                    .find(|l| l.name() == name)
-                    .map(|l| l.value().to_owned())
-            };
-            label("kind").as_deref() == Some("click") && label("shard").as_deref() == Some(shard)
-        })
-        .map(|m| m.get_gauge().get_value())
-        .sum()
+    registry_metric(
+        registry,
+        "hoplink_events_spool_files",
+        &[("kind", "click"), ("shard", shard)],
+    )
 }
 
 /// A click counter of `registry` (a pipeline of its own, as in another process).
 fn click_counter(registry: &prometheus::Registry, name: &str) -> f64 {
-    registry
-        .gather()
-        .iter()
-        .filter(|family| family.name() == name)
-        .flat_map(|family| family.get_metric())
-        .filter(|m| m.get_label().iter().any(|l| l.value() == "click"))
-        .map(|m| m.get_counter().get_value())
-        .sum()
+    registry_metric(registry, name, &[("kind", "click")])
 }
 
 /// Starts a pipeline on the spool directory as a new process would (with a registry of
