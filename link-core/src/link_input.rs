@@ -20,7 +20,7 @@ pub const MAX_ATTRIBUTE_CHARS: usize = 128;
 pub const MAX_DURATION_SECS: u32 = 7_776_000;
 
 /// The keys whose URL a person (or a preview bot) is sent to.
-const DESTINATION_KEYS: [&str; 13] = [
+const DESTINATION_KEYS: [&str; 15] = [
     keys::FALLBACK_URL,
     keys::AFTER_CLICK_URL,
     keys::DESKTOP_URL,
@@ -30,6 +30,8 @@ const DESTINATION_KEYS: [&str; 13] = [
     keys::SAMSUNG_URL,
     keys::HUAWEI_URL,
     keys::FIRE_URL,
+    keys::WINDOWS_PHONE_URL,
+    keys::BLACKBERRY_URL,
     keys::IOS_WECHAT_URL,
     keys::ANDROID_WECHAT_URL,
     // Not a redirect, but crawlers follow it to describe the link.
@@ -548,6 +550,14 @@ mod tests {
             (
                 json!({"$android_wechat_url": 1}),
                 "data.$android_wechat_url",
+            ),
+            (
+                json!({"$windows_phone_url": "javascript:alert(1)"}),
+                "data.$windows_phone_url",
+            ),
+            (
+                json!({"$blackberry_url": "//evil.test/"}),
+                "data.$blackberry_url",
             ),
             (
                 json!({"$twitter_site": "@not a handle"}),

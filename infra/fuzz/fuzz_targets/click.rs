@@ -19,6 +19,8 @@ const KEYS: &[&str] = &[
     "$samsung_url",
     "$huawei_url",
     "$fire_url",
+    "$windows_phone_url",
+    "$blackberry_url",
     "$ios_wechat_url",
     "$android_wechat_url",
     "$deeplink_path",

@@ -109,13 +109,17 @@ pub enum Browser {
     Other,
 }
 
-/// Android device makers with an app store of their own.
+/// Device makers with an app store of their own: Android's (Samsung, Huawei, Amazon), and
+/// the phone systems Branch's links still name (Windows Phone, as Microsoft's, and
+/// BlackBerry OS).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DeviceVendor {
     Samsung,
     Huawei,
     Amazon,
+    Microsoft,
+    BlackBerry,
 }
 
 /// Apps whose embedded browsers block Universal Links / App Links or scheme redirects.

@@ -235,6 +235,65 @@ fn impostors_and_appliances() {
     );
 }
 
+/// Windows Phone and BlackBerry OS have no app of ours; they are `Other`, with the system
+/// named for `$windows_phone_url` and `$blackberry_url`. BlackBerry's Android phones are
+/// Android's.
+#[test]
+fn legacy_phones_name_their_system() {
+    for (ua, want) in [
+        (
+            "Mozilla/5.0 (Windows Phone 10.0; Android 6.0.1; Microsoft; Lumia 950) AppleWebKit/537.36 \
+             (KHTML, like Gecko) Chrome/52.0.2743.116 Mobile Safari/537.36 Edge/15.15063",
+            DeviceVendor::Microsoft,
+        ),
+        (
+            "Mozilla/5.0 (Mobile; Windows Phone 8.1; Android 4.0; ARM; Trident/7.0; Touch; rv:11.0; \
+             IEMobile/11.0; NOKIA; Lumia 635) like iPhone OS 7_0_3 Mac OS X AppleWebKit/537 \
+             (KHTML, like Gecko) Mobile Safari/537",
+            DeviceVendor::Microsoft,
+        ),
+        (
+            "Mozilla/4.0 (compatible; MSIE 7.0; Windows Phone OS 7.0; Trident/3.1; IEMobile/7.0; LG; GW910)",
+            DeviceVendor::Microsoft,
+        ),
+        (
+            "Mozilla/5.0 (BB10; Touch) AppleWebKit/537.10+ (KHTML, like Gecko) Version/10.0.9.2372 \
+             Mobile Safari/537.10+",
+            DeviceVendor::BlackBerry,
+        ),
+        (
+            "Mozilla/5.0 (BlackBerry; U; BlackBerry 9900; en) AppleWebKit/534.11+ (KHTML, like Gecko) \
+             Version/7.1.0.346 Mobile Safari/534.11+",
+            DeviceVendor::BlackBerry,
+        ),
+        (
+            "BlackBerry9700/5.0.0.862 Profile/MIDP-2.1 Configuration/CLDC-1.1 VendorID/331",
+            DeviceVendor::BlackBerry,
+        ),
+        (
+            "Mozilla/5.0 (PlayBook; U; RIM Tablet OS 2.1.0; en-US) AppleWebKit/536.2+ (KHTML, like Gecko) \
+             Version/7.2.1.0 Safari/536.2+",
+            DeviceVendor::BlackBerry,
+        ),
+    ] {
+        let c = classify(ua);
+        assert_eq!(
+            (c.platform, c.vendor),
+            (Platform::Other, Some(want)),
+            "{ua}"
+        );
+        assert!(!c.is_bot(), "{ua}");
+    }
+
+    let keyone = "Mozilla/5.0 (Linux; Android 7.1.1; BBB100-1 Build/NMF26F) AppleWebKit/537.36 \
+                  (KHTML, like Gecko) Chrome/58.0.3029.83 Mobile Safari/537.36";
+    let c = classify(keyone);
+    assert_eq!((c.platform, c.vendor), (Platform::Android, None));
+    let desktop = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) \
+                   Chrome/124.0.0.0 Safari/537.36";
+    assert_eq!(classify(desktop).vendor, None);
+}
+
 /// Each app's token appended to the system WebView of both platforms.
 #[test]
 fn in_app_browsers_on_ios_and_android() {

@@ -73,6 +73,8 @@ pub mod keys {
     pub const SAMSUNG_URL: &str = "$samsung_url";
     pub const HUAWEI_URL: &str = "$huawei_url";
     pub const FIRE_URL: &str = "$fire_url";
+    pub const WINDOWS_PHONE_URL: &str = "$windows_phone_url";
+    pub const BLACKBERRY_URL: &str = "$blackberry_url";
     pub const IOS_WECHAT_URL: &str = "$ios_wechat_url";
     pub const ANDROID_WECHAT_URL: &str = "$android_wechat_url";
     pub const DEEPLINK_PATH: &str = "$deeplink_path";

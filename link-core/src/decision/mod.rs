@@ -293,7 +293,8 @@ pub fn decide(click: &Click<'_>) -> Decision {
             Some(BotKind::Tool) | None => match client.platform {
                 Platform::Ios => ctx.ios(),
                 Platform::Android => ctx.android(),
-                Platform::Desktop | Platform::Other => ctx.desktop(),
+                Platform::Desktop => ctx.desktop(),
+                Platform::Other => ctx.other(),
             },
         }
     };

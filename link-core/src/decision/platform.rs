@@ -172,6 +172,21 @@ impl<'c, 'a> Ctx<'c, 'a> {
     }
 
     /// `$desktop_url` -> app desktop URL -> `$fallback_url` -> app fallback.
+    /// Devices with no app of ours: a Windows Phone or BlackBerry goes to the link's page
+    /// for it (`$windows_phone_url`, `$blackberry_url`), and anything else (and those
+    /// without one) where a desktop would.
+    pub fn other(&self) -> (Route, Action) {
+        let own = match self.click.client.vendor {
+            Some(DeviceVendor::Microsoft) => self.link_url(keys::WINDOWS_PHONE_URL),
+            Some(DeviceVendor::BlackBerry) => self.link_url(keys::BLACKBERRY_URL),
+            _ => None,
+        };
+        match own {
+            Some(page) => self.redirect(Some(page)),
+            None => self.desktop(),
+        }
+    }
+
     pub fn desktop(&self) -> (Route, Action) {
         let target = self
             .link_url(keys::DESKTOP_URL)
@@ -259,7 +274,7 @@ impl<'c, 'a> Ctx<'c, 'a> {
             Some(DeviceVendor::Samsung) => self.link_url(keys::SAMSUNG_URL),
             Some(DeviceVendor::Huawei) => self.link_url(keys::HUAWEI_URL),
             Some(DeviceVendor::Amazon) => self.link_url(keys::FIRE_URL),
-            None => None,
+            Some(DeviceVendor::Microsoft | DeviceVendor::BlackBerry) | None => None,
         };
         maker
             .or_else(|| self.country_url(keys::COUNTRY_ANDROID_PREFIX))

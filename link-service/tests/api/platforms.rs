@@ -140,7 +140,11 @@ async fn a_makers_own_store_on_its_devices() {
     t.create_link(
         t.app_id,
         "gallery",
-        json!({"$huawei_url": "https://appgallery.huawei.com/app/C100"}),
+        json!({
+            "$huawei_url": "https://appgallery.huawei.com/app/C100",
+            "$windows_phone_url": "https://acme.test/windows-phone",
+            "$blackberry_url": "https://acme.test/blackberry",
+        }),
         &[],
     )
     .await;
@@ -154,6 +158,23 @@ async fn a_makers_own_store_on_its_devices() {
     let loc = location(&t.get(HOST, "/gallery", ANDROID_CHROME).await);
     assert!(!loc.contains("appgallery"), "{loc}");
     assert!(loc.contains("play.google.com"), "{loc}");
+
+    // The phone systems before Android's makers: their own page, and the desktop's answer
+    // for everyone else.
+    let lumia = "Mozilla/5.0 (Windows Phone 10.0; Android 6.0.1; Microsoft; Lumia 950) \
+        AppleWebKit/537.36 (KHTML, like Gecko) Chrome/52.0.2743.116 Mobile Safari/537.36 \
+        Edge/15.15063";
+    let loc = location(&t.get(HOST, "/gallery", lumia).await);
+    assert_eq!(loc, "https://acme.test/windows-phone");
+    let bb10 = "Mozilla/5.0 (BB10; Touch) AppleWebKit/537.10+ (KHTML, like Gecko) \
+        Version/10.0.9.2372 Mobile Safari/537.10+";
+    let loc = location(&t.get(HOST, "/gallery", bb10).await);
+    assert_eq!(loc, "https://acme.test/blackberry");
+    let loc = location(&t.get(HOST, "/gallery", DESKTOP).await);
+    assert!(
+        !loc.contains("windows-phone") && !loc.contains("blackberry"),
+        "{loc}"
+    );
 }
 
 #[tokio::test]

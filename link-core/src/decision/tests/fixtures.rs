@@ -290,6 +290,14 @@ pub const DESKTOP: ClientInfo = client(
     None,
 );
 pub const OTHER: ClientInfo = ClientInfo::UNKNOWN;
+pub const WINDOWS_PHONE: ClientInfo = ClientInfo {
+    vendor: Some(DeviceVendor::Microsoft),
+    ..client(P::Other, O::Other, D::Mobile, B::Other, None, None)
+};
+pub const BLACKBERRY: ClientInfo = ClientInfo {
+    vendor: Some(DeviceVendor::BlackBerry),
+    ..client(P::Other, O::Other, D::Mobile, B::Other, None, None)
+};
 pub const SLACKBOT: ClientInfo = client(
     P::Other,
     O::Other,

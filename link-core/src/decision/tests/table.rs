@@ -129,6 +129,8 @@ const FORCEFUL: &str = r#"{"$uri_redirect_mode": 2}"#;
 const MAKERS: &str = r#"{"$huawei_url": "https://appgallery.huawei.com/app/C100",
     "$samsung_url": "https://galaxystore.samsung.com/detail/com.acme.app",
     "$fire_url": "https://www.amazon.com/dp/B0ACME"}"#;
+const LEGACY_PHONES: &str = r#"{"$windows_phone_url": "https://acme.app/wp",
+    "$blackberry_url": "https://acme.app/bb"}"#;
 const WECHAT: &str = r#"{"$ios_wechat_url": "https://sj.qq.com/acme",
     "$android_wechat_url": "https://sj.qq.com/acme-android"}"#;
 const MOBILE_WEB_ONLY: &str = r#"{"$mobile_web_only": "1"}"#;
@@ -438,6 +440,28 @@ fn cases() -> Vec<Case> {
             .redirect(R::Web, Exact("https://acme.app/d?utm_source=dev&b=2#top")),
         case("other: desktop chain", A::Full, OTHER)
             .redirect(R::Web, Exact("https://acme.app/desktop")),
+        case("other: legacy phone keys are not its", A::Full, OTHER)
+            .data(LEGACY_PHONES)
+            .redirect(R::Web, Exact("https://acme.app/desktop")),
+        case("windows phone: $windows_phone_url", A::Full, WINDOWS_PHONE)
+            .data(LEGACY_PHONES)
+            .query("utm_source=x")
+            .redirect(R::Web, Exact("https://acme.app/wp?utm_source=x")),
+        case("windows phone: without it, the desktop chain", A::Full, WINDOWS_PHONE)
+            .data(r#"{"$blackberry_url": "https://acme.app/bb"}"#)
+            .redirect(R::Web, Exact("https://acme.app/desktop")),
+        case("blackberry: $blackberry_url", A::FallbackOnly, BLACKBERRY)
+            .data(LEGACY_PHONES)
+            .redirect(R::Web, Exact("https://acme.app/bb")),
+        case("blackberry: a bad $blackberry_url is ignored", A::FallbackOnly, BLACKBERRY)
+            .data(r#"{"$blackberry_url": "javascript:alert(1)"}"#)
+            .redirect(R::Web, Exact("https://acme.app/fallback")),
+        case("desktop: legacy phone keys are not its", A::Full, DESKTOP)
+            .data(LEGACY_PHONES)
+            .redirect(R::Web, Exact("https://acme.app/desktop")),
+        case("android: legacy phone keys are not its", A::Full, ANDROID_FIREFOX)
+            .data(LEGACY_PHONES)
+            .redirect(R::PlayStore, Exact("{PLAY}")),
         case("curl: redirect like desktop", A::Full, CURL)
             .redirect(R::Web, Exact("https://acme.app/desktop")),
         // Bots
