@@ -171,7 +171,6 @@ impl<'c, 'a> Ctx<'c, 'a> {
         }
     }
 
-    /// `$desktop_url` -> app desktop URL -> `$fallback_url` -> app fallback.
     /// Devices with no app of ours: a Windows Phone or BlackBerry goes to the link's page
     /// for it (`$windows_phone_url`, `$blackberry_url`), and anything else (and those
     /// without one) where a desktop would.
@@ -187,6 +186,7 @@ impl<'c, 'a> Ctx<'c, 'a> {
         }
     }
 
+    /// `$desktop_url` -> app desktop URL -> `$fallback_url` -> app fallback.
     pub fn desktop(&self) -> (Route, Action) {
         let target = self
             .link_url(keys::DESKTOP_URL)
