@@ -67,7 +67,7 @@ pub fn classify(user_agent: &str) -> ClientInfo {
         bot,
         vendor: match (os.family, bot) {
             (OsFamily::Android, None) => vendor::detect(ua),
-            (OsFamily::Other, None) => vendor::detect_legacy_phone(ua),
+            (OsFamily::Other, None) => os::legacy_phone(ua),
             _ => None,
         },
     }

@@ -15,8 +15,8 @@
 //! `Macintosh`, and iPadOS's Firefox, Chrome and Edge, which keep `FxiOS/`, `CriOS/` or
 //! `EdgiOS/`; no Mac browser sends those, so either combination is taken as an iPad.
 
-use super::OsFamily;
 use super::tokens::{Token, TokenSet, find_ci, version_after};
+use super::{DeviceVendor, OsFamily};
 use std::sync::LazyLock;
 
 /// The device's shape, as far as the User-Agent tells.
@@ -113,7 +113,8 @@ static MARKERS: &[Token<Mark>] = &[
     Token::word("Web0S", Mark::OtherMobileOs),
     Token::word("webOS", Mark::OtherMobileOs),
     // BlackBerry's own systems; its later phones run Android and say so first.
-    Token::word("BlackBerry", Mark::BlackBerry),
+    // `BlackBerry9700/5.0.0.862 ...`: the model follows the name.
+    Token::word_start("BlackBerry", Mark::BlackBerry),
     Token::word("BB10", Mark::BlackBerry),
     Token::word("PlayBook", Mark::BlackBerry),
     Token::word("Symbian", Mark::OtherMobileOs),
@@ -303,6 +304,20 @@ fn collect(ua: &str) -> Marks {
         marks.0 |= 1 << mark as u64;
     });
     marks
+}
+
+/// The phone system with a store of its own that a User-Agent of no other OS names:
+/// Windows Phone (Microsoft's) or BlackBerry OS, for `$windows_phone_url` and
+/// `$blackberry_url`.
+pub(super) fn legacy_phone(ua: &str) -> Option<DeviceVendor> {
+    let m = collect(ua);
+    if m.has(Mark::WindowsPhone) {
+        Some(DeviceVendor::Microsoft)
+    } else if m.has(Mark::BlackBerry) {
+        Some(DeviceVendor::BlackBerry)
+    } else {
+        None
+    }
 }
 
 /// The operating system and form factor, or `None` when no rule applies.

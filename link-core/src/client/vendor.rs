@@ -1,7 +1,7 @@
 //! Android device makers that ship their own app store, for Branch's `$samsung_url`
 //! (Galaxy Store), `$huawei_url` (AppGallery: Huawei phones since 2019 have no Google Play)
-//! and `$fire_url` (Amazon's Appstore on Fire tablets); and the phones of systems before
-//! them, for `$windows_phone_url` and `$blackberry_url`.
+//! and `$fire_url` (Amazon's Appstore on Fire tablets). Windows Phone and BlackBerry OS,
+//! for `$windows_phone_url` and `$blackberry_url`, are named by `os`, which finds them.
 //!
 //! Makers rarely name themselves; their models and browsers do: Samsung's `SM-` model
 //! numbers and Samsung Internet, Huawei's browser, HMS Core and HarmonyOS, Amazon's Silk
@@ -26,30 +26,11 @@ static VENDORS: &[Token<DeviceVendor>] = &[
 
 static VENDOR_SET: LazyLock<TokenSet<DeviceVendor>> = LazyLock::new(|| TokenSet::new(VENDORS));
 
-/// The systems' own names, as `os` recognises them (there they make the OS `Other`).
-static LEGACY_PHONES: &[Token<DeviceVendor>] = &[
-    Token::any("Windows Phone", DeviceVendor::Microsoft),
-    Token::any("IEMobile", DeviceVendor::Microsoft),
-    // `BlackBerry9700/5.0.0.862 ...`: the model follows the name.
-    Token::word_start("BlackBerry", DeviceVendor::BlackBerry),
-    Token::word("BB10", DeviceVendor::BlackBerry),
-    Token::word("PlayBook", DeviceVendor::BlackBerry),
-];
-
-static LEGACY_PHONE_SET: LazyLock<TokenSet<DeviceVendor>> =
-    LazyLock::new(|| TokenSet::new(LEGACY_PHONES));
-
 /// The maker an Android User-Agent names, if any.
 pub(super) fn detect(ua: &str) -> Option<DeviceVendor> {
     VENDOR_SET
         .first(ua)
         .or_else(|| fire_tablet_model(ua).then_some(DeviceVendor::Amazon))
-}
-
-/// Windows Phone or BlackBerry OS, for a User-Agent whose OS is none of ours. BlackBerry's
-/// later phones run Android and say so, so they are Android's.
-pub(super) fn detect_legacy_phone(ua: &str) -> Option<DeviceVendor> {
-    LEGACY_PHONE_SET.first(ua)
 }
 
 /// Fire tablets' model names: `KF` and two to five capitals as a word of their own
